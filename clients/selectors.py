@@ -1,0 +1,46 @@
+"""Reads of clients and contractors, scoped to what a user may see."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from crm.core.models import User
+
+from .models import Client, Contractor, LeadSource
+
+
+def clients_visible_to(user: User) -> QuerySet[Client]:
+    """Clients a user may see: administrators all; managers their branch; advisors the
+    clients they care for or that are on their leads."""
+    clients = Client.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return clients.none()
+    if user.is_administrator:
+        return clients
+    if user.is_manager:
+        return clients.filter(branch_id=user.branch_id) if user.branch_id else clients.none()
+    # Client.leads is the reverse side of Lead.clients; a subquery keeps rows unique.
+    on_my_leads = Client.objects.filter(leads__employees=user).values("pk")
+    return clients.filter(Q(caretaker=user) | Q(pk__in=on_my_leads))
+
+
+def client_get_for_user(*, user: User, pk: int) -> Client:
+    """One client the user may see, with what its page shows; 404 otherwise."""
+    queryset = clients_visible_to(user).select_related("caretaker", "branch", "source")
+    return get_object_or_404(queryset, pk=pk)
+
+
+def contractors_visible_to(user: User) -> QuerySet[Contractor]:
+    """Contractors of the user's branch (every branch for administrators)."""
+    contractors = Contractor.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return contractors.none()
+    if user.is_administrator:
+        return contractors
+    return contractors.filter(branch_id=user.branch_id) if user.branch_id else contractors.none()
+
+
+def active_sources() -> QuerySet[LeadSource]:
+    """Sources a user can pick in a form."""
+    return LeadSource.objects.filter(active=True)

@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Branch, User
+from .services import user_set_role
+
+
+@admin.register(Branch)
+class BranchAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "city"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "first_name", "last_name", "email", "role", "branch", "is_active"]
+    list_filter = ["role", "branch", "is_active"]
+    list_select_related = ["branch"]
+    # The role decides the permission group, so groups are not edited by hand here.
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("Personal info"), {"fields": ["first_name", "last_name", "email", "phone"]}),
+        (_("Role and branch"), {"fields": ["role", "branch", "is_active", "is_superuser"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["username", "password1", "password2", "role", "branch"],
+            },
+        ),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user_set_role(user=form.instance, role=form.instance.role)

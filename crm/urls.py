@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from crm import views as crm_views
+
+admin.site.site_header = _("Lejek administration")
+admin.site.site_title = _("Lejek")
+admin.site.index_title = _("Configuration")
+
+urlpatterns = [
+    path("", crm_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("leads/", include("leads.urls")),
+    path("", include("clients.urls")),
+    path("investments/", include("investments.urls")),
+    path("reports/", include("reports.urls")),
+    path("admin/", admin.site.urls),
+]

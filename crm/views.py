@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from leads.selectors import lead_list, lead_status_counts
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The start page: the user's funnel at a glance and the newest visible leads."""
+    statuses = lead_status_counts(user=request.user)
+    context = {
+        "statuses": statuses,
+        "open_total": sum(status.lead_count for status in statuses),
+        "recent_leads": lead_list(user=request.user)[:10],
+    }
+    return render(request, "home.html", context)

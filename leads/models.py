@@ -1,0 +1,266 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from clients.models import Client, Contractor, LeadSource
+from crm.core.models import Branch
+from investments.models import Investment
+
+
+class LeadStatus(models.Model):
+    """A pipeline stage, ordered and configured by administrators."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("code"), max_length=50, unique=True)
+    order = models.PositiveIntegerField(_("order"), default=0, db_index=True)
+    colour = models.CharField(
+        _("colour"),
+        max_length=7,
+        default="#6c757d",
+        help_text=_("A hex colour such as #1f77b4, used for the status badge."),
+    )
+    is_won = models.BooleanField(_("won"), default=False, help_text=_("A lead here is won."))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("lead status")
+        verbose_name_plural = _("lead statuses")
+        ordering = ["order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(colour__regex=r"^#[0-9A-Fa-f]{6}$"),
+                name="leadstatus_colour_hex",
+                violation_error_message=_("Give the colour as #RRGGBB."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FailureReason(models.Model):
+    """Why a lead ended without a contract. Deactivated, never deleted once used."""
+
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("failure reason")
+        verbose_name_plural = _("failure reasons")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeletionReason(models.Model):
+    """Why an inquiry was deleted (spam, test, duplicate)."""
+
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("deletion reason")
+        verbose_name_plural = _("deletion reasons")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IntakeOutcome(models.TextChoices):
+    NEW = "new", _("New")
+    LINKED = "linked", _("Linked")
+    CONVERTED = "converted", _("Converted")
+    DELETED = "deleted", _("Deleted")
+
+
+class LeadQuerySet(models.QuerySet):
+    def open(self):
+        """Leads still being worked: not failed, not won, not deleted."""
+        return self.filter(failed_at__isnull=True, status__is_won=False).exclude(
+            intake_outcome=IntakeOutcome.DELETED
+        )
+
+    def not_deleted(self):
+        return self.exclude(intake_outcome=IntakeOutcome.DELETED)
+
+
+class Lead(models.Model):
+    """One sales case (sprawa): from the first inquiry to a contract or a failure."""
+
+    name = models.CharField(_("name"), max_length=200)
+    status = models.ForeignKey(
+        LeadStatus, verbose_name=_("status"), on_delete=models.PROTECT, related_name="leads"
+    )
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="leads"
+    )
+    source = models.ForeignKey(
+        LeadSource, verbose_name=_("source"), on_delete=models.PROTECT, related_name="leads"
+    )
+    clients = models.ManyToManyField(
+        Client, verbose_name=_("clients"), blank=True, related_name="leads"
+    )
+    contractors = models.ManyToManyField(
+        Contractor, verbose_name=_("contractors"), blank=True, related_name="leads"
+    )
+    investments = models.ManyToManyField(
+        Investment, verbose_name=_("investments"), blank=True, related_name="leads"
+    )
+    employees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("employees"),
+        blank=True,
+        related_name="leads",
+        help_text=_("Every employee listed here can see and work this lead."),
+    )
+
+    # The contact snapshot of an inquiry, as it arrived.
+    contact_first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    contact_last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    contact_email = models.EmailField(_("email"), blank=True)
+    contact_phone = models.CharField(_("phone"), max_length=32, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    consent_processing = models.BooleanField(_("consent to data processing"), default=False)
+    consent_marketing = models.BooleanField(_("marketing consent"), default=False)
+    utm_source = models.CharField("utm_source", max_length=200, blank=True)
+    utm_medium = models.CharField("utm_medium", max_length=200, blank=True)
+    utm_campaign = models.CharField("utm_campaign", max_length=200, blank=True)
+    utm_content = models.CharField("utm_content", max_length=200, blank=True)
+    utm_term = models.CharField("utm_term", max_length=200, blank=True)
+    external_id = models.CharField(
+        _("external id"),
+        max_length=100,
+        blank=True,
+        help_text=_("The sender's id of the inquiry; a repeated delivery never makes a second lead."),
+    )
+    raw_payload = models.JSONField(_("raw payload"), default=dict, blank=True)
+
+    intake_outcome = models.CharField(
+        _("intake outcome"),
+        max_length=10,
+        choices=IntakeOutcome,
+        default=IntakeOutcome.NEW,
+        db_index=True,
+    )
+    deletion_reason = models.ForeignKey(
+        DeletionReason,
+        verbose_name=_("deletion reason"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="leads",
+    )
+
+    failed_at = models.DateTimeField(_("failure date"), null=True, blank=True)
+    failure_reason = models.ForeignKey(
+        FailureReason,
+        verbose_name=_("failure reason"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="leads",
+    )
+    failure_comment = models.TextField(_("failure comment"), blank=True)
+    closed_at = models.DateTimeField(
+        _("closed"), null=True, blank=True, help_text=_("When the lead was won or failed.")
+    )
+    is_repeat = models.BooleanField(_("repeat lead"), default=False)
+
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords(m2m_fields=[clients, contractors, investments, employees])
+    objects = LeadQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("unlink_lead", _("Can unlink a lead from its client")),
+            ("restore_lead", _("Can restore a deleted inquiry")),
+            ("export_lead", _("Can export leads to Excel")),
+            ("import_lead", _("Can import leads")),
+            ("reassign_lead", _("Can reassign leads to other employees")),
+        ]
+        indexes = [
+            models.Index(fields=["branch", "-created_at"], name="lead_branch_created_idx"),
+            models.Index(fields=["status", "-created_at"], name="lead_status_created_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="lead_unique_external_id_per_source",
+                violation_error_message=_(
+                    "An inquiry with this external id from this source has already been received."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(failed_at__isnull=True, failure_reason__isnull=True)
+                    | models.Q(failed_at__isnull=False, failure_reason__isnull=False)
+                ),
+                name="lead_failure_has_reason",
+                violation_error_message=_("A failed lead needs a failure reason."),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(intake_outcome=IntakeOutcome.DELETED, deletion_reason__isnull=False)
+                    | (
+                        ~models.Q(intake_outcome=IntakeOutcome.DELETED)
+                        & models.Q(deletion_reason__isnull=True)
+                    )
+                ),
+                name="lead_deleted_has_reason",
+                violation_error_message=_("A deleted inquiry needs a deletion reason."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(intake_outcome__in=IntakeOutcome.values),
+                name="lead_intake_outcome_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("leads:detail", args=[self.pk])
+
+    @property
+    def is_failed(self) -> bool:
+        return self.failed_at is not None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.intake_outcome == IntakeOutcome.DELETED
+
+    @property
+    def handling_time(self) -> timedelta:
+        """Time from the lead's creation to its close, or to now while it is open."""
+        return (self.closed_at or timezone.now()) - self.created_at

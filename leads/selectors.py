@@ -1,0 +1,60 @@
+"""Reads of leads, scoped to what a user may see: what is not visible does not exist (404)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from crm.core.models import User
+
+from .models import FailureReason, Lead, LeadStatus
+
+
+def leads_visible_to(user: User) -> QuerySet[Lead]:
+    """Leads a user may see: administrators all; managers their branch; advisors the leads
+    on which they are an employee."""
+    leads = Lead.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return leads.none()
+    if user.is_administrator:
+        return leads
+    if user.is_manager:
+        return leads.filter(branch_id=user.branch_id) if user.branch_id else leads.none()
+    return leads.filter(employees=user)
+
+
+def lead_list(*, user: User) -> QuerySet[Lead]:
+    """The lead list: visible, not deleted, with everything a row shows in a fixed number of
+    queries."""
+    return (
+        leads_visible_to(user)
+        .not_deleted()
+        .select_related("status", "source", "created_by", "updated_by", "failure_reason")
+        .prefetch_related("clients", "employees", "investments")
+    )
+
+
+def lead_get_for_user(*, user: User, pk: int) -> Lead:
+    """One lead the user may see, with what its page shows; 404 otherwise."""
+    queryset = leads_visible_to(user).select_related(
+        "status", "source", "branch", "created_by", "updated_by", "failure_reason", "deletion_reason"
+    ).prefetch_related("clients__caretaker", "employees", "investments", "contractors")
+    return get_object_or_404(queryset, pk=pk)
+
+
+def lead_status_counts(*, user: User) -> list[LeadStatus]:
+    """Active statuses in order, each with `lead_count` of the user's open, visible leads."""
+    visible_open = leads_visible_to(user).open().values("pk")
+    return list(
+        LeadStatus.objects.filter(active=True).annotate(
+            lead_count=Count("leads", filter=Q(leads__pk__in=visible_open))
+        )
+    )
+
+
+def active_statuses() -> QuerySet[LeadStatus]:
+    return LeadStatus.objects.filter(active=True)
+
+
+def active_failure_reasons() -> QuerySet[FailureReason]:
+    return FailureReason.objects.filter(active=True)

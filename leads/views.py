@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from crm.core.pagination import paginate
+
+from .selectors import lead_get_for_user, lead_list
+
+
+@login_required
+def lead_list_view(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, lead_list(user=request.user))
+    return render(request, "leads/lead_list.html", {"page": page})
+
+
+@login_required
+def lead_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = lead_get_for_user(user=request.user, pk=pk)
+    return render(request, "leads/lead_detail.html", {"lead": lead})

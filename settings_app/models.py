@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from solo.models import SingletonModel
+
+
+class RepeatInquiryScenario(models.TextChoices):
+    NEW_LEAD = "new_lead", _("Create a new repeat lead")
+    ADD_TO_EXISTING = "add_to_existing", _("Add the inquiry to the client's newest open lead")
+
+
+class CRMSettings(SingletonModel):
+    """The one row of CRM-wide settings, edited by administrators in Django admin."""
+
+    default_lead_name = models.CharField(
+        _("default lead name"), max_length=200, default="Zakup mieszkania"
+    )
+    manual_status_change_allowed = models.BooleanField(
+        _("manual status changes allowed"), default=True
+    )
+    suggest_status_after_conversation = models.BooleanField(
+        _("suggest a status change after a conversation on a new lead"), default=True
+    )
+    repeat_inquiry_scenario = models.CharField(
+        _("repeat inquiry scenario"),
+        max_length=20,
+        choices=RepeatInquiryScenario,
+        default=RepeatInquiryScenario.NEW_LEAD,
+    )
+    reservation_days = models.PositiveSmallIntegerField(
+        _("preliminary reservation length (days)"), default=7
+    )
+    reminder_minutes = models.PositiveSmallIntegerField(
+        _("reminder before a planned conversation (minutes)"), default=30
+    )
+    first_call_offset_minutes = models.PositiveIntegerField(
+        _("automatic first call after (minutes)"),
+        default=60,
+        help_text=_("When a client is created with a phone, a call is planned this long after."),
+    )
+
+    class Meta:
+        verbose_name = _("CRM settings")
+        verbose_name_plural = _("CRM settings")
+        constraints = [
+            # django-solo keeps one row at pk=1; the database refuses any other row.
+            models.CheckConstraint(
+                condition=models.Q(id=1),
+                name="crmsettings_single_row",
+                violation_error_message=_("There is only one row of CRM settings; edit it."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reservation_days__gte=1),
+                name="crmsettings_reservation_days_positive",
+                violation_error_message=_("A reservation lasts at least one day."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("CRM settings"))
