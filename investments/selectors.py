@@ -15,7 +15,7 @@ def investment_list() -> QuerySet[Investment]:
         available_count=Count("units", filter=Q(units__status=UnitStatus.AVAILABLE)),
         reserved_count=Count("units", filter=Q(units__status=UnitStatus.RESERVED)),
         sold_count=Count("units", filter=Q(units__status=UnitStatus.SOLD)),
-    )
+    ).order_by("name")
 
 
 def investment_get(*, pk: int) -> Investment:

@@ -1,0 +1,55 @@
+# Lejek: `make run` tries it out (SQLite, eager tasks, demo data); `make test` runs every test.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+# Tests run on PostgreSQL, as in CI and production.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lejek
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run install system-deps messages test lint check migrate seed backup-check
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Chromium for the browser tests and gettext for the catalogues, from Debian's packages.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "Please install:$$missing (Debian packages)"; exit 1; fi; \
+	fi
+
+messages: install
+	@if command -v msgfmt >/dev/null; then DEBUG=1 $(PY) manage.py compilemessages --ignore '.venv' -v 0; fi
+
+migrate: install messages
+	DEBUG=1 $(PY) manage.py migrate --no-input -v 0
+
+seed: migrate
+	DEBUG=1 $(PY) manage.py seed_demo
+
+run: seed
+	@echo ""
+	@echo "Lejek runs at http://$(HOST):$(PORT)/ (log in with one of the demo users above)"
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: install
+	DATABASE_URL=$(TEST_DATABASE_URL) DEBUG=1 $(PY) manage.py check
+	DATABASE_URL=$(TEST_DATABASE_URL) DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+test: install system-deps messages
+	DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
