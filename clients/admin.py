@@ -8,7 +8,14 @@ from .services import source_rotate_intake_token
 
 @admin.register(LeadSource)
 class LeadSourceAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "order", "active", "has_intake_token", "intake_token_created_at"]
+    list_display = [
+        "name",
+        "slug",
+        "order",
+        "active",
+        "has_intake_token",
+        "intake_token_created_at",
+    ]
     list_editable = ["order", "active"]
     list_filter = ["active"]
     search_fields = ["name", "slug"]
@@ -26,7 +33,7 @@ class LeadSourceAdmin(admin.ModelAdmin):
             token = source_rotate_intake_token(source=source)
             self.message_user(
                 request,
-                _("New intake token for “%(source)s”: %(token)s — copy it now, it is not shown again.")
+                _("Intake token for “%(source)s”: %(token)s. Copy it now; it is shown once.")
                 % {"source": source, "token": token},
                 messages.WARNING,
             )

@@ -88,7 +88,9 @@ class Client(models.Model):
         related_name="clients",
     )
     consent_processing = models.BooleanField(_("consent to data processing"), default=False)
-    consent_processing_at = models.DateTimeField(_("data processing consent given"), null=True, blank=True)
+    consent_processing_at = models.DateTimeField(
+        _("data processing consent given"), null=True, blank=True
+    )
     consent_marketing = models.BooleanField(_("marketing consent"), default=False)
     consent_marketing_at = models.DateTimeField(_("marketing consent given"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
@@ -120,13 +122,18 @@ class Client(models.Model):
         verbose_name_plural = _("clients")
         ordering = ["last_name", "first_name", "company_name", "id"]
         indexes = [
-            models.Index(fields=["last_name_folded", "first_name_folded"], name="client_folded_name_idx"),
+            models.Index(
+                fields=["last_name_folded", "first_name_folded"], name="client_folded_name_idx"
+            ),
             models.Index(fields=["company_name_folded"], name="client_folded_company_idx"),
             models.Index(fields=["pesel"], name="client_pesel_idx"),
         ]
         constraints = [
+            # Both the typed values and their lookup columns: a bulk update() blanking
+            # email and phone skips clean() and would otherwise leave stale lookup columns.
             models.CheckConstraint(
-                condition=~models.Q(email_normalized="") | ~models.Q(phone_e164=""),
+                condition=(~models.Q(email_normalized="") | ~models.Q(phone_e164=""))
+                & (~models.Q(email="") | ~models.Q(phone="")),
                 name="client_has_email_or_phone",
                 violation_error_message=_("Give the client an email address or a phone number."),
             ),

@@ -24,9 +24,7 @@ def client_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def contractor_list_view(request: HttpRequest) -> HttpResponse:
     contractors = contractors_visible_to(request.user)
-    return render(
-        request, "clients/contractor_list.html", {"page": paginate(request, contractors)}
-    )
+    return render(request, "clients/contractor_list.html", {"page": paginate(request, contractors)})
 
 
 @login_required

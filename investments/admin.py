@@ -22,7 +22,16 @@ class InvestmentAdmin(admin.ModelAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(SimpleHistoryAdmin):
-    list_display = ["number", "investment", "kind", "rooms", "area", "floor", "list_price", "status"]
+    list_display = [
+        "number",
+        "investment",
+        "kind",
+        "rooms",
+        "area",
+        "floor",
+        "list_price",
+        "status",
+    ]
     list_filter = ["investment", "kind", "status", "rooms"]
     list_select_related = ["investment"]
     search_fields = ["number", "investment__name"]

@@ -140,7 +140,9 @@ class Lead(models.Model):
         _("external id"),
         max_length=100,
         blank=True,
-        help_text=_("The sender's id of the inquiry; a repeated delivery never makes a second lead."),
+        help_text=_(
+            "The sender's id of the inquiry; a repeated delivery never makes a second lead."
+        ),
     )
     raw_payload = models.JSONField(_("raw payload"), default=dict, blank=True)
 

@@ -36,19 +36,30 @@ def lead_list(*, user: User) -> QuerySet[Lead]:
 
 def lead_get_for_user(*, user: User, pk: int) -> Lead:
     """One lead the user may see, with what its page shows; 404 otherwise."""
-    queryset = leads_visible_to(user).select_related(
-        "status", "source", "branch", "created_by", "updated_by", "failure_reason", "deletion_reason"
-    ).prefetch_related("clients__caretaker", "employees", "investments", "contractors")
+    queryset = (
+        leads_visible_to(user)
+        .select_related(
+            "status",
+            "source",
+            "branch",
+            "created_by",
+            "updated_by",
+            "failure_reason",
+            "deletion_reason",
+        )
+        .prefetch_related("clients__caretaker", "employees", "investments", "contractors")
+    )
     return get_object_or_404(queryset, pk=pk)
 
 
 def lead_status_counts(*, user: User) -> list[LeadStatus]:
     """Active statuses in order, each with `lead_count` of the user's open, visible leads."""
     visible_open = leads_visible_to(user).open().values("pk")
+    # Django drops Meta.ordering from GROUP BY queries, so the order is given explicitly.
     return list(
-        LeadStatus.objects.filter(active=True).annotate(
-            lead_count=Count("leads", filter=Q(leads__pk__in=visible_open))
-        )
+        LeadStatus.objects.filter(active=True)
+        .annotate(lead_count=Count("leads", filter=Q(leads__pk__in=visible_open)))
+        .order_by("order", "id")
     )
 
 

@@ -99,7 +99,7 @@ def lead_mark_failed(
 ) -> Lead:
     """Close a lead as a failure (fiasko) with an active reason; it stays for reports."""
     if reason is None:
-        raise ValidationError({"failure_reason": _("Choose the reason of the failure.")})
+        raise ValidationError({"failure_reason": _("Choose the reason for the failure.")})
     if not reason.active:
         raise ValidationError(
             {"failure_reason": _("The reason “%(reason)s” is no longer used.") % {"reason": reason}}

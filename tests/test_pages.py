@@ -59,7 +59,9 @@ def test_logout_needs_post_and_ends_the_session(client, advisor):
 
 def test_home_counts_only_the_advisors_own_open_leads(client, advisor, teammate):
     LeadFactory(name="Moja sprawa", branch=advisor.branch, employees=[advisor])
-    LeadFactory(name="Oferta dla mnie", branch=advisor.branch, status=status("oferta"), employees=[advisor])
+    LeadFactory(
+        name="Oferta dla mnie", branch=advisor.branch, status=status("oferta"), employees=[advisor]
+    )
     LeadFactory(name="Sprawa kolegi", branch=advisor.branch, employees=[teammate])
     client.force_login(advisor)
     response = client.get(reverse("home"))

@@ -7,14 +7,20 @@ from playwright.sync_api import expect
 
 from tests.factories import ClientFactory, LeadFactory, status
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_advisor_logs_in_with_the_keyboard_and_opens_a_lead(page, live_server, log_in, advisor):
     elzbieta = ClientFactory(first_name="Elżbieta", last_name="Turza", branch=advisor.branch)
     LeadFactory(
-        name="Kawalerka", status=status("oferta"), branch=advisor.branch,
-        employees=[advisor], clients=[elzbieta],
+        name="Kawalerka",
+        status=status("oferta"),
+        branch=advisor.branch,
+        employees=[advisor],
+        clients=[elzbieta],
     )
 
     log_in("doradca")

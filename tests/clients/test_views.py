@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def cared_client(advisor):
-    return ClientFactory(first_name="Hanna", last_name="Kuźniewska", caretaker=advisor, branch=advisor.branch)
+    return ClientFactory(
+        first_name="Hanna", last_name="Kuźniewska", caretaker=advisor, branch=advisor.branch
+    )
 
 
 def test_advisor_sees_clients_they_care_for(client, advisor, cared_client):

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def own_lead(advisor):
     client = ClientFactory(first_name="Elżbieta", last_name="Turza", branch=advisor.branch)
-    lead = LeadFactory(name="Kawalerka", branch=advisor.branch, employees=[advisor], clients=[client])
+    lead = LeadFactory(
+        name="Kawalerka", branch=advisor.branch, employees=[advisor], clients=[client]
+    )
     lead.investments.add(InvestmentFactory(name="Akacjowa"))
     return lead
 

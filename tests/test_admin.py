@@ -1,0 +1,393 @@
+"""Django admin is where administrators configure the CRM: statuses and their order,
+reasons, sources and their intake tokens, settings, users and their roles."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib import admin
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.models import LeadSource
+from clients.services import hash_intake_token
+from crm.core.models import Role, User
+from leads.models import DeletionReason, FailureReason, LeadStatus
+from settings_app.models import CRMSettings, RepeatInquiryScenario
+from tests.factories import LeadFactory, UnitFactory, source
+
+pytestmark = pytest.mark.django_db
+
+REGISTERED = sorted(
+    (model._meta.app_label, model._meta.model_name) for model in admin.site._registry
+)
+
+
+def admin_url(app_label: str, model_name: str, view: str, *args) -> str:
+    return reverse(f"admin:{app_label}_{model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def admin_client(client, administrator):
+    client.force_login(administrator)
+    return client
+
+
+@pytest.fixture
+def reason_in_use(branch):
+    reason = FailureReason.objects.get(name="Cena")
+    now = timezone.now()
+    LeadFactory(
+        name="Zakup apartamentu Kowalskich",
+        branch=branch,
+        failed_at=now,
+        closed_at=now,
+        failure_reason=reason,
+    )
+    return reason
+
+
+@pytest.fixture
+def some_of_everything(branch, reason_in_use):
+    """Rows for every changelist, so that their columns are rendered too."""
+    UnitFactory()
+    CRMSettings.get_solo()
+
+
+# -- every page opens ----------------------------------------------------------------------
+
+
+def test_every_model_of_the_crm_is_configurable_in_admin():
+    assert {
+        ("clients", "leadsource"),
+        ("core", "branch"),
+        ("core", "user"),
+        ("investments", "investment"),
+        ("investments", "unit"),
+        ("leads", "deletionreason"),
+        ("leads", "failurereason"),
+        ("leads", "leadstatus"),
+        ("settings_app", "crmsettings"),
+    } <= set(REGISTERED)
+
+
+@pytest.mark.parametrize(("app_label", "model_name"), REGISTERED, ids=".".join)
+def test_administrator_opens_every_admin_list(
+    admin_client, some_of_everything, app_label, model_name
+):
+    response = admin_client.get(admin_url(app_label, model_name, "changelist"), follow=True)
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("app_label", "model_name"),
+    [pair for pair in REGISTERED if pair != ("settings_app", "crmsettings")],
+    ids=".".join,
+)
+def test_administrator_opens_every_add_form(admin_client, app_label, model_name):
+    response = admin_client.get(admin_url(app_label, model_name, "add"))
+
+    assert response.status_code == 200
+
+
+def test_administrator_opens_the_history_of_a_unit(admin_client):
+    unit = UnitFactory()
+
+    response = admin_client.get(admin_url("investments", "unit", "history", unit.pk))
+
+    assert response.status_code == 200
+
+
+def test_administrator_is_not_a_superuser_but_has_the_administrator_group(administrator):
+    # The pages above open thanks to the group's permissions, not to a superuser flag.
+    assert not administrator.is_superuser
+    assert administrator.groups.filter(name="Administrator").exists()
+
+
+@pytest.mark.parametrize("actor", ["advisor", "manager"])
+def test_advisor_and_manager_are_sent_to_the_admin_login(client, request, actor):
+    client.force_login(request.getfixturevalue(actor))
+
+    for url in (reverse("admin:index"), admin_url("leads", "leadstatus", "changelist")):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("admin:login"))
+
+
+# -- intake tokens -------------------------------------------------------------------------
+
+
+def generate_token(admin_client, source_obj: LeadSource):
+    return admin_client.post(
+        admin_url("clients", "leadsource", "changelist"),
+        {"action": "generate_intake_token", "_selected_action": [source_obj.pk], "index": 0},
+    )
+
+
+def token_in_messages(response, stored_hash: str) -> str:
+    """The token the administrator was shown: the message word that hashes to the hash."""
+    for message in get_messages(response.wsgi_request):
+        for word in re.findall(r"[A-Za-z0-9_-]{40,}", str(message)):
+            if hash_intake_token(word) == stored_hash:
+                return word
+    raise AssertionError("no message shows the intake token")
+
+
+def test_new_intake_token_is_shown_once_and_only_its_hash_is_stored(admin_client):
+    www = source("www")
+
+    response = generate_token(admin_client, www)
+
+    assert response.status_code == 302
+    www.refresh_from_db()
+    assert re.fullmatch(r"[0-9a-f]{64}", www.intake_token_hash)
+    assert www.intake_token_created_at is not None
+    token = token_in_messages(response, www.intake_token_hash)
+    stored_values = LeadSource.objects.filter(pk=www.pk).values().get().values()
+    assert not any(token in str(value) for value in stored_values)
+    assert not LeadSource.objects.filter(intake_token_hash=token).exists()
+
+    first_view = admin_client.get(response.url)
+    second_view = admin_client.get(response.url)
+
+    assert token in first_view.text
+    assert token not in second_view.text
+
+
+def test_new_intake_token_replaces_the_previous_one(admin_client):
+    www = source("www")
+    first = token_in_messages(generate_token(admin_client, www), _hash_of(www))
+
+    second = token_in_messages(generate_token(admin_client, www), _hash_of(www))
+
+    assert first != second
+    assert _hash_of(www) == hash_intake_token(second)
+
+
+def _hash_of(source_obj: LeadSource) -> str:
+    source_obj.refresh_from_db()
+    return source_obj.intake_token_hash
+
+
+# -- failure reasons in use are kept -------------------------------------------------------
+
+
+def test_failure_reason_in_use_has_no_delete_link(admin_client, reason_in_use):
+    response = admin_client.get(admin_url("leads", "failurereason", "change", reason_in_use.pk))
+
+    assert response.status_code == 200
+    assert admin_url("leads", "failurereason", "delete", reason_in_use.pk) not in response.text
+
+
+def test_unused_failure_reason_has_a_delete_link(admin_client):
+    unused = FailureReason.objects.get(name="Lokalizacja")
+
+    response = admin_client.get(admin_url("leads", "failurereason", "change", unused.pk))
+
+    assert admin_url("leads", "failurereason", "delete", unused.pk) in response.text
+
+
+def test_failure_reason_in_use_cannot_be_deleted_through_its_delete_page(
+    admin_client, reason_in_use
+):
+    url = admin_url("leads", "failurereason", "delete", reason_in_use.pk)
+
+    assert admin_client.get(url).status_code == 403
+    assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    assert FailureReason.objects.filter(pk=reason_in_use.pk).exists()
+
+
+def bulk_delete(admin_client, model_name: str, pks: list[int], confirm: bool):
+    data = {"action": "delete_selected", "_selected_action": pks, "index": 0}
+    if confirm:
+        data["post"] = "yes"
+    return admin_client.post(admin_url("leads", model_name, "changelist"), data)
+
+
+def test_failure_reason_in_use_survives_the_bulk_delete_action(admin_client, reason_in_use):
+    unused = FailureReason.objects.get(name="Lokalizacja")
+
+    response = bulk_delete(admin_client, "failurereason", [reason_in_use.pk, unused.pk], False)
+
+    assert response.status_code == 200
+    assert "admin/delete_selected_confirmation.html" in [t.name for t in response.templates]
+    assert any(
+        "Zakup apartamentu Kowalskich" in str(item) for item in response.context["protected"]
+    )
+    assert 'name="post"' not in response.text  # no "Yes, I'm sure" button
+
+    bulk_delete(admin_client, "failurereason", [reason_in_use.pk, unused.pk], True)
+
+    assert FailureReason.objects.filter(pk=reason_in_use.pk).exists()
+    assert FailureReason.objects.filter(pk=unused.pk).exists()
+
+
+def test_unused_reasons_can_be_deleted_in_bulk(admin_client):
+    test_reason = DeletionReason.objects.get(name="Test")
+
+    response = bulk_delete(admin_client, "deletionreason", [test_reason.pk], True)
+
+    assert response.status_code == 302
+    assert not DeletionReason.objects.filter(pk=test_reason.pk).exists()
+
+
+def test_failure_reason_is_retired_by_unticking_active(admin_client, reason_in_use):
+    response = admin_client.post(
+        admin_url("leads", "failurereason", "change", reason_in_use.pk),
+        {"name": reason_in_use.name},  # an unticked checkbox is not sent
+    )
+
+    assert response.status_code == 302
+    reason_in_use.refresh_from_db()
+    assert not reason_in_use.active
+
+
+# -- statuses ------------------------------------------------------------------------------
+
+
+def test_administrator_reorders_the_pipeline_in_the_status_list(admin_client):
+    statuses = list(LeadStatus.objects.all())
+    reordered = list(reversed(statuses))
+    data = {
+        "form-TOTAL_FORMS": len(statuses),
+        "form-INITIAL_FORMS": len(statuses),
+        "form-MIN_NUM_FORMS": 0,
+        "form-MAX_NUM_FORMS": 1000,
+        "_save": "Zapisz",
+    }
+    for index, status in enumerate(statuses):
+        data[f"form-{index}-id"] = status.pk
+        data[f"form-{index}-order"] = (reordered.index(status) + 1) * 10
+        data[f"form-{index}-colour"] = status.colour
+        if status.is_won:
+            data[f"form-{index}-is_won"] = "on"
+        data[f"form-{index}-active"] = "on"
+
+    response = admin_client.post(admin_url("leads", "leadstatus", "changelist"), data)
+
+    assert response.status_code == 302
+    assert list(LeadStatus.objects.all()) == reordered
+    assert LeadStatus.objects.first().name == "Umowa"
+
+
+def test_status_with_leads_has_no_delete_link(admin_client, branch):
+    lead = LeadFactory(branch=branch)
+
+    response = admin_client.get(admin_url("leads", "leadstatus", "change", lead.status_id))
+
+    assert admin_url("leads", "leadstatus", "delete", lead.status_id) not in response.text
+    delete_url = admin_url("leads", "leadstatus", "delete", lead.status_id)
+    assert admin_client.post(delete_url, {"post": "yes"}).status_code == 403
+
+
+# -- CRM settings --------------------------------------------------------------------------
+
+
+def test_administrator_opens_and_saves_the_crm_settings(admin_client):
+    url = reverse("admin:settings_app_crmsettings_change")
+
+    assert admin_client.get(url).status_code == 200
+
+    response = admin_client.post(
+        url,
+        {
+            "default_lead_name": "Zakup lokalu",
+            # manual_status_change_allowed unticked: not sent
+            "suggest_status_after_conversation": "on",
+            "repeat_inquiry_scenario": RepeatInquiryScenario.ADD_TO_EXISTING,
+            "reservation_days": 14,
+            "reminder_minutes": 15,
+            "first_call_offset_minutes": 120,
+        },
+    )
+
+    assert response.status_code == 302
+    saved = CRMSettings.get_solo()
+    assert saved.default_lead_name == "Zakup lokalu"
+    assert saved.manual_status_change_allowed is False
+    assert saved.repeat_inquiry_scenario == RepeatInquiryScenario.ADD_TO_EXISTING
+    assert saved.reservation_days == 14
+    assert CRMSettings.objects.count() == 1
+
+
+def test_crm_settings_with_a_zero_day_reservation_are_not_saved(admin_client):
+    response = admin_client.post(
+        reverse("admin:settings_app_crmsettings_change"),
+        {
+            "default_lead_name": "Zakup lokalu",
+            "repeat_inquiry_scenario": RepeatInquiryScenario.NEW_LEAD,
+            "reservation_days": 0,
+            "reminder_minutes": 30,
+            "first_call_offset_minutes": 60,
+        },
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert response.context["adminform"].form.errors
+    assert CRMSettings.get_solo().reservation_days == 7
+
+
+# -- users and roles -----------------------------------------------------------------------
+
+
+def user_form(user: User, **changes) -> dict:
+    data = {
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "phone": user.phone,
+        "role": user.role,
+        "branch": user.branch_id,
+        "is_active": "on",
+    }
+    data.update(changes)
+    return data
+
+
+def group_names(user: User) -> set[str]:
+    return set(User.objects.get(pk=user.pk).groups.values_list("name", flat=True))
+
+
+def test_advisor_promoted_to_manager_in_admin_joins_the_manager_group(admin_client, advisor):
+    response = admin_client.post(
+        admin_url("core", "user", "change", advisor.pk), user_form(advisor, role=Role.MANAGER)
+    )
+
+    assert response.status_code == 302
+    assert group_names(advisor) == {"Kierownik"}
+    assert User.objects.get(pk=advisor.pk).has_perm("leads.unlink_lead")
+
+
+def test_user_made_administrator_in_admin_may_enter_admin(admin_client, advisor):
+    admin_client.post(
+        admin_url("core", "user", "change", advisor.pk),
+        user_form(advisor, role=Role.ADMINISTRATOR),
+    )
+
+    advisor = User.objects.get(pk=advisor.pk)
+    assert group_names(advisor) == {"Administrator"}
+    assert advisor.is_staff
+
+
+def test_employee_added_in_admin_as_manager_joins_the_manager_group(admin_client, branch):
+    response = admin_client.post(
+        admin_url("core", "user", "add"),
+        {
+            "username": "nowa.kierowniczka",
+            "password1": "Trudne-Haslo-2024",
+            "password2": "Trudne-Haslo-2024",
+            "role": Role.MANAGER,
+            "branch": branch.pk,
+        },
+    )
+
+    assert response.status_code == 302
+    user = User.objects.get(username="nowa.kierowniczka")
+    assert user.role == Role.MANAGER
+    assert user.branch == branch
+    assert user.check_password("Trudne-Haslo-2024")
+    assert group_names(user) == {"Kierownik"}
