@@ -3,9 +3,11 @@ branch, a manager of the branch, a manager of another branch, and an administrat
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import pytest
+from django.apps import apps
 
 from crm.core.models import Role
 
@@ -54,3 +56,21 @@ def other_manager(other_branch):
 @pytest.fixture
 def administrator(branch):
     return UserFactory(username="admin", role=Role.ADMINISTRATOR, branch=branch)
+
+
+# The data migrations that seed reference data (statuses, reasons, sources, role groups).
+REFERENCE_DATA_MIGRATIONS = [
+    ("clients.migrations.0003_seed_sources", "seed_sources"),
+    ("leads.migrations.0002_seed_pipeline", "seed_pipeline"),
+    ("leads.migrations.0003_permission_groups", "create_groups"),
+]
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Seed data of the migrations again for a transactional test (browser, live server):
+    such a test ends by emptying every table, and the next one needs the pipeline again.
+    (serialized_rollback cannot do it here: Playwright's greenlet sees other connection
+    objects than the ones pytest-django restored.)"""
+    for module_name, function_name in REFERENCE_DATA_MIGRATIONS:
+        getattr(importlib.import_module(module_name), function_name)(apps, None)
