@@ -16,7 +16,7 @@ from stdnum.pl import regon as regon_number
 
 from crm.core.normalization import fold_name
 
-from . import _demo_data as data
+from . import data
 
 NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
 
