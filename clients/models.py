@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from crm.core.models import Branch
-from crm.core.normalization import fold_name, normalize_email, normalize_phone
+from crm.core.normalization import fold_name, normalize_email, normalize_phone_field
 
 from .validators import validate_krs, validate_nip, validate_pesel, validate_regon
 
@@ -161,10 +160,7 @@ class Client(models.Model):
         # Derived lookup columns are computed here so that every validated write keeps them
         # true; the check constraint above refuses a row that skipped validation.
         self.email_normalized = normalize_email(self.email)
-        try:
-            self.phone_e164 = normalize_phone(self.phone)
-        except ValidationError as exc:
-            raise ValidationError({"phone": exc.messages}) from exc
+        self.phone_e164 = normalize_phone_field(self.phone)
         self.first_name_folded = fold_name(self.first_name)
         self.last_name_folded = fold_name(self.last_name)
         self.company_name_folded = fold_name(self.company_name)
@@ -213,7 +209,4 @@ class Contractor(models.Model):
         self.regon = "".join(ch for ch in self.regon if ch.isdigit()) if self.regon else ""
         self.email_normalized = normalize_email(self.email)
         self.name_folded = fold_name(self.name)
-        try:
-            self.phone_e164 = normalize_phone(self.phone)
-        except ValidationError as exc:
-            raise ValidationError({"phone": exc.messages}) from exc
+        self.phone_e164 = normalize_phone_field(self.phone)

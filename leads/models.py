@@ -45,34 +45,35 @@ class LeadStatus(models.Model):
         return self.name
 
 
-class FailureReason(models.Model):
-    """Why a lead ended without a contract. Deactivated, never deleted once used."""
+class Reason(models.Model):
+    """A named reason picked from a list; deactivated, never deleted once leads use it
+    (reports need it)."""
 
     name = models.CharField(_("name"), max_length=150, unique=True)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FailureReason(Reason):
+    """Why a lead ended without a contract (powód fiaska)."""
+
+    class Meta(Reason.Meta):
         verbose_name = _("failure reason")
         verbose_name_plural = _("failure reasons")
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
-class DeletionReason(models.Model):
+class DeletionReason(Reason):
     """Why an inquiry was deleted (spam, test, duplicate)."""
 
-    name = models.CharField(_("name"), max_length=150, unique=True)
-    active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
+    class Meta(Reason.Meta):
         verbose_name = _("deletion reason")
         verbose_name_plural = _("deletion reasons")
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class IntakeOutcome(models.TextChoices):

@@ -53,11 +53,12 @@ def lead_get_for_user(*, user: User, pk: int) -> Lead:
 
 
 def lead_status_counts(*, user: User) -> list[LeadStatus]:
-    """Active statuses in order, each with `lead_count` of the user's open, visible leads."""
+    """Active statuses that hold open leads (won ones do not), in order, each with
+    `lead_count` of the user's open, visible leads."""
     visible_open = leads_visible_to(user).open().values("pk")
     # Django drops Meta.ordering from GROUP BY queries, so the order is given explicitly.
     return list(
-        LeadStatus.objects.filter(active=True)
+        LeadStatus.objects.filter(active=True, is_won=False)
         .annotate(lead_count=Count("leads", filter=Q(leads__pk__in=visible_open)))
         .order_by("order", "id")
     )

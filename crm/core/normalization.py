@@ -49,6 +49,14 @@ def normalize_phone(value: str, region: str | None = None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def normalize_phone_field(value: str, field: str = "phone") -> str:
+    """normalize_phone for a model's clean(): the error is attached to the phone field."""
+    try:
+        return normalize_phone(value)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from exc
+
+
 def phone_search_key(value: str) -> str:
     """E.164 of a search text if it reads as a phone number, else ''. Never raises."""
     try:

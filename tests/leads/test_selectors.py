@@ -129,20 +129,22 @@ def test_status_counts_count_only_open_leads_the_user_sees(advisor, all_leads):
         failure_reason=FailureReason.objects.get(name="Cena"),
     )
     LeadFactory(branch=advisor.branch, employees=[advisor], status=status("oferta"))
+    LeadFactory(branch=advisor.branch, employees=[advisor], status=status("umowa"))
 
     counts = {s.name: s.lead_count for s in lead_status_counts(user=advisor)}
 
     assert counts["Nowy"] == 1  # my lead; not the teammate's, the outsider's or the failed one
     assert counts["Oferta"] == 1
-    assert counts["Umowa"] == 0
+    assert "Umowa" not in counts  # a won lead is closed, and its status holds no open leads
 
 
 def test_status_counts_come_in_pipeline_order(advisor, my_lead):
     names = [s.name for s in lead_status_counts(user=advisor)]
 
-    assert names == list(LeadStatus.objects.order_by("order", "id").values_list("name", flat=True))
+    open_statuses = LeadStatus.objects.filter(is_won=False).order_by("order", "id")
+    assert names == list(open_statuses.values_list("name", flat=True))
     assert names[0] == "Nowy"
-    assert names[-1] == "Umowa"
+    assert names[-1] == "Rezerwacja wstępna"
 
 
 def make_leads(count: int, advisor, teammate) -> None:

@@ -1,11 +1,5 @@
-# Dates as in the seeds: 29.06.2022, 14:44
-DATE_FORMAT = "d.m.Y"
-DATETIME_FORMAT = "d.m.Y, H:i"
-SHORT_DATE_FORMAT = "d.m.Y"
-SHORT_DATETIME_FORMAT = "d.m.Y, H:i"
-DATE_INPUT_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
-DATETIME_INPUT_FORMATS = ["%d.%m.%Y %H:%M", "%d.%m.%Y, %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
+# The same dates and times as in Polish (29.06.2022, 14:44); English number separators.
+from crm.formats.pl.formats import *  # noqa: F403
+
 DECIMAL_SEPARATOR = "."
 THOUSAND_SEPARATOR = ","
-NUMBER_GROUPING = 3
-FIRST_DAY_OF_WEEK = 1
