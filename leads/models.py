@@ -214,6 +214,7 @@ class Lead(models.Model):
         indexes = [
             models.Index(fields=["branch", "-created_at"], name="lead_branch_created_idx"),
             models.Index(fields=["status", "-created_at"], name="lead_status_created_idx"),
+            models.Index(fields=["-updated_at"], name="lead_updated_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -267,3 +268,92 @@ class Lead(models.Model):
     def handling_time(self) -> timedelta:
         """Time from the lead's creation to its close, or to now while it is open."""
         return (self.closed_at or timezone.now()) - self.created_at
+
+
+class ActivityKind(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    EMAIL = "email", _("Email")
+    MEETING = "meeting", _("Meeting")
+    SMS = "sms", _("SMS")
+    OTHER = "other", _("Other")
+
+
+class ActivityDirection(models.TextChoices):
+    OUTBOUND = "out", _("Outbound")
+    INBOUND = "in", _("Inbound")
+
+
+class Activity(models.Model):
+    """A conversation (rozmowa) on a lead: planned (the next step) or done.
+
+    A planned activity has planned_at and no done_at; the lead's next step is its earliest
+    planned one. The conversations issue builds the screens on this record.
+    """
+
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="activities"
+    )
+    client = models.ForeignKey(
+        Client,
+        verbose_name=_("client"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+    )
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("employee"),
+        on_delete=models.PROTECT,
+        related_name="activities",
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=ActivityKind, default=ActivityKind.PHONE
+    )
+    direction = models.CharField(
+        _("direction"),
+        max_length=3,
+        choices=ActivityDirection,
+        default=ActivityDirection.OUTBOUND,
+    )
+    planned_at = models.DateTimeField(_("planned for"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The next step of a lead: its earliest activity still planned.
+            models.Index(
+                fields=["lead", "planned_at"],
+                condition=models.Q(done_at__isnull=True),
+                name="activity_next_step_idx",
+            ),
+            models.Index(fields=["lead", "-done_at"], name="activity_last_done_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(planned_at__isnull=False) | models.Q(done_at__isnull=False),
+                name="activity_planned_or_done",
+                violation_error_message=_("A conversation is either planned or done."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.lead}"
+
+    @property
+    def is_planned(self) -> bool:
+        return self.done_at is None

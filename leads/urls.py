@@ -1,9 +1,30 @@
 from django.urls import path
 
-from . import views
+from .views import detail, edit, exports, kanban, lists
 
 app_name = "leads"
 urlpatterns = [
-    path("", views.lead_list_view, name="list"),
-    path("<int:pk>/", views.lead_detail_view, name="detail"),
+    # The list, its bulk actions and the client page's related-leads partial.
+    path("", lists.lead_list_view, name="list"),
+    path("bulk/", lists.lead_bulk_view, name="bulk"),
+    path("columns/", lists.lead_columns_view, name="columns"),
+    path("for-client/<int:client_pk>/", lists.client_leads_partial_view, name="client_leads"),
+    # Kanban.
+    path("kanban/", kanban.kanban_view, name="kanban"),
+    path("kanban/column/<int:status_pk>/", kanban.kanban_column_view, name="kanban_column"),
+    path("kanban/move/<int:pk>/", kanban.kanban_move_view, name="kanban_move"),
+    # Creating and editing.
+    path("new/", edit.lead_create_view, name="create"),
+    path("<int:pk>/edit/", edit.lead_update_view, name="update"),
+    path("client-search/", edit.client_search_view, name="client_search"),
+    path("contractor-search/", edit.contractor_search_view, name="contractor_search"),
+    path("client-dialog/", edit.client_dialog_view, name="client_dialog"),
+    # One lead.
+    path("<int:pk>/", detail.lead_detail_view, name="detail"),
+    path("<int:pk>/tab/<slug:tab>/", detail.lead_tab_view, name="tab"),
+    path("<int:pk>/status/", detail.lead_status_view, name="status"),
+    path("<int:pk>/fail/", detail.lead_fail_view, name="fail"),
+    path("<int:pk>/reactivate/", detail.lead_reactivate_view, name="reactivate"),
+    # Excel export.
+    path("export/", exports.lead_export_view, name="export"),
 ]

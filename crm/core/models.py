@@ -41,6 +41,8 @@ class User(AbstractUser):
         related_name="users",
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # Screen preferences such as the lead list's columns and page size, per list name.
+    ui_preferences = models.JSONField(_("screen preferences"), default=dict, blank=True)
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("employee")

@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from leads.models import FailureReason, Lead, LeadStatus
-from leads.services import lead_change_status, lead_create, lead_mark_failed, lead_reactivate
+from leads.services.editing import lead_create
+from leads.services.pipeline import lead_change_status, lead_mark_failed, lead_reactivate
 from settings_app.models import CRMSettings
 from tests.factories import (
     ClientFactory,

@@ -1,74 +1,17 @@
-"""Writes on leads. Every change goes through here so that rules and history hold."""
+"""The pipeline: status changes, failure and reactivation."""
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients.models import Client, Contractor, LeadSource
 from crm.core.models import User
-from investments.models import Investment
+from leads.models import FailureReason, Lead, LeadStatus
 from settings_app.selectors import crm_settings
 
-from .models import FailureReason, Lead, LeadStatus
-
-
-def _first_status() -> LeadStatus:
-    status = LeadStatus.objects.filter(active=True).order_by("order", "id").first()
-    if status is None:
-        raise ValidationError(_("No active lead status is configured."))
-    return status
-
-
-def _save(lead: Lead, *, user: User | None) -> Lead:
-    lead.updated_by = user
-    lead.updated_at = timezone.now()
-    lead._history_user = user  # django-simple-history records who made the change
-    lead.full_clean()
-    lead.save()
-    return lead
-
-
-@transaction.atomic
-def lead_create(
-    *,
-    user: User,
-    source: LeadSource,
-    name: str = "",
-    status: LeadStatus | None = None,
-    clients: Iterable[Client] = (),
-    contractors: Iterable[Contractor] = (),
-    investments: Iterable[Investment] = (),
-    employees: Iterable[User] = (),
-    created_at=None,
-) -> Lead:
-    """Create a lead by hand. The name defaults to the settings' default lead name, the
-    branch is the creator's, and the creator becomes an employee when nobody is given."""
-    if user.branch_id is None:
-        raise ValidationError(_("You have no branch; ask an administrator to set one."))
-    now = created_at or timezone.now()
-    lead = Lead(
-        name=name.strip() or crm_settings().default_lead_name,
-        status=status or _first_status(),
-        branch_id=user.branch_id,
-        source=source,
-        created_by=user,
-        created_at=now,
-    )
-    lead.updated_at = now
-    lead.updated_by = user
-    lead._history_user = user
-    lead.full_clean()
-    lead.save()
-    lead.clients.set(clients)
-    lead.contractors.set(contractors)
-    lead.investments.set(investments)
-    lead.employees.set(list(employees) or [user])
-    return lead
+from .common import save_lead
 
 
 @transaction.atomic
@@ -90,7 +33,7 @@ def lead_change_status(*, lead: Lead, status: LeadStatus, user: User) -> Lead:
         return lead
     lead.status = status
     lead.closed_at = timezone.now() if status.is_won else None
-    return _save(lead, user=user)
+    return save_lead(lead, user=user)
 
 
 @transaction.atomic
@@ -113,7 +56,7 @@ def lead_mark_failed(
     lead.closed_at = now
     lead.failure_reason = reason
     lead.failure_comment = comment.strip()
-    return _save(lead, user=user)
+    return save_lead(lead, user=user)
 
 
 @transaction.atomic
@@ -125,4 +68,4 @@ def lead_reactivate(*, lead: Lead, user: User) -> Lead:
     lead.closed_at = None
     lead.failure_reason = None
     lead.failure_comment = ""
-    return _save(lead, user=user)
+    return save_lead(lead, user=user)

@@ -1,0 +1,122 @@
+"""The lead list's filter panel (django-filter). The list, the kanban and the export share
+it, so the same URL parameters mean the same leads everywhere."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import LeadSource
+from crm.core.models import Branch, User
+from investments.models import Investment
+from leads.models import Activity, IntakeOutcome, Lead, LeadStatus
+from leads.search import search_leads
+from leads.selectors import leads_visible_to
+
+YES_NO = [("", _("any")), ("true", _("yes")), ("false", _("no"))]
+
+
+def _yes_no_filter(label, **kwargs) -> django_filters.BooleanFilter:
+    return django_filters.BooleanFilter(label=label, widget=forms.Select(choices=YES_NO), **kwargs)
+
+
+def _date_range_filter(field_name: str, label) -> django_filters.DateFromToRangeFilter:
+    return django_filters.DateFromToRangeFilter(
+        field_name=field_name,
+        label=label,
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+
+
+def planned_activity_exists() -> Exists:
+    """True for a lead with a conversation still planned (its next step)."""
+    return Exists(Activity.objects.filter(lead=OuterRef("pk"), done_at__isnull=True))
+
+
+class LeadFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_search",
+        widget=forms.SearchInput(
+            attrs={"placeholder": _("Name, client, email, phone, PESEL, NIP…")}
+        ),
+    )
+    status = django_filters.ModelMultipleChoiceFilter(
+        label=_("Status"),
+        queryset=LeadStatus.objects.filter(active=True),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    source = django_filters.ModelMultipleChoiceFilter(
+        label=_("Source"),
+        queryset=LeadSource.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    employee = django_filters.ModelChoiceFilter(
+        label=_("Employee"), queryset=User.objects.none(), method="filter_employee"
+    )
+    investment = django_filters.ModelChoiceFilter(
+        label=_("Investment"), queryset=Investment.objects.all(), method="filter_investment"
+    )
+    branch = django_filters.ModelChoiceFilter(label=_("Branch"), queryset=Branch.objects.all())
+    created = _date_range_filter("created_at", _("Created"))
+    updated = _date_range_filter("updated_at", _("Updated"))
+    failed = _yes_no_filter(_("Failure"), method="filter_failed")
+    repeat = _yes_no_filter(_("Repeat lead"), field_name="is_repeat")
+    outcome = django_filters.ChoiceFilter(
+        label=_("Intake outcome"), field_name="intake_outcome", choices=IntakeOutcome.choices
+    )
+    no_next_step = _yes_no_filter(_("No next step"), method="filter_no_next_step")
+
+    class Meta:
+        model = Lead
+        fields: list[str] = []
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        user = request.user if request is not None else None
+        employees = User.objects.filter(is_active=True)
+        if user is not None and not user.is_administrator:
+            employees = employees.filter(branch_id=user.branch_id)
+            del self.filters["branch"]  # only administrators see more than one branch
+        self.filters["employee"].queryset = employees
+
+    def filter_queryset(self, queryset: QuerySet[Lead]) -> QuerySet[Lead]:
+        # Deleted inquiries stay out of sight unless asked for by their outcome.
+        if self.form.cleaned_data.get("outcome") != IntakeOutcome.DELETED:
+            queryset = queryset.not_deleted()
+        return super().filter_queryset(queryset)
+
+    def filter_search(self, queryset, name, value):
+        return search_leads(queryset, value)
+
+    def filter_employee(self, queryset, name, value):
+        return queryset.filter(
+            pk__in=Lead.employees.through.objects.filter(user=value).values("lead_id")
+        )
+
+    def filter_investment(self, queryset, name, value):
+        return queryset.filter(
+            pk__in=Lead.investments.through.objects.filter(investment=value).values("lead_id")
+        )
+
+    def filter_failed(self, queryset, name, value):
+        return queryset.filter(failed_at__isnull=not value)
+
+    def filter_no_next_step(self, queryset, name, value):
+        if value:
+            return queryset.open().exclude(planned_activity_exists())
+        return queryset.filter(planned_activity_exists())
+
+    @property
+    def active_count(self) -> int:
+        """How many filters (search included) the user has set, for the panel's badge."""
+        if not self.is_bound or not self.form.is_valid():
+            return 0
+        return sum(1 for value in self.form.cleaned_data.values() if value not in (None, "", []))
+
+
+def lead_filterset_for(request) -> LeadFilter:
+    """The filter panel bound to the request's parameters, over the leads the user may see."""
+    return LeadFilter(request.GET, queryset=leads_visible_to(request.user), request=request)

@@ -1,0 +1,44 @@
+/* Lejek's small shared behaviours. No inline scripts anywhere: pages opt in with data-*
+   attributes, so a strict Content Security Policy holds. */
+(function () {
+  "use strict";
+
+  // <form data-confirm="Are you sure?">: ask before a destructive action.
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+    }
+  }, true);
+
+  // <input type="checkbox" data-select-all="name">: tick or untick every checkbox `name`.
+  document.addEventListener("change", function (event) {
+    var name = event.target.getAttribute && event.target.getAttribute("data-select-all");
+    if (!name) { return; }
+    document.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (box) {
+      box.checked = event.target.checked;
+    });
+  });
+
+  // <dialog data-open-on-load>: show a dialog rendered by the server (e.g. with errors).
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("dialog[data-open-on-load]").forEach(function (dialog) {
+      dialog.showModal();
+    });
+  });
+
+  // <button data-open-dialog="id"> / <button data-close-dialog>: open and close dialogs.
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest && event.target.closest("[data-open-dialog]");
+    if (opener) {
+      var dialog = document.getElementById(opener.getAttribute("data-open-dialog"));
+      if (dialog) { dialog.showModal(); }
+      return;
+    }
+    var closer = event.target.closest && event.target.closest("[data-close-dialog]");
+    if (closer) {
+      var parent = closer.closest("dialog");
+      if (parent) { parent.close(); }
+    }
+  });
+})();
