@@ -68,6 +68,10 @@ class LeadFilter(django_filters.FilterSet):
         label=_("Intake outcome"), field_name="intake_outcome", choices=IntakeOutcome.choices
     )
     no_next_step = _yes_no_filter(_("No next step"), method="filter_no_next_step")
+    # Not in the panel: the client page's "all leads of this client" link and the export of
+    # selected rows (?id=3,5,8).
+    client = django_filters.NumberFilter(method="filter_client", widget=forms.HiddenInput)
+    id = django_filters.BaseInFilter(field_name="pk", widget=forms.HiddenInput)
 
     class Meta:
         model = Lead
@@ -101,6 +105,11 @@ class LeadFilter(django_filters.FilterSet):
             pk__in=Lead.investments.through.objects.filter(investment=value).values("lead_id")
         )
 
+    def filter_client(self, queryset, name, value):
+        return queryset.filter(
+            pk__in=Lead.clients.through.objects.filter(client_id=value).values("lead_id")
+        )
+
     def filter_failed(self, queryset, name, value):
         return queryset.filter(failed_at__isnull=not value)
 
@@ -111,10 +120,14 @@ class LeadFilter(django_filters.FilterSet):
 
     @property
     def active_count(self) -> int:
-        """How many filters (search included) the user has set, for the panel's badge."""
-        if not self.is_bound or not self.form.is_valid():
-            return 0
-        return sum(1 for value in self.form.cleaned_data.values() if value not in (None, "", []))
+        """How many filters (search included) the URL sets, for the panel's badge."""
+        given = {key for key, values in self.data.lists() if any(value for value in values)}
+        # A date range arrives as <name>_after / <name>_before.
+        return sum(
+            1
+            for name in self.filters
+            if name in given or f"{name}_after" in given or f"{name}_before" in given
+        )
 
 
 def lead_filterset_for(request) -> LeadFilter:

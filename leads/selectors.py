@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from crm.core.models import User
 
-from .models import FailureReason, Lead, LeadStatus
+from .models import Activity, FailureReason, Lead, LeadStatus
 
 
 def leads_visible_to(user: User) -> QuerySet[Lead]:
@@ -23,15 +23,26 @@ def leads_visible_to(user: User) -> QuerySet[Lead]:
     return leads.filter(employees=user)
 
 
-def lead_list(*, user: User) -> QuerySet[Lead]:
-    """The lead list: visible, not deleted, with everything a row shows in a fixed number of
-    queries."""
-    return (
-        leads_visible_to(user)
-        .not_deleted()
-        .select_related("status", "source", "created_by", "updated_by", "failure_reason")
-        .prefetch_related("clients", "employees", "investments")
+def with_list_columns(leads: QuerySet[Lead]) -> QuerySet[Lead]:
+    """What a list row shows, in a fixed number of queries whatever the page size: the
+    related rows joined or prefetched, the next step annotated, the bulky intake fields
+    left in the database."""
+    next_step = (
+        Activity.objects.filter(lead=OuterRef("pk"), done_at__isnull=True)
+        .order_by("planned_at")
+        .values("planned_at")[:1]
     )
+    return (
+        leads.select_related("status", "source", "created_by", "updated_by", "failure_reason")
+        .prefetch_related("clients", "employees", "investments")
+        .defer("raw_payload", "message", "failure_comment")
+        .annotate(next_step_at=Subquery(next_step))
+    )
+
+
+def lead_list(*, user: User) -> QuerySet[Lead]:
+    """The user's visible leads, not deleted, ready for a list."""
+    return with_list_columns(leads_visible_to(user).not_deleted())
 
 
 def lead_get_for_user(*, user: User, pk: int) -> Lead:
@@ -70,3 +81,9 @@ def active_statuses() -> QuerySet[LeadStatus]:
 
 def active_failure_reasons() -> QuerySet[FailureReason]:
     return FailureReason.objects.filter(active=True)
+
+
+def capped_count(leads: QuerySet[Lead], *, cap: int) -> int:
+    """How many leads match, counting at most cap + 1 of them: a list shows "10 000+"
+    instead of paying for an exact count over a million rows."""
+    return leads.order_by()[: cap + 1].count()

@@ -49,3 +49,14 @@ def user_create(
     user.full_clean(exclude=["password"])
     user.save()
     return user_set_role(user=user, role=role)
+
+
+def user_save_list_preferences(
+    *, user: User, list_name: str, columns: list[str], per_page: int
+) -> User:
+    """Remember which columns and how many rows a user wants on a list (e.g. "leads")."""
+    preferences = dict(user.ui_preferences or {})
+    preferences[list_name] = {"columns": list(columns), "per_page": per_page}
+    user.ui_preferences = preferences
+    user.save(update_fields=["ui_preferences"])
+    return user

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_filters",
+    "django_tables2",
     "simple_history",
     "solo",
     "crm.core",
@@ -155,6 +157,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Exports up to this many rows are built in the request; larger ones become a Celery job.
+LEJEK_SYNC_EXPORT_LIMIT = int(os.environ.get("LEJEK_SYNC_EXPORT_LIMIT", "5000"))
 
 if REDIS_URL:
     CACHES = {

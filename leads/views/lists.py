@@ -1,29 +1,142 @@
+"""The lead list: table, filters and search in the URL, column chooser, bulk actions."""
+
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from urllib.parse import urlencode
 
-from crm.core.pagination import paginate
-from leads.selectors import lead_get_for_user, lead_list
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+from django_tables2.paginators import LazyPaginator
+
+from clients.selectors import client_get_for_user
+from crm.core.services import user_save_list_preferences
+from leads.filters import lead_filterset_for
+from leads.list_forms import BulkAction, LeadBulkForm, LeadColumnsForm
+from leads.selectors import capped_count, leads_visible_to, with_list_columns
+from leads.services.bulk import leads_add_employee, leads_change_status
+from leads.tables import DEFAULT_COLUMNS, OPTIONAL_COLUMNS, PAGE_SIZES, LeadTable
+
+LIST_NAME = "leads"
+COUNT_CAP = 10_000
+
+
+def _list_preferences(request: HttpRequest) -> tuple[list[str], int]:
+    saved = (request.user.ui_preferences or {}).get(LIST_NAME, {})
+    columns = [name for name in saved.get("columns", DEFAULT_COLUMNS) if name in OPTIONAL_COLUMNS]
+    per_page = saved.get("per_page", PAGE_SIZES[0])
+    asked = request.GET.get("per_page", "")
+    if asked.isdigit() and int(asked) in PAGE_SIZES:
+        per_page = int(asked)
+    return columns, per_page
 
 
 @login_required
 def lead_list_view(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, lead_list(user=request.user))
-    return render(request, "leads/lead_list.html", {"page": page})
+    filterset = lead_filterset_for(request)
+    columns, per_page = _list_preferences(request)
+    hidden = [name for name in OPTIONAL_COLUMNS if name not in columns]
+    table = LeadTable(with_list_columns(filterset.qs), exclude=hidden)
+    # The lazy paginator never counts the whole (possibly million-row) result.
+    RequestConfig(
+        request, paginate={"per_page": per_page, "paginator_class": LazyPaginator}
+    ).configure(table)
+    context = {
+        "filter": filterset,
+        "table": table,
+        "total": capped_count(filterset.qs, cap=COUNT_CAP),
+        "count_cap": COUNT_CAP,
+        "per_page": per_page,
+        "page_sizes": PAGE_SIZES,
+        "bulk_form": LeadBulkForm(user=request.user),
+        "columns_form": LeadColumnsForm(initial={"columns": columns, "per_page": per_page}),
+        "query": request.GET.urlencode(),
+    }
+    template = "leads/list/results.html" if request.htmx else "leads/list/page.html"
+    return render(request, template, context)
+
+
+def _back_to_list(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("leads:list")
+    return redirect(target)
 
 
 @login_required
-def lead_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = lead_get_for_user(user=request.user, pk=pk)
-    return render(request, "leads/lead_detail.html", {"lead": lead})
+@require_POST
+def lead_columns_view(request: HttpRequest) -> HttpResponse:
+    form = LeadColumnsForm(request.POST)
+    if form.is_valid():
+        user_save_list_preferences(
+            user=request.user,
+            list_name=LIST_NAME,
+            columns=form.cleaned_data["columns"],
+            per_page=form.cleaned_data["per_page"],
+        )
+        messages.success(request, _("The list's columns are saved."))
+    else:
+        messages.error(request, _("Choose at least one column."))
+    return _back_to_list(request)
 
 
-def _not_yet(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    from django.http import Http404
+@login_required
+@require_POST
+def lead_bulk_view(request: HttpRequest) -> HttpResponse:
+    form = LeadBulkForm(request.POST, user=request.user)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back_to_list(request)
+    ids = set(form.cleaned_data["selected"])
+    leads = list(leads_visible_to(request.user).filter(pk__in=ids).select_related("status"))
+    if len(leads) != len(ids):
+        # One lead the user may not see makes the whole action refused: nothing changes.
+        raise Http404
+    action = form.cleaned_data["action"]
+    if action == BulkAction.EXPORT:
+        query = urlencode({"id": ",".join(str(pk) for pk in sorted(ids))})
+        return redirect(f"{reverse('leads:export')}?{query}")
+    if action == BulkAction.CHANGE_STATUS:
+        result = leads_change_status(
+            leads=leads, status=form.cleaned_data["status"], user=request.user
+        )
+    else:
+        result = leads_add_employee(
+            leads=leads, employee=form.cleaned_data["employee"], user=request.user
+        )
+    _report(request, result)
+    return _back_to_list(request)
 
-    raise Http404
+
+def _report(request: HttpRequest, result) -> None:
+    if result.changed:
+        messages.success(
+            request,
+            ngettext("%(count)d lead changed.", "%(count)d leads changed.", result.changed)
+            % {"count": result.changed},
+        )
+    for lead, reason in result.refused:
+        messages.error(
+            request, _("“%(lead)s” not changed: %(reason)s") % {"lead": lead, "reason": reason}
+        )
+    if not result.changed and not result.refused:
+        messages.info(request, _("Nothing to change."))
 
 
-lead_bulk_view = lead_columns_view = client_leads_partial_view = _not_yet
+@login_required
+def client_leads_partial_view(request: HttpRequest, client_pk: int) -> HttpResponse:
+    """The client page's "related leads": the client's leads this user may see."""
+    client = client_get_for_user(user=request.user, pk=client_pk)
+    leads = with_list_columns(
+        leads_visible_to(request.user).not_deleted().filter(clients=client)
+    ).order_by("-created_at")[:50]
+    return render(request, "leads/list/client_leads.html", {"client": client, "leads": leads})
