@@ -27,8 +27,20 @@ def clients_visible_to(user: User) -> QuerySet[Client]:
 
 def client_get_for_user(*, user: User, pk: int) -> Client:
     """One client the user may see, with what its page shows; 404 otherwise."""
-    queryset = clients_visible_to(user).select_related("caretaker", "branch", "source")
+    queryset = clients_visible_to(user).select_related(
+        "caretaker", "branch", "source", "created_by"
+    )
     return get_object_or_404(queryset, pk=pk)
+
+
+def client_is_visible_to(*, user: User, client: Client) -> bool:
+    """Whether the user may open this client (e.g. after adding one for a teammate)."""
+    return clients_visible_to(user).filter(pk=client.pk).exists()
+
+
+def clients_with_list_columns(clients: QuerySet[Client]) -> QuerySet[Client]:
+    """The client list's rows with what its columns show, without a query per row."""
+    return clients.select_related("caretaker", "branch", "source")
 
 
 def contractors_visible_to(user: User) -> QuerySet[Contractor]:
@@ -39,6 +51,11 @@ def contractors_visible_to(user: User) -> QuerySet[Contractor]:
     if user.is_administrator:
         return contractors
     return contractors.filter(branch_id=user.branch_id) if user.branch_id else contractors.none()
+
+
+def contractor_get_for_user(*, user: User, pk: int) -> Contractor:
+    """One contractor the user may see; 404 otherwise."""
+    return get_object_or_404(contractors_visible_to(user).select_related("branch"), pk=pk)
 
 
 def active_sources() -> QuerySet[LeadSource]:

@@ -4,11 +4,50 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
+from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from .models import LeadSource
+from crm.core.models import User
+
+from .models import Client, ClientKind, Contractor, LeadSource
+
+CLIENT_FIELDS = (
+    "kind",
+    "company_name",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "pesel",
+    "accounting_id",
+    "caretaker",
+    "source",
+    "description",
+)
+CONSENTS = ("consent_processing", "consent_marketing")
+# Foreign keys keep None; a text field given None is stored blank.
+_NULLABLE = {"caretaker", "source"}
+CONTRACTOR_FIELDS = (
+    "name",
+    "nip",
+    "krs",
+    "regon",
+    "email",
+    "phone",
+    "street",
+    "postal_code",
+    "city",
+)
+
+MESSAGE_STALE = _(
+    "Someone else saved this record after you opened the form. Nothing was overwritten: "
+    "open the page again to see their changes, then repeat yours."
+)
 
 
 def hash_intake_token(token: str) -> str:
@@ -25,3 +64,111 @@ def source_rotate_intake_token(*, source: LeadSource) -> str:
     source.intake_token_created_at = timezone.now()
     source.save(update_fields=["intake_token_hash", "intake_token_created_at"])
     return token
+
+
+def _user_branch(user: User):
+    if user.branch_id is None:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: _("You belong to no branch, so you cannot add records.")}
+        )
+    return user.branch
+
+
+def _set_consent(client: Client, name: str, given: bool, now: datetime) -> None:
+    """A consent's date is set when it is first given and cleared when it is withdrawn."""
+    was_given = getattr(client, name) and getattr(client, f"{name}_at") is not None
+    setattr(client, name, given)
+    if not given:
+        setattr(client, f"{name}_at", None)
+    elif not was_given:
+        setattr(client, f"{name}_at", now)
+
+
+def _client_validate(client: Client, *, caretaker_changed: bool) -> None:
+    """The client's business rules with errors on the fields, then the model's own
+    validation (which also computes the lookup columns the check constraints need)."""
+    errors: dict[str, list] = {}
+    if not (client.email or "").strip() and not (client.phone or "").strip():
+        message = _("Give the client an email address or a phone number.")
+        errors = {"email": [message], "phone": [message]}
+    if client.kind == ClientKind.COMPANY and not client.company_name.strip():
+        errors["company_name"] = [_("A company client needs a company name.")]
+    caretaker = client.caretaker
+    if caretaker_changed and caretaker is not None and caretaker.branch_id != client.branch_id:
+        errors["caretaker"] = [_("The caretaker must work in the client's branch.")]
+    if errors:
+        raise ValidationError(errors)
+    client.full_clean()
+
+
+def _check_not_stale(model, pk: int, expected: datetime | None) -> None:
+    """Refuse a write based on a form opened before the record's last save."""
+    if expected is None:
+        return
+    current = model.objects.select_for_update().filter(pk=pk).values_list("updated_at", flat=True)
+    if current.first() != expected:
+        raise ValidationError(MESSAGE_STALE, code="stale")
+
+
+def _apply(obj, data: dict[str, Any], fields: tuple[str, ...]) -> None:
+    for name in fields:
+        if name in data:
+            value = data[name]
+            setattr(obj, name, "" if value is None and name not in _NULLABLE else value)
+
+
+@transaction.atomic
+def client_create(*, user: User, data: dict) -> Client:
+    """Add a client to the user's branch. An advisor who names no caretaker becomes it;
+    a consent given now is dated now."""
+    client = Client(branch=_user_branch(user), created_by=user)
+    _apply(client, data, CLIENT_FIELDS)
+    if client.caretaker_id is None and not (user.is_manager or user.is_administrator):
+        client.caretaker = user
+    now = timezone.now()
+    for consent in CONSENTS:
+        _set_consent(client, consent, bool(data.get(consent)), now)
+    _client_validate(client, caretaker_changed=True)
+    client._history_user = user
+    client.save()
+    return client
+
+
+@transaction.atomic
+def client_update(*, client: Client, user: User, data: dict) -> Client:
+    """Save the changes to a client. `data["updated_at"]`, when given, is the version the
+    user's form was opened on; a newer save by someone else refuses the write."""
+    _check_not_stale(Client, client.pk, data.get("updated_at"))
+    previous_caretaker_id = client.caretaker_id
+    _apply(client, data, CLIENT_FIELDS)
+    now = timezone.now()
+    for consent in CONSENTS:
+        if consent in data:
+            _set_consent(client, consent, bool(data[consent]), now)
+    _client_validate(client, caretaker_changed=client.caretaker_id != previous_caretaker_id)
+    client._history_user = user
+    client.save()
+    return client
+
+
+@transaction.atomic
+def contractor_create(*, user: User, data: dict) -> Contractor:
+    """Add a contractor (a B2B company) to the user's branch."""
+    contractor = Contractor(branch=_user_branch(user))
+    _apply(contractor, data, CONTRACTOR_FIELDS)
+    contractor.full_clean()
+    contractor._history_user = user
+    contractor.save()
+    return contractor
+
+
+@transaction.atomic
+def contractor_update(*, contractor: Contractor, user: User, data: dict) -> Contractor:
+    """Save the changes to a contractor; refused when someone saved it since the user's
+    form was opened (`data["updated_at"]`)."""
+    _check_not_stale(Contractor, contractor.pk, data.get("updated_at"))
+    _apply(contractor, data, CONTRACTOR_FIELDS)
+    contractor.full_clean()
+    contractor._history_user = user
+    contractor.save()
+    return contractor

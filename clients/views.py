@@ -1,18 +1,76 @@
+"""Client and contractor pages: lists with search and filters, details, add and edit.
+Every page goes through the user-scoped selectors: what a user may not see is a 404."""
+
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
+from crm.core.listing import PAGE_SIZES, page_size, sort_queryset
 from crm.core.pagination import paginate
 
-from .selectors import client_get_for_user, clients_visible_to, contractors_visible_to
+from .filters import client_filterset_for, contractors_matching
+from .forms import ClientForm, ContractorForm
+from .selectors import (
+    client_get_for_user,
+    client_is_visible_to,
+    clients_with_list_columns,
+    contractor_get_for_user,
+    contractors_visible_to,
+)
+from .services import client_create, client_update, contractor_create, contractor_update
+
+CLIENT_SORTS = {
+    "first_name": ("first_name_folded",),
+    "last_name": ("last_name_folded", "first_name_folded"),
+    "company": ("company_name_folded",),
+    "caretaker": ("caretaker__last_name", "caretaker__first_name"),
+    "added": ("created_at",),
+    "failed_at": ("failed_at",),
+}
+CLIENT_DEFAULT_SORT = "-added"  # newest first
+CONTRACTOR_SORTS = {
+    "name": ("name_folded",),
+    "nip": ("nip",),
+    "city": ("city",),
+    "added": ("created_at",),
+}
+
+
+def _list_context(request: HttpRequest, queryset, sorts: dict, default: str) -> dict:
+    """Sorted, paginated rows and what the list's links need to keep the URL state."""
+    queryset, sort = sort_queryset(request, queryset, sorts, default)
+    per_page = page_size(request)
+    return {
+        "page": paginate(request, queryset, per_page=per_page),
+        "sort": sort,
+        "per_page": per_page,
+        "page_sizes": PAGE_SIZES,
+        "query": request.GET.urlencode(),
+    }
+
+
+def _add_service_errors(form: ClientForm | ContractorForm, error: ValidationError) -> None:
+    """Show a service's refusal on the form: next to its field when the form has one."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+    else:
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    form.focus_first_error()
 
 
 @login_required
 def client_list_view(request: HttpRequest) -> HttpResponse:
-    clients = clients_visible_to(request.user).select_related("caretaker", "branch", "source")
-    return render(request, "clients/client_list.html", {"page": paginate(request, clients)})
+    filterset = client_filterset_for(request)
+    clients = clients_with_list_columns(filterset.qs)
+    context = _list_context(request, clients, CLIENT_SORTS, CLIENT_DEFAULT_SORT)
+    context["filter"] = filterset
+    return render(request, "clients/client_list.html", context)
 
 
 @login_required
@@ -22,12 +80,84 @@ def client_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def client_create_view(request: HttpRequest) -> HttpResponse:
+    form = ClientForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = client_create(user=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("Client “%(client)s” added.") % {"client": client})
+            if client_is_visible_to(user=request.user, client=client):
+                return redirect(client)
+            # Added for a teammate: the advisor does not see it, so back to the list.
+            return redirect("clients:list")
+    return render(request, "clients/client_form.html", {"form": form})
+
+
+@login_required
+def client_update_view(request: HttpRequest, pk: int) -> HttpResponse:
+    client = client_get_for_user(user=request.user, pk=pk)
+    title = str(client)  # validating the form changes the instance; the heading must not
+    form = ClientForm(request.POST or None, instance=client, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = client_update(client=client, user=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("Client “%(client)s” saved.") % {"client": client})
+            if client_is_visible_to(user=request.user, client=client):
+                return redirect(client)
+            return redirect("clients:list")
+    context = {"form": form, "client": client, "title": title}
+    return render(request, "clients/client_form.html", context)
+
+
+@login_required
 def contractor_list_view(request: HttpRequest) -> HttpResponse:
-    contractors = contractors_visible_to(request.user)
-    return render(request, "clients/contractor_list.html", {"page": paginate(request, contractors)})
+    search = request.GET.get("q", "").strip()
+    contractors = contractors_matching(contractors_visible_to(request.user), search)
+    context = _list_context(request, contractors, CONTRACTOR_SORTS, "name")
+    context["search"] = search
+    return render(request, "clients/contractor_list.html", context)
 
 
 @login_required
 def contractor_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    contractor = get_object_or_404(contractors_visible_to(request.user), pk=pk)
+    contractor = contractor_get_for_user(user=request.user, pk=pk)
     return render(request, "clients/contractor_detail.html", {"contractor": contractor})
+
+
+@login_required
+def contractor_create_view(request: HttpRequest) -> HttpResponse:
+    form = ContractorForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contractor = contractor_create(user=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("Contractor “%(name)s” added.") % {"name": contractor})
+            return redirect(contractor)
+    return render(request, "clients/contractor_form.html", {"form": form})
+
+
+@login_required
+def contractor_update_view(request: HttpRequest, pk: int) -> HttpResponse:
+    contractor = contractor_get_for_user(user=request.user, pk=pk)
+    title = str(contractor)
+    form = ContractorForm(request.POST or None, instance=contractor, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contractor = contractor_update(
+                contractor=contractor, user=request.user, data=form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("Contractor “%(name)s” saved.") % {"name": contractor})
+            return redirect(contractor)
+    context = {"form": form, "contractor": contractor, "title": title}
+    return render(request, "clients/contractor_form.html", context)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from clients.models import Client, Contractor, LeadSource
 from crm.core.models import User
@@ -15,7 +19,11 @@ from investments.models import Investment
 from leads.models import Lead, LeadStatus
 from settings_app.selectors import crm_settings
 
-from .common import first_status
+from .common import first_status, save_lead
+
+MESSAGE_NO_EMPLOYEE = _lazy(
+    "Choose at least one employee: only the employees listed can see and work this lead."
+)
 
 
 @transaction.atomic
@@ -54,3 +62,44 @@ def lead_create(
     lead.investments.set(investments)
     lead.employees.set(list(employees) or [user])
     return lead
+
+
+@transaction.atomic
+def lead_update(
+    *, lead: Lead, user: User, data: Mapping[str, Any], expected_updated_at: datetime
+) -> Lead:
+    """Save the lead form: name, source, clients, contractors, investments, employees.
+
+    `expected_updated_at` is the lead's `updated_at` when the user opened the form; if
+    someone saved the lead since, nothing is written and a ValidationError says who and
+    when. Each changed relation is recorded in the lead's history with the user."""
+    locked = Lead.objects.select_for_update().get(pk=lead.pk)
+    if locked.updated_at != expected_updated_at:
+        raise _stale_error(locked)
+    if not data["employees"]:
+        raise ValidationError({"employees": MESSAGE_NO_EMPLOYEE})
+    locked.name = data["name"].strip()
+    locked.source = data["source"]
+    save_lead(locked, user=user)
+    # Each .set() that changes something adds a history record, made by `user` too.
+    locked.clients.set(data["clients"])
+    locked.contractors.set(data["contractors"])
+    locked.investments.set(data["investments"])
+    locked.employees.set(data["employees"])
+    return locked
+
+
+def _stale_error(current: Lead) -> ValidationError:
+    params = {"time": date_format(timezone.localtime(current.updated_at), "H:i")}
+    if current.updated_by is None:
+        message = _(
+            "This lead was changed at %(time)s since you opened the form; reload to see the "
+            "changes."
+        )
+    else:
+        message = _(
+            "This lead was changed by %(user)s at %(time)s since you opened the form; reload "
+            "to see the changes."
+        )
+        params["user"] = str(current.updated_by)
+    return ValidationError(message, code="stale", params=params)

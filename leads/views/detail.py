@@ -1,22 +1,160 @@
-"""One lead: the page with its header, actions and tabs. (Being built.)"""
+"""One lead: the page with its header, actions and tabs, and the actions' POST endpoints."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from leads.detail_selectors import (
+    lead_clients,
+    lead_contractors,
+    lead_conversations,
+    lead_get_light_for_user,
+)
+from leads.forms import FailureForm, StatusChangeForm
+from leads.history import lead_history_page
+from leads.models import Lead
 from leads.selectors import lead_get_for_user
+from leads.services.pipeline import lead_change_status, lead_mark_failed, lead_reactivate
+from settings_app.selectors import crm_settings
+
+TABS = {
+    "clients": gettext_lazy("Clients"),
+    "contractors": gettext_lazy("Contractors"),
+    "history": gettext_lazy("History"),
+}
+DEFAULT_TAB = "clients"
 
 
 @login_required
+@require_safe
 def lead_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     lead = lead_get_for_user(user=request.user, pk=pk)
-    return render(request, "leads/lead_detail.html", {"lead": lead})
+    tab = request.GET.get("tab", DEFAULT_TAB)
+    failure_form = FailureForm() if request.GET.get("action") == "fail" else None
+    return _render_page(request, lead, tab=tab, failure_form=failure_form)
 
 
-def _not_yet(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    raise Http404
+@login_required
+@require_safe
+@vary_on_headers("HX-Request")
+def lead_tab_view(request: HttpRequest, pk: int, tab: str) -> HttpResponse:
+    """A tab for htmx; without htmx, the page with that tab open."""
+    if tab not in TABS:
+        raise Http404
+    lead = lead_get_light_for_user(user=request.user, pk=pk)
+    if not request.htmx:
+        query = {"tab": tab, **({"page": request.GET["page"]} if "page" in request.GET else {})}
+        return redirect(f"{lead.get_absolute_url()}?{urlencode(query)}")
+    return render(request, "leads/detail/tabs.html", _tab_context(request, lead, tab))
 
 
-lead_tab_view = lead_status_view = lead_fail_view = lead_reactivate_view = _not_yet
+@require_POST
+@login_required
+def lead_status_view(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = lead_get_light_for_user(user=request.user, pk=pk)
+    form = StatusChangeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["status"]))
+        return redirect(lead)
+    try:
+        lead_change_status(lead=lead, status=form.cleaned_data["status"], user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The status is now “%(status)s”.") % {"status": lead.status})
+    return redirect(lead)
+
+
+@require_POST
+@login_required
+def lead_fail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = lead_get_light_for_user(user=request.user, pk=pk)
+    form = FailureForm(request.POST)
+    if form.is_valid():
+        try:
+            lead_mark_failed(
+                lead=lead,
+                reason=form.cleaned_data["failure_reason"],
+                comment=form.cleaned_data["failure_comment"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            if not _belongs_to_form(error, form):
+                messages.error(request, " ".join(error.messages))
+                return redirect(lead)
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The lead is marked as a failure."))
+            return redirect(lead)
+    # Refused: the page again, with the dialog open and the errors next to the fields.
+    lead = lead_get_for_user(user=request.user, pk=pk)
+    return _render_page(request, lead, tab=DEFAULT_TAB, failure_form=form, status=400)
+
+
+@require_POST
+@login_required
+def lead_reactivate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = lead_get_light_for_user(user=request.user, pk=pk)
+    try:
+        lead_reactivate(lead=lead, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The lead is open again."))
+    return redirect(lead)
+
+
+def _render_page(
+    request: HttpRequest,
+    lead: Lead,
+    *,
+    tab: str,
+    failure_form: FailureForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    manual_allowed = crm_settings().manual_status_change_allowed
+    is_open = not (lead.is_failed or lead.is_deleted or lead.status.is_won)
+    can_change_status = manual_allowed and not lead.is_failed and not lead.is_deleted
+    context = {
+        "lead": lead,
+        "is_open": is_open,
+        "conversations": lead_conversations(lead=lead),
+        "manual_status_change_allowed": manual_allowed,
+        "status_form": (
+            StatusChangeForm(initial={"status": lead.status_id}) if can_change_status else None
+        ),
+        "failure_form": (failure_form or FailureForm()) if is_open else None,
+        "failure_dialog_open": failure_form is not None,
+        **_tab_context(request, lead, tab if tab in TABS else DEFAULT_TAB),
+    }
+    return render(request, "leads/detail/page.html", context, status=status)
+
+
+def _tab_context(request: HttpRequest, lead: Lead, tab: str) -> dict:
+    context = {"lead": lead, "tab": tab, "tabs": TABS.items()}
+    if tab == "clients":
+        context["clients"] = lead_clients(lead=lead)
+    elif tab == "contractors":
+        context["contractors"] = lead_contractors(lead=lead)
+    else:
+        context["history_page"] = lead_history_page(lead=lead, page_number=request.GET.get("page"))
+    context["tab_template"] = f"leads/detail/tab_{tab}.html"
+    return context
+
+
+def _belongs_to_form(error: ValidationError, form: FailureForm) -> bool:
+    """Whether a service's refusal names the form's own fields (shown next to them)."""
+    return hasattr(error, "error_dict") and set(error.error_dict) <= {
+        *form.fields,
+        NON_FIELD_ERRORS,
+    }

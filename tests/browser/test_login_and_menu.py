@@ -39,7 +39,7 @@ def test_advisor_logs_in_with_the_keyboard_and_opens_a_lead(page, live_server, l
 
     row.get_by_role("link", name="Kawalerka").click()
     expect(page.locator("h1")).to_contain_text("Kawalerka")
-    expect(page.locator(".facts")).to_contain_text("0d 0h")
+    expect(page.locator("main")).to_contain_text("0d 0h")
 
 
 def test_wrong_password_shows_an_error_and_stays_on_login(page, live_server, advisor):

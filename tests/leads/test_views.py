@@ -53,9 +53,3 @@ def test_user_who_may_not_see_the_lead_gets_404(client, request, own_lead, actor
 def test_manager_and_administrator_open_the_lead(client, request, own_lead, actor):
     client.force_login(request.getfixturevalue(actor))
     assert client.get(reverse("leads:detail", args=[own_lead.pk])).status_code == 200
-
-
-def test_lead_detail_query_count_is_fixed(client, advisor, own_lead, django_assert_num_queries):
-    client.force_login(advisor)
-    with django_assert_num_queries(7):
-        client.get(reverse("leads:detail", args=[own_lead.pk]))

@@ -1,0 +1,205 @@
+"""Forms of the lead screens. They only validate; the views hand cleaned_data to services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Model, Q, QuerySet
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from clients.forms import VersionField
+from clients.models import Client, Contractor, LeadSource
+from clients.selectors import active_sources, clients_visible_to, contractors_visible_to
+from crm.core.models import User
+from investments.models import Investment
+from leads.services.editing import MESSAGE_NO_EMPLOYEE
+from settings_app.selectors import crm_settings
+
+from .models import FailureReason, Lead, LeadStatus
+
+# --- The lead page's actions: change status, mark as failure --------------------------------
+
+
+class StatusSelect(forms.Select):
+    def use_required_attribute(self, initial) -> bool:
+        # Every option is a status, none is empty; Django would otherwise read the choices
+        # once more (a second query) only to find that out.
+        return False
+
+
+class StatusChangeForm(forms.Form):
+    """Move a lead to another active status (the service checks the settings and the lead)."""
+
+    status = forms.ModelChoiceField(
+        label=_("Status"),
+        queryset=LeadStatus.objects.filter(active=True),
+        empty_label=None,
+        widget=StatusSelect,
+    )
+
+
+class FailureForm(forms.Form):
+    """Close a lead as a failure: an active reason and an optional comment."""
+
+    failure_reason = forms.ModelChoiceField(
+        label=capfirst(_("failure reason")),
+        queryset=FailureReason.objects.filter(active=True),
+        error_messages={"required": _("Choose the reason for the failure.")},
+    )
+    failure_comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+# --- The lead form (create / edit) ----------------------------------------------------------
+
+# The source a lead entered by hand gets unless the user picks another.
+DEFAULT_SOURCE_SLUG = "recznie"
+
+
+def _or_current(choices: QuerySet, current: list[Model]) -> QuerySet:
+    """`choices` plus what the lead already has, so that saving the form never drops a
+    relation the user could not pick again (an inactive investment, a deactivated
+    employee, a client of another branch added by a manager)."""
+    if not current:
+        return choices
+    return choices.model.objects.filter(
+        Q(pk__in=choices.values("pk")) | Q(pk__in=[obj.pk for obj in current])
+    )
+
+
+class EmployeeChoiceField(forms.ModelMultipleChoiceField):
+    show_branch = False
+
+    def label_from_instance(self, obj: User) -> str:
+        # Administrators choose among every branch's employees.
+        if self.show_branch and obj.branch is not None:
+            return f"{obj} · {obj.branch}"
+        return str(obj)
+
+
+class LeadForm(forms.Form):
+    """Create or edit a lead. Clients and contractors are limited to those the user may
+    see, sources to active ones; on edit the form carries the lead's `updated_at` so that
+    a save over someone else's newer change is refused."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        error_messages={"required": _("Give the lead a name.")},
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )
+    clients = forms.ModelMultipleChoiceField(
+        label=_("Clients"),
+        queryset=Client.objects.none(),
+        required=False,
+        widget=forms.MultipleHiddenInput,
+        help_text=_("Search by first, last or company name, email, phone or PESEL."),
+        error_messages={
+            "invalid_choice": _("This client does not exist or you may not see it."),
+            "invalid_pk_value": _("This client does not exist or you may not see it."),
+        },
+    )
+    contractors = forms.ModelMultipleChoiceField(
+        label=_("Contractors"),
+        queryset=Contractor.objects.none(),
+        required=False,
+        widget=forms.MultipleHiddenInput,
+        help_text=_("Search by name, NIP, KRS, email or phone."),
+        error_messages={
+            "invalid_choice": _("This contractor does not exist or you may not see it."),
+            "invalid_pk_value": _("This contractor does not exist or you may not see it."),
+        },
+    )
+    investments = forms.ModelMultipleChoiceField(
+        label=_("Investments"),
+        queryset=Investment.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Choose every investment the lead is about."),
+        error_messages={"invalid_choice": _("This investment cannot be chosen.")},
+    )
+    employees = EmployeeChoiceField(
+        label=_("Employees"),
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Each person listed here gets access to the lead."),
+        error_messages={
+            "required": MESSAGE_NO_EMPLOYEE,
+            "invalid_choice": _("This employee cannot be chosen."),
+        },
+    )
+    source = forms.ModelChoiceField(
+        label=_("Source"),
+        queryset=LeadSource.objects.none(),
+        empty_label=None,
+        error_messages={
+            "required": _("Choose where the lead came from."),
+            "invalid_choice": _("This source is not active; choose another one."),
+        },
+    )
+    updated_at = VersionField()
+
+    def __init__(self, *args, user: User, lead: Lead | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        current = self._current_relations(lead)
+        self.fields["clients"].queryset = _or_current(clients_visible_to(user), current["clients"])
+        self.fields["contractors"].queryset = _or_current(
+            contractors_visible_to(user), current["contractors"]
+        )
+        self.fields["investments"].queryset = _or_current(
+            Investment.objects.filter(active=True), current["investments"]
+        )
+        employees = User.objects.filter(is_active=True)
+        if not user.is_administrator:
+            employees = employees.filter(branch_id=user.branch_id)
+        employees_field = self.fields["employees"]
+        employees_field.queryset = (
+            _or_current(employees, current["employees"])
+            .select_related("branch")
+            .order_by("last_name", "first_name", "username")
+        )
+        employees_field.show_branch = user.is_administrator
+        sources = active_sources()
+        if lead is not None:
+            sources = LeadSource.objects.filter(Q(active=True) | Q(pk=lead.source_id))
+        self.fields["source"].queryset = sources
+
+        if lead is None:
+            del self.fields["updated_at"]
+            if not self.is_bound:
+                self.initial.setdefault("name", crm_settings().default_lead_name)
+                self.initial.setdefault("employees", [user.pk])
+                default_source = sources.filter(slug=DEFAULT_SOURCE_SLUG).first()
+                self.initial.setdefault("source", default_source)
+        else:
+            self.initial.setdefault("name", lead.name)
+            self.initial.setdefault("source", lead.source_id)
+            self.initial.setdefault("updated_at", lead.updated_at)
+            for name, objects in current.items():
+                self.initial.setdefault(name, objects)
+
+    @staticmethod
+    def _current_relations(lead: Lead | None) -> dict[str, list[Model]]:
+        names = ("clients", "contractors", "investments", "employees")
+        if lead is None:
+            return {name: [] for name in names}
+        return {name: list(getattr(lead, name).all()) for name in names}
+
+    def clean_updated_at(self):
+        value = self.cleaned_data["updated_at"]
+        if value is None:
+            raise forms.ValidationError(_("The form was damaged; open it again."))
+        return value
+
+    def chosen(self, name: str) -> list[Model]:
+        """The clients or contractors to show as chosen: the lead's own on an unbound
+        form, else those of the submitted ids that the user may choose."""
+        if not self.is_bound:
+            return list(self.initial.get(name, []))
+        pks = [int(pk) for pk in self[name].value() or [] if str(pk).isdigit()]
+        by_pk = self.fields[name].queryset.in_bulk(pks) if pks else {}
+        return [by_pk[pk] for pk in dict.fromkeys(pks) if pk in by_pk]
