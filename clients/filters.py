@@ -20,7 +20,8 @@ YES_NO = [("", _("any")), ("true", _("yes")), ("false", _("no"))]
 _NUMBER_LIKE = re.compile(r"^[\d\s()+\-./]+$")
 
 
-def _is_number_like(term: str) -> bool:
+def is_number_like(term: str) -> bool:
+    """A search term that is a number (phone, PESEL, NIP...) rather than a name."""
     return bool(_NUMBER_LIKE.match(term)) and sum(ch.isdigit() for ch in term) >= 5
 
 
@@ -34,7 +35,7 @@ def client_search_condition(term: str) -> Q:
     term = " ".join(term.split())
     # Accounting ids carry digits ("SYM-0042"); a plain word is never one.
     condition = Q(accounting_id=term) if any(ch.isdigit() for ch in term) else Q(pk__in=[])
-    if _is_number_like(term):
+    if is_number_like(term):
         phone = phone_search_key(term)
         if phone:
             condition |= Q(phone_e164=phone)
@@ -63,7 +64,7 @@ def client_search_condition(term: str) -> Q:
 def contractor_search_condition(term: str) -> Q:
     """Contractors matching the search box: name (folded), NIP, KRS, REGON, email, phone."""
     term = " ".join(term.split())
-    if _is_number_like(term):
+    if is_number_like(term):
         digits = re.sub(r"\D", "", term)
         condition = Q(nip=digits) | Q(krs=digits) | Q(regon=digits)
         phone = phone_search_key(term)

@@ -120,12 +120,26 @@ class Client(models.Model):
         verbose_name = _("client")
         verbose_name_plural = _("clients")
         ordering = ["last_name", "first_name", "company_name", "id"]
+        # Searches match the start of the folded names: pattern-ops indexes serve LIKE 'x%'
+        # on PostgreSQL whatever the collation (other databases ignore the opclass).
         indexes = [
             models.Index(
-                fields=["last_name_folded", "first_name_folded"], name="client_folded_name_idx"
+                fields=["last_name_folded"],
+                opclasses=["varchar_pattern_ops"],
+                name="client_last_name_folded_idx",
             ),
-            models.Index(fields=["company_name_folded"], name="client_folded_company_idx"),
+            models.Index(
+                fields=["first_name_folded"],
+                opclasses=["varchar_pattern_ops"],
+                name="client_first_name_folded_idx",
+            ),
+            models.Index(
+                fields=["company_name_folded"],
+                opclasses=["varchar_pattern_ops"],
+                name="client_company_folded_idx",
+            ),
             models.Index(fields=["pesel"], name="client_pesel_idx"),
+            models.Index(fields=["accounting_id"], name="client_accounting_id_idx"),
         ]
         constraints = [
             # Both the typed values and their lookup columns: a bulk update() blanking
