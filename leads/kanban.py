@@ -1,0 +1,138 @@
+"""The kanban board's reads: one column per active status in pipeline order (and, on
+request, a last column of failed leads), each with the count of its leads and its newest
+cards.
+
+The caller passes the leads to show — the user's filtered leads from
+`leads.filters.lead_filterset_for(request).qs`, already scoped to what the user may see — so
+the board and the list always mean the same leads. The number of queries does not depend on
+the number of leads: one for the statuses, one capped count per column (it reads at most
+COUNT_CAP + 1 index entries, so a column of 400 000 leads says "1000+" in a millisecond
+instead of counting for a second), one LIMITed query per column (an index scan on
+(status, created_at) that stops after N rows, which stays fast on a million leads where a
+ROW_NUMBER() window would number all of them) and one prefetch each for the cards'
+clients, employees and investments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    Prefetch,
+    QuerySet,
+    prefetch_related_objects,
+)
+
+from leads.filters import planned_activity_exists
+from leads.models import Lead, LeadStatus
+
+CARDS_PER_PAGE = 20
+# Columns holding more leads than this show "1000+"; the reports give exact numbers.
+COUNT_CAP = 1000
+# The key of the failed leads' column in URLs and in the page; no status has the id 0.
+FAILED_COLUMN = 0
+# Plain lists on each card (`lead.card_clients`...), so a card reads them without a
+# related manager per access.
+CARD_PREFETCH = (
+    Prefetch("clients", to_attr="card_clients"),
+    Prefetch("employees", to_attr="card_employees"),
+    Prefetch("investments", to_attr="card_investments"),
+)
+
+
+@dataclass
+class KanbanColumn:
+    """One column: a status (None for the failed leads), its lead count and newest cards."""
+
+    key: int
+    status: LeadStatus | None
+    count: int
+    cards: list[Lead] = field(default_factory=list)
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status is None
+
+    @property
+    def is_capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+    @property
+    def has_more(self) -> bool:
+        return self.count > len(self.cards)
+
+    @property
+    def next_offset(self) -> int:
+        return len(self.cards)
+
+
+@dataclass
+class KanbanBoard:
+    columns: list[KanbanColumn]
+    # Where a card may be moved: the active statuses, in pipeline order.
+    statuses: list[LeadStatus]
+
+
+def board_statuses() -> list[LeadStatus]:
+    """The active statuses in pipeline order: the board's columns and move targets."""
+    return list(LeadStatus.objects.filter(active=True).order_by("order", "id"))
+
+
+def _on_board(leads: QuerySet[Lead]) -> QuerySet[Lead]:
+    # Deleted inquiries never appear on the board, whatever the filters asked for.
+    return leads.not_deleted()
+
+
+def _column_leads(leads: QuerySet[Lead], key: int) -> QuerySet[Lead]:
+    leads = _on_board(leads)
+    if key == FAILED_COLUMN:
+        return leads.filter(failed_at__isnull=False)
+    return leads.filter(status_id=key, failed_at__isnull=True)
+
+
+def column_count(leads: QuerySet[Lead], *, key: int) -> int:
+    """How many of the leads sit in the column, counted up to COUNT_CAP + 1."""
+    return _column_leads(leads, key).order_by()[: COUNT_CAP + 1].count()
+
+
+def column_cards(leads: QuerySet[Lead], *, key: int, offset: int = 0, limit: int) -> list[Lead]:
+    """The column's cards newest first, `limit` of them from `offset`, without prefetches.
+
+    Each card knows `has_next_step` (a conversation is still planned)."""
+    return list(
+        _column_leads(leads, key)
+        .select_related("status", "failure_reason")
+        .annotate(has_next_step=planned_activity_exists())
+        .order_by("-created_at", "-pk")[offset : offset + limit]
+    )
+
+
+def kanban_board(*, leads: QuerySet[Lead], show_failed: bool = False) -> KanbanBoard:
+    """The board for these leads: a column per active status with its count and newest
+    CARDS_PER_PAGE cards, plus the failed leads' column last when asked for."""
+    statuses = board_statuses()
+    columns = [KanbanColumn(key=s.pk, status=s, count=0) for s in statuses]
+    if show_failed:
+        columns.append(KanbanColumn(key=FAILED_COLUMN, status=None, count=0))
+    for column in columns:
+        column.count = column_count(leads, key=column.key)
+        column.cards = column_cards(leads, key=column.key, limit=CARDS_PER_PAGE)
+    prefetch_related_objects([card for c in columns for card in c.cards], *CARD_PREFETCH)
+    return KanbanBoard(columns=columns, statuses=statuses)
+
+
+def kanban_column_page(*, leads: QuerySet[Lead], key: int, offset: int) -> tuple[list[Lead], bool]:
+    """The next CARDS_PER_PAGE cards of one column from `offset` ("more"), and whether
+    still more follow."""
+    cards = column_cards(leads, key=key, offset=offset, limit=CARDS_PER_PAGE + 1)
+    has_more = len(cards) > CARDS_PER_PAGE
+    cards = cards[:CARDS_PER_PAGE]
+    prefetch_related_objects(cards, *CARD_PREFETCH)
+    return cards, has_more
+
+
+def kanban_card(lead: Lead) -> Lead:
+    """One lead ready to be drawn as a card again (after a move)."""
+    lead.has_next_step = lead.activities.filter(done_at__isnull=True).exists()
+    prefetch_related_objects([lead], *CARD_PREFETCH)
+    return lead
