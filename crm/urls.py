@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("leads/", include("leads.urls")),
     path("", include("clients.urls")),
+    path("", include("crm.core.urls")),
     path("investments/", include("investments.urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),

@@ -8,6 +8,7 @@ import os
 
 import pytest
 from django.apps import apps
+from pytest_django.plugin import blocking_manager_key
 
 from crm.core.models import Role
 
@@ -63,14 +64,38 @@ REFERENCE_DATA_MIGRATIONS = [
     ("clients.migrations.0003_seed_sources", "seed_sources"),
     ("leads.migrations.0002_seed_pipeline", "seed_pipeline"),
     ("leads.migrations.0003_permission_groups", "create_groups"),
+    ("leads.migrations.0006_advisors_may_export", "grant"),
 ]
+
+
+def seed_reference_data() -> None:
+    for module_name, function_name in REFERENCE_DATA_MIGRATIONS:
+        getattr(importlib.import_module(module_name), function_name)(apps, None)
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test ends by emptying every table, seeded ones too. Seed them again
+    right away, so that whatever test the worker runs next finds the pipeline, the sources
+    and the role groups, as after migrate."""
+    yield
+    # After the last test the test database is already gone: nothing to seed.
+    if nextitem is not None and _is_transactional(item):
+        with item.config.stash[blocking_manager_key].unblock():
+            seed_reference_data()
 
 
 @pytest.fixture
 def reference_data(transactional_db):
-    """Seed data of the migrations again for a transactional test (browser, live server):
-    such a test ends by emptying every table, and the next one needs the pipeline again.
-    (serialized_rollback cannot do it here: Playwright's greenlet sees other connection
-    objects than the ones pytest-django restored.)"""
-    for module_name, function_name in REFERENCE_DATA_MIGRATIONS:
-        getattr(importlib.import_module(module_name), function_name)(apps, None)
+    """The migrations' seed data for a transactional test (browser, live server, Celery
+    worker), made sure of explicitly. (serialized_rollback cannot do it for browser tests:
+    Playwright's greenlet sees other connection objects than the ones pytest-django
+    restored.)"""
+    seed_reference_data()

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Branch, User
+from .models import BackgroundJob, Branch, User
 from .services import user_set_role
 
 
@@ -39,3 +39,19 @@ class UserAdmin(DjangoUserAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         user_set_role(user=form.instance, role=form.instance.role)
+
+
+@admin.register(BackgroundJob)
+class BackgroundJobAdmin(admin.ModelAdmin):
+    """Read-only: administrators look up why an export failed."""
+
+    list_display = ["created_at", "kind", "user", "status", "progress", "total", "finished_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["user"]
+    readonly_fields = [field.name for field in BackgroundJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

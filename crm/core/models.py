@@ -1,8 +1,15 @@
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .storage import private_storage
 
 
 class Branch(models.Model):
@@ -64,3 +71,64 @@ class User(AbstractUser):
     @property
     def is_manager(self) -> bool:
         return self.role == Role.MANAGER
+
+
+class BackgroundJob(models.Model):
+    """A long piece of work a user asked for (a large export), run by a Celery worker; the
+    user watches its progress and, when it is done, downloads its file. Only the owner may
+    see a job, and its id is a UUID so that ids cannot be guessed either."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="background_jobs",
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
+    progress = models.PositiveIntegerField(_("progress"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    # Private storage: MEDIA_ROOT/private/exports/..., served only by core:job_download.
+    file = models.FileField(
+        _("file"), storage=private_storage, upload_to="exports/%Y/%m/", blank=True
+    )
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "running", "done", "failed"]),
+                name="backgroundjob_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:job", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        """How far the job is, 0-100, for the progress bar."""
+        if not self.total:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, self.progress * 100 // self.total)

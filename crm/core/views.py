@@ -1,0 +1,91 @@
+"""Background jobs seen by their owner: the progress partial polled by htmx and the
+download of the finished file. Anyone else gets 404, as for any object they may not see.
+
+Also the shared steps of an Excel export view (permission, size, response), so that the
+lead and client export views stay a few lines each."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import IO, Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET
+
+from .excel import XLSX_CONTENT_TYPE
+from .jobs import job_start
+from .models import BackgroundJob
+
+EXPORT_PERMISSION = "leads.export_lead"
+
+
+@login_required
+@require_GET
+def job_view(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    """The job's page; for htmx (polled every second while it runs) only its status."""
+    job = get_object_or_404(BackgroundJob, pk=job_id, user=request.user)
+    template = "exports/includes/job_status.html" if request.htmx else "exports/job.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+@require_GET
+def job_download_view(request: HttpRequest, job_id: UUID) -> FileResponse:
+    """The finished job's file, as an attachment, to its owner only."""
+    job = get_object_or_404(
+        BackgroundJob, pk=job_id, user=request.user, status=BackgroundJob.Status.DONE
+    )
+    if not job.file:
+        raise Http404
+    try:
+        file_obj = job.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    return FileResponse(file_obj, as_attachment=True, filename=job.file_name)
+
+
+def sync_export_limit() -> int:
+    """Exports up to this many rows are built in the request (read at call time, so that
+    tests and deployments can change it)."""
+    return getattr(settings, "LEJEK_SYNC_EXPORT_LIMIT", 5000)
+
+
+def export_view(
+    request: HttpRequest,
+    *,
+    rows: Any,
+    write: Callable[[Any, IO[bytes]], int],
+    file_name: str,
+    kind: str,
+    task: Any,
+    back_url: str,
+) -> HttpResponse:
+    """The body of an export view: refuse users without the export permission (403 with
+    an explanation); give up to sync_export_limit() rows as an .xlsx at once; for more,
+    start a background job and send the user to its progress page."""
+    if not request.user.has_perm(EXPORT_PERMISSION):
+        return render(request, "exports/forbidden.html", status=403)
+    limit = sync_export_limit()
+    # Counting stops past the limit: a million-row list is not counted in the request.
+    if rows.order_by()[: limit + 1].count() <= limit:
+        buffer = io.BytesIO()
+        write(rows, buffer)
+        buffer.seek(0)
+        return FileResponse(
+            buffer, as_attachment=True, filename=file_name, content_type=XLSX_CONTENT_TYPE
+        )
+    query = request.GET.urlencode()
+    params = {
+        "query": query,
+        "language": get_language(),
+        "back_url": f"{back_url}?{query}" if query else back_url,
+    }
+    job = job_start(user=request.user, kind=kind, params=params, total=0, task=task)
+    # A redirect, so that reloading the progress page does not start a second job.
+    return redirect(job)

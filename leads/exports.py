@@ -1,0 +1,232 @@
+"""Excel export of the lead list: the rows of the user's filtered list, one per lead.
+
+`write_leads_xlsx(queryset, file_obj)` is a plain function (no request): the export view,
+the Celery task and the benchmark all call it. It streams: leads are read from a
+server-side cursor in chunks, with the names of their clients, employees and investments
+fetched per chunk, and openpyxl writes the sheet in write-only mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import IO, Any
+
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
+
+from clients.models import Client
+from crm.core.excel import Column, ProgressCallback, export_file_name, write_xlsx
+from crm.core.jobs import JobProgress
+from crm.core.models import BackgroundJob, User
+
+from .filters import LeadFilter
+from .models import IntakeOutcome, Lead
+from .selectors import leads_visible_to
+
+LEAD_EXPORT = "lead_export"
+CHUNK_SIZE = 2000
+
+
+def _label(field: str):
+    return capfirst(Lead._meta.get_field(field).verbose_name)
+
+
+# The list's columns, in its order; headers are the model's (translated) field names.
+LEAD_COLUMNS = [
+    Column(_label("name"), 32),
+    Column(_label("status"), 18),
+    Column(_label("clients"), 32),
+    Column(_label("employees"), 28),
+    Column(_label("source"), 16),
+    Column(_label("investments"), 24),
+    Column(_label("created_at"), 17),
+    Column(_label("created_by"), 22),
+    Column(_label("updated_at"), 17),
+    Column(_label("updated_by"), 22),
+    Column(_label("failed_at"), 17),
+    Column(_label("failure_reason"), 24),
+    Column(_label("is_repeat"), 12),
+    Column(_label("intake_outcome"), 16),
+]
+
+# Leads are read as tuples, not model instances: a row needs names only, and building
+# tens of thousands of instances (with prefetch caches) costs more than writing the sheet.
+_LEAD_FIELDS = (
+    "pk",
+    "name",
+    "status__name",
+    "source__name",
+    "created_at",
+    "created_by__first_name",
+    "created_by__last_name",
+    "created_by__username",
+    "updated_at",
+    "updated_by__first_name",
+    "updated_by__last_name",
+    "updated_by__username",
+    "failed_at",
+    "failure_reason__name",
+    "is_repeat",
+    "intake_outcome",
+)
+_CLIENT_FIELDS = ("kind", "company_name", "first_name", "last_name", "email", "phone")
+
+
+def lead_rows(leads: QuerySet[Lead]) -> Iterator[list[Any]]:
+    """One list of cell values per lead, in LEAD_COLUMNS order and the queryset's order.
+
+    Leads are streamed from a server-side cursor in chunks; for each chunk, one query per
+    many-to-many relation (clients, employees, investments) fetches the names. The query
+    count grows with the number of chunks only, never with the rows."""
+    outcomes = {value: str(label) for value, label in IntakeOutcome.choices}
+    user_name = _UserNames()
+    rows = leads.values_list(*_LEAD_FIELDS).iterator(chunk_size=CHUNK_SIZE)
+    for chunk in _chunks(rows, CHUNK_SIZE):
+        ids = [row[0] for row in chunk]
+        clients = _names_by_lead(
+            Lead.clients.through.objects.filter(lead_id__in=ids)
+            .order_by(*(f"client__{field}" for field in Client._meta.ordering))
+            .values_list("lead_id", *(f"client__{field}" for field in _CLIENT_FIELDS)),
+            _client_name,
+        )
+        employees = _names_by_lead(
+            Lead.employees.through.objects.filter(lead_id__in=ids)
+            .order_by(*(f"user__{field}" for field in User._meta.ordering))
+            .values_list("lead_id", "user__first_name", "user__last_name", "user__username"),
+            lambda values: user_name(*values),
+        )
+        investments = _names_by_lead(
+            Lead.investments.through.objects.filter(lead_id__in=ids)
+            .order_by("investment__name")
+            .values_list("lead_id", "investment__name"),
+            lambda values: values[0],
+        )
+        for (
+            pk,
+            name,
+            status,
+            source,
+            created_at,
+            *created_by,
+            updated_at,
+            updated_by_first,
+            updated_by_last,
+            updated_by_username,
+            failed_at,
+            failure_reason,
+            is_repeat,
+            outcome,
+        ) in chunk:
+            yield [
+                name,
+                status,
+                ", ".join(clients.get(pk, ())),
+                ", ".join(employees.get(pk, ())),
+                source,
+                ", ".join(investments.get(pk, ())),
+                created_at,
+                user_name(*created_by),
+                updated_at,
+                user_name(updated_by_first, updated_by_last, updated_by_username),
+                failed_at,
+                failure_reason,
+                is_repeat,
+                outcomes.get(outcome, outcome),
+            ]
+
+
+def _client_name(values) -> str:
+    # The model's own display rule (Client.__str__) on the fetched values: building a
+    # model instance per client would cost more than the rest of the row.
+    return Client.__str__(SimpleNamespace(**dict(zip(_CLIENT_FIELDS, values, strict=True))))
+
+
+class _UserNames:
+    """An employee's name as the app shows it (User.__str__), built once per person."""
+
+    def __init__(self):
+        self._names: dict[tuple, str | None] = {}
+
+    def __call__(self, first_name, last_name, username) -> str | None:
+        key = (first_name, last_name, username)
+        if key not in self._names:
+            self._names[key] = (
+                str(User(first_name=first_name, last_name=last_name, username=username))
+                if username is not None
+                else None  # no such user (created by the system, or the user was removed)
+            )
+        return self._names[key]
+
+
+def _names_by_lead(rows, name) -> dict[int, list[str]]:
+    names: dict[int, list[str]] = {}
+    for lead_id, *values in rows:
+        names.setdefault(lead_id, []).append(name(values))
+    return names
+
+
+def _chunks(rows: Iterator, size: int) -> Iterator[list]:
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def write_leads_xlsx(
+    leads: QuerySet[Lead], file_obj: IO[bytes], *, progress: ProgressCallback | None = None
+) -> int:
+    """Write the leads as an .xlsx into file_obj; return the number of rows written.
+    Headers come in the active language."""
+    return write_xlsx(
+        file_obj,
+        columns=LEAD_COLUMNS,
+        rows=lead_rows(leads),
+        title=str(_("Leads")),
+        progress=progress,
+    )
+
+
+def lead_export_file_name() -> str:
+    return export_file_name(pgettext("export file name", "leads"))
+
+
+# The list's sortable columns (leads.tables.LeadTable, ?sort=name or ?sort=-name) and the
+# fields they sort by; the next step is left out (it needs the list's annotation).
+LIST_SORTS = {
+    "name": "name",
+    "status": "status__order",
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+    "source": "source__name",
+}
+
+
+def leads_for_export(*, user: User, query: str) -> QuerySet[Lead]:
+    """The user's lead list as its URL query string gives it (filters, search, selected
+    ids, sort), rebuilt from the string alone so that a worker gets the same leads: the
+    list's filter panel over the leads the user may see."""
+    params = QueryDict(query)
+    request = SimpleNamespace(user=user)
+    leads = LeadFilter(params, queryset=leads_visible_to(user), request=request).qs
+    sort = params.get("sort", "")
+    field = LIST_SORTS.get(sort.removeprefix("-"))
+    if field:
+        descending = "-" if sort.startswith("-") else ""
+        leads = leads.order_by(f"{descending}{field}", f"{descending}pk")
+    return leads
+
+
+def write_lead_export_job(job: BackgroundJob, file_obj: IO[bytes], progress: JobProgress) -> str:
+    """The writer of a lead export job (see crm.core.jobs.job_run)."""
+    leads = leads_for_export(user=job.user, query=job.params.get("query", ""))
+    progress.set_total(leads.count())
+    write_leads_xlsx(leads, file_obj, progress=progress)
+    return lead_export_file_name()
