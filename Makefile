@@ -53,3 +53,11 @@ check: install
 
 test: install system-deps messages
 	DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# The speed benchmark (README "Benchmark") against a database filled by generate_bench_data.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lejek_bench
+BENCH_ARGS ?=
+.PHONY: bench
+bench: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=0 SECRET_KEY=bench-only-not-a-secret \
+	  $(PY) manage.py bench $(BENCH_ARGS)
