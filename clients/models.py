@@ -139,7 +139,11 @@ class Client(models.Model):
                 name="client_company_folded_idx",
             ),
             models.Index(fields=["pesel"], name="client_pesel_idx"),
-            models.Index(fields=["accounting_id"], name="client_accounting_id_idx"),
+            models.Index(
+                fields=["accounting_id"],
+                condition=~models.Q(accounting_id=""),
+                name="client_accounting_id_idx",
+            ),
         ]
         constraints = [
             # Both the typed values and their lookup columns: a bulk update() blanking
@@ -209,7 +213,11 @@ class Contractor(models.Model):
         verbose_name = _("contractor")
         verbose_name_plural = _("contractors")
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["nip"], name="contractor_nip_idx")]
+        indexes = [
+            models.Index(fields=["nip"], name="contractor_nip_idx"),
+            models.Index(fields=["krs"], name="contractor_krs_idx"),
+            models.Index(fields=["regon"], name="contractor_regon_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -43,13 +43,17 @@ class LeadFilter(django_filters.FilterSet):
             attrs={"placeholder": _("Name, client, email, phone, PESEL, NIP…")}
         ),
     )
+    # distinct=False: a lead has one status and one source, and DISTINCT over every column
+    # (the JSON payload too) would turn a 1 ms page query into a sort of the whole result.
     status = django_filters.ModelMultipleChoiceFilter(
         label=_("Status"),
+        distinct=False,
         queryset=LeadStatus.objects.filter(active=True),
         widget=forms.CheckboxSelectMultiple,
     )
     source = django_filters.ModelMultipleChoiceFilter(
         label=_("Source"),
+        distinct=False,
         queryset=LeadSource.objects.all(),
         widget=forms.CheckboxSelectMultiple,
     )

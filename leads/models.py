@@ -98,11 +98,21 @@ class Lead(models.Model):
     """One sales case (sprawa): from the first inquiry to a contract or a failure."""
 
     name = models.CharField(_("name"), max_length=200)
+    # No single-column indexes: the (status, created_at) and (branch, created_at) indexes
+    # below serve these lookups, and every index slows each insert.
     status = models.ForeignKey(
-        LeadStatus, verbose_name=_("status"), on_delete=models.PROTECT, related_name="leads"
+        LeadStatus,
+        verbose_name=_("status"),
+        on_delete=models.PROTECT,
+        related_name="leads",
+        db_index=False,
     )
     branch = models.ForeignKey(
-        Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="leads"
+        Branch,
+        verbose_name=_("branch"),
+        on_delete=models.PROTECT,
+        related_name="leads",
+        db_index=False,
     )
     source = models.ForeignKey(
         LeadSource, verbose_name=_("source"), on_delete=models.PROTECT, related_name="leads"
@@ -152,7 +162,6 @@ class Lead(models.Model):
         max_length=10,
         choices=IntakeOutcome,
         default=IntakeOutcome.NEW,
-        db_index=True,
     )
     deletion_reason = models.ForeignKey(
         DeletionReason,

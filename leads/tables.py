@@ -1,14 +1,21 @@
 """The lead list's table (django-tables2): the seed's columns plus source, investments and
-the next step; every column but the name can be hidden with the column chooser."""
+the next step; every column but the name can be hidden with the column chooser.
+
+Cells are rendered by `render_<column>` methods with format_html (every value escaped)
+rather than by a template per cell: 25–100 rows × 9 columns of template renders cost more
+than all the page's SQL on a million leads.
+"""
 
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from leads.models import Lead
-
-CELLS = "leads/list/cells/"
 
 # Columns a user may hide, in display order; "select" and "name" always show.
 OPTIONAL_COLUMNS = [
@@ -23,39 +30,39 @@ OPTIONAL_COLUMNS = [
 ]
 DEFAULT_COLUMNS = OPTIONAL_COLUMNS
 PAGE_SIZES = [25, 50, 100]
+EMPTY = format_html('<span class="muted">—</span>')
+
+
+def _when(value) -> str:
+    return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else ""
+
+
+def _names(objects) -> str:
+    names = [str(obj) for obj in objects]
+    return format_html_join(", ", "{}", ((name,) for name in names)) if names else EMPTY
+
+
+def _when_and_who(value, who) -> str:
+    return format_html('{}<br><small class="muted">{}</small>', _when(value), who if who else "—")
 
 
 class LeadTable(tables.Table):
-    select = tables.TemplateColumn(
-        template_name=CELLS + "select.html",
+    select = tables.Column(
+        accessor="pk",
         orderable=False,
         verbose_name="",
         attrs={"th": {"class": "col-select"}, "td": {"class": "col-select"}},
     )
-    name = tables.TemplateColumn(template_name=CELLS + "name.html", verbose_name=_("Name"))
-    status = tables.TemplateColumn(
-        template_name=CELLS + "status.html", verbose_name=_("Status"), order_by=("status__order",)
-    )
-    clients = tables.TemplateColumn(
-        template_name=CELLS + "clients.html", verbose_name=_("Clients"), orderable=False
-    )
-    employees = tables.TemplateColumn(
-        template_name=CELLS + "employees.html", verbose_name=_("Employees"), orderable=False
-    )
-    created_at = tables.TemplateColumn(
-        template_name=CELLS + "created.html", verbose_name=_("Created")
-    )
-    updated_at = tables.TemplateColumn(
-        template_name=CELLS + "updated.html", verbose_name=_("Updated")
-    )
-    source = tables.Column(verbose_name=_("Source"), order_by=("source__name",))
-    investments = tables.TemplateColumn(
-        template_name=CELLS + "investments.html", verbose_name=_("Investments"), orderable=False
-    )
-    next_step = tables.TemplateColumn(
-        template_name=CELLS + "next_step.html",
-        verbose_name=_("Next step"),
-        order_by=("next_step_at",),
+    name = tables.Column(verbose_name=_("Name"))
+    status = tables.Column(verbose_name=_("Status"), order_by=("status__order", "pk"))
+    clients = tables.Column(verbose_name=_("Clients"), orderable=False, accessor="pk")
+    employees = tables.Column(verbose_name=_("Employees"), orderable=False, accessor="pk")
+    created_at = tables.Column(verbose_name=_("Created"), order_by=("created_at", "pk"))
+    updated_at = tables.Column(verbose_name=_("Updated"), order_by=("updated_at", "pk"))
+    source = tables.Column(verbose_name=_("Source"), order_by=("source__name", "pk"))
+    investments = tables.Column(verbose_name=_("Investments"), orderable=False, accessor="pk")
+    next_step = tables.Column(
+        verbose_name=_("Next step"), order_by=("next_step_at", "pk"), accessor="pk"
     )
 
     class Meta:
@@ -66,6 +73,64 @@ class LeadTable(tables.Table):
         template_name = "leads/list/table.html"
         attrs = {"class": "table table--leads", "id": "lead-table"}
         empty_text = _("No leads match. Change the filters or add a lead.")
+
+    def render_select(self, record: Lead) -> str:
+        label = gettext("Select %(name)s") % {"name": record.name}
+        return format_html(
+            '<input type="checkbox" name="selected" value="{}" aria-label="{}">', record.pk, label
+        )
+
+    def render_name(self, record: Lead) -> str:
+        tags = []
+        if record.is_repeat:
+            tags.append(("tag", gettext("repeat"), ""))
+        if record.is_failed:
+            tags.append(("tag tag--danger", gettext("failure"), str(record.failure_reason)))
+        if record.is_deleted:
+            tags.append(("tag tag--danger", gettext("deleted"), ""))
+        return format_html(
+            '<a href="{}">{}</a>{}',
+            record.get_absolute_url(),
+            record.name,
+            format_html_join(
+                "", ' <span class="{}" title="{}">{}</span>', ((c, t, s) for c, s, t in tags)
+            ),
+        )
+
+    def render_status(self, record: Lead) -> str:
+        return format_html(
+            '<span class="badge" style="--badge-colour: {}">{}</span>',
+            record.status.colour,
+            record.status.name,
+        )
+
+    def render_clients(self, record: Lead) -> str:
+        return _names(record.clients.all())
+
+    def render_employees(self, record: Lead) -> str:
+        return _names(record.employees.all())
+
+    def render_investments(self, record: Lead) -> str:
+        return _names(record.investments.all())
+
+    def render_created_at(self, record: Lead) -> str:
+        return _when_and_who(record.created_at, record.created_by)
+
+    def render_updated_at(self, record: Lead) -> str:
+        return _when_and_who(record.updated_at, record.updated_by)
+
+    def render_next_step(self, record: Lead) -> str:
+        if record.next_step_at:
+            if record.next_step_at < timezone.now():
+                return format_html(
+                    '<span class="tag tag--danger" title="{}">{}</span>',
+                    gettext("overdue"),
+                    _when(record.next_step_at),
+                )
+            return _when(record.next_step_at)
+        if record.is_failed or record.status.is_won:
+            return EMPTY
+        return format_html('<span class="tag tag--warn">{}</span>', gettext("no next step"))
 
 
 def column_labels() -> list[tuple[str, str]]:

@@ -25,7 +25,7 @@ from leads.services.bulk import leads_add_employee, leads_change_status
 from leads.tables import DEFAULT_COLUMNS, OPTIONAL_COLUMNS, PAGE_SIZES, LeadTable
 
 LIST_NAME = "leads"
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 
 
 def _list_preferences(request: HttpRequest) -> tuple[list[str], int]:
@@ -139,4 +139,9 @@ def client_leads_partial_view(request: HttpRequest, client_pk: int) -> HttpRespo
     leads = with_list_columns(
         leads_visible_to(request.user).not_deleted().filter(clients=client)
     ).order_by("-created_at")[:50]
-    return render(request, "leads/list/client_leads.html", {"client": client, "leads": leads})
+    table = LeadTable(
+        leads,
+        exclude=["select", "clients", "updated_at", "source", "investments"],
+        orderable=False,
+    )
+    return render(request, "leads/list/client_leads.html", {"client": client, "table": table})
