@@ -518,9 +518,7 @@ def test_more_query_count_does_not_grow_with_leads(
     assert response.context["cards"]
 
 
-def test_a_column_over_the_cap_says_so_instead_of_counting_everything(
-    client, advisor, monkeypatch
-):
+def test_a_column_over_the_cap_says_so_instead_of_counting_everything(client, advisor, monkeypatch):
     monkeypatch.setattr("leads.kanban.COUNT_CAP", 3)
     for n in range(5):
         LeadFactory(name=f"Nowy {n}", branch=advisor.branch, employees=[advisor])
