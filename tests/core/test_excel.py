@@ -53,8 +53,8 @@ def test_ordinary_text_is_not_taken_for_a_formula(text):
 def test_formula_looking_text_is_written_as_a_text_cell(text):
     _, sheet = write([[text, None]])
     cell = sheet["A2"]
-    # (XML reads a carriage return back as a line feed.)
-    assert cell.value == text.replace("\r", "\n")
+    # (Without lxml, XML reads a carriage return back as a line feed.)
+    assert cell.value in {text, text.replace("\r", "\n")}
     assert cell.data_type == "s"  # a string, not "f" (formula)
     assert cell.quotePrefix  # and stays text when someone edits the cell in Excel
 
