@@ -26,7 +26,8 @@ from django.db.models import (
 from leads.filters import planned_activity_exists
 from leads.models import Lead, LeadStatus
 
-CARDS_PER_PAGE = 20
+# Twelve cards fill a column at 1280 px; "more" brings the next twelve.
+CARDS_PER_PAGE = 12
 # Columns holding more leads than this show "1000+"; the reports give exact numbers.
 COUNT_CAP = 1000
 # The key of the failed leads' column in URLs and in the page; no status has the id 0.

@@ -223,6 +223,13 @@ class Lead(models.Model):
         indexes = [
             models.Index(fields=["branch", "-created_at"], name="lead_branch_created_idx"),
             models.Index(fields=["status", "-created_at"], name="lead_status_created_idx"),
+            # A manager's kanban column: its capped count and newest cards read this index
+            # alone (the included columns answer "not failed, not deleted").
+            models.Index(
+                fields=["branch", "status", "-created_at"],
+                include=["failed_at", "intake_outcome"],
+                name="lead_branch_status_idx",
+            ),
             models.Index(fields=["-updated_at"], name="lead_updated_idx"),
         ]
         constraints = [
