@@ -23,8 +23,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 
-from leads.filters import planned_activity_exists
-from leads.models import Lead, LeadStatus
+from leads.models import Activity, Lead, LeadStatus
 
 # Twelve cards fill a column at 1280 px; "more" brings the next twelve.
 CARDS_PER_PAGE = 12
@@ -97,15 +96,26 @@ def column_count(leads: QuerySet[Lead], *, key: int) -> int:
 
 
 def column_cards(leads: QuerySet[Lead], *, key: int, offset: int = 0, limit: int) -> list[Lead]:
-    """The column's cards newest first, `limit` of them from `offset`, without prefetches.
-
-    Each card knows `has_next_step` (a conversation is still planned)."""
+    """The column's cards newest first, `limit` of them from `offset`, without what
+    `_draw_ready` adds."""
     return list(
         _column_leads(leads, key)
         .select_related("status", "failure_reason")
-        .annotate(has_next_step=planned_activity_exists())
         .order_by("-created_at", "-pk")[offset : offset + limit]
     )
+
+
+def _draw_ready(cards: list[Lead]) -> None:
+    """Give every card what it shows, for all of them at once: clients, employees and
+    investments (one prefetch each) and `has_next_step` (one query for all cards)."""
+    prefetch_related_objects(cards, *CARD_PREFETCH)
+    planned = set(
+        Activity.objects.filter(
+            lead_id__in=[card.pk for card in cards], done_at__isnull=True
+        ).values_list("lead_id", flat=True)
+    )
+    for card in cards:
+        card.has_next_step = card.pk in planned
 
 
 def kanban_board(*, leads: QuerySet[Lead], show_failed: bool = False) -> KanbanBoard:
@@ -118,7 +128,7 @@ def kanban_board(*, leads: QuerySet[Lead], show_failed: bool = False) -> KanbanB
     for column in columns:
         column.count = column_count(leads, key=column.key)
         column.cards = column_cards(leads, key=column.key, limit=CARDS_PER_PAGE)
-    prefetch_related_objects([card for c in columns for card in c.cards], *CARD_PREFETCH)
+    _draw_ready([card for c in columns for card in c.cards])
     return KanbanBoard(columns=columns, statuses=statuses)
 
 
@@ -128,12 +138,11 @@ def kanban_column_page(*, leads: QuerySet[Lead], key: int, offset: int) -> tuple
     cards = column_cards(leads, key=key, offset=offset, limit=CARDS_PER_PAGE + 1)
     has_more = len(cards) > CARDS_PER_PAGE
     cards = cards[:CARDS_PER_PAGE]
-    prefetch_related_objects(cards, *CARD_PREFETCH)
+    _draw_ready(cards)
     return cards, has_more
 
 
 def kanban_card(lead: Lead) -> Lead:
     """One lead ready to be drawn as a card again (after a move)."""
-    lead.has_next_step = lead.activities.filter(done_at__isnull=True).exists()
-    prefetch_related_objects([lead], *CARD_PREFETCH)
+    _draw_ready([lead])
     return lead

@@ -479,9 +479,9 @@ def _fill_branch(manager, advisor, total: int) -> None:
 
 
 # session, user, statuses, per column (9 statuses) a capped count and its cards, one
-# prefetch each for clients, employees, investments; the filter form's employee,
-# investment and source choices.
-BOARD_QUERIES = 2 + 1 + 9 * 2 + 3 + 3
+# prefetch each for clients, employees, investments, one for the cards' next steps; the
+# filter form's employee, investment and source choices.
+BOARD_QUERIES = 2 + 1 + 9 * 2 + 3 + 1 + 3
 
 
 @pytest.mark.parametrize("total", [5, 50])
@@ -512,8 +512,8 @@ def test_more_query_count_does_not_grow_with_leads(
     _fill_branch(manager, advisor, total)
     url = reverse("leads:kanban_column", args=[status("nowy").pk])
     client.force_login(manager)
-    # session, user, statuses, the cards, three prefetches.
-    with django_assert_num_queries(7):
+    # session, user, statuses, the cards, three prefetches, the cards' next steps.
+    with django_assert_num_queries(8):
         response = client.get(url)
     assert response.context["cards"]
 
