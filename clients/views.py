@@ -10,8 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from crm.core.listing import PAGE_SIZES, page_size, sort_queryset
-from crm.core.pagination import paginate
+from crm.core.listing import list_context
 
 from .filters import client_filterset_for, contractors_matching
 from .forms import ClientForm, ContractorForm
@@ -41,19 +40,6 @@ CONTRACTOR_SORTS = {
 }
 
 
-def _list_context(request: HttpRequest, queryset, sorts: dict, default: str) -> dict:
-    """Sorted, paginated rows and what the list's links need to keep the URL state."""
-    queryset, sort = sort_queryset(request, queryset, sorts, default)
-    per_page = page_size(request)
-    return {
-        "page": paginate(request, queryset, per_page=per_page),
-        "sort": sort,
-        "per_page": per_page,
-        "page_sizes": PAGE_SIZES,
-        "query": request.GET.urlencode(),
-    }
-
-
 def _add_service_errors(form: ClientForm | ContractorForm, error: ValidationError) -> None:
     """Show a service's refusal on the form: next to its field when the form has one."""
     if not hasattr(error, "error_dict"):
@@ -68,7 +54,7 @@ def _add_service_errors(form: ClientForm | ContractorForm, error: ValidationErro
 def client_list_view(request: HttpRequest) -> HttpResponse:
     filterset = client_filterset_for(request)
     clients = clients_with_list_columns(filterset.qs)
-    context = _list_context(request, clients, CLIENT_SORTS, CLIENT_DEFAULT_SORT)
+    context = list_context(request, clients, CLIENT_SORTS, CLIENT_DEFAULT_SORT)
     context["filter"] = filterset
     return render(request, "clients/client_list.html", context)
 
@@ -119,7 +105,7 @@ def client_update_view(request: HttpRequest, pk: int) -> HttpResponse:
 def contractor_list_view(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     contractors = contractors_matching(contractors_visible_to(request.user), search)
-    context = _list_context(request, contractors, CONTRACTOR_SORTS, "name")
+    context = list_context(request, contractors, CONTRACTOR_SORTS, "name")
     context["search"] = search
     return render(request, "clients/contractor_list.html", context)
 

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from leads.selectors import lead_list, lead_status_counts
+from leads.tables import compact_lead_table
 
 
 @login_required
@@ -14,6 +15,6 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "statuses": statuses,
         "open_total": sum(status.lead_count for status in statuses),
-        "recent_leads": lead_list(user=request.user)[:10],
+        "recent_leads": compact_lead_table(lead_list(user=request.user)[:10]),
     }
     return render(request, "home.html", context)

@@ -7,8 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from crm.core.listing import PAGE_SIZES, page_size, sort_queryset
-from crm.core.pagination import paginate
+from crm.core.listing import list_context
 
 from .forms import UnitFilterForm
 from .models import UnitStatus
@@ -25,20 +24,9 @@ UNIT_SORTS = {
 }
 
 
-def _page_context(request: HttpRequest, queryset, sorts: dict, default: str) -> dict:
-    queryset, sort = sort_queryset(request, queryset, sorts, default)
-    per_page = page_size(request)
-    return {
-        "page": paginate(request, queryset, per_page=per_page),
-        "sort": sort,
-        "per_page": per_page,
-        "page_sizes": PAGE_SIZES,
-    }
-
-
 @login_required
 def investment_list_view(request: HttpRequest) -> HttpResponse:
-    context = _page_context(request, investment_list(), INVESTMENT_SORTS, "name")
+    context = list_context(request, investment_list(), INVESTMENT_SORTS, "name")
     return render(request, "investments/investment_list.html", context)
 
 
@@ -47,7 +35,7 @@ def investment_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     investment = investment_get(pk=pk)
     form = UnitFilterForm(request.GET)
     units = investment_units(investment=investment, **form.selector_arguments())
-    context = _page_context(request, units, UNIT_SORTS, "number")
+    context = list_context(request, units, UNIT_SORTS, "number")
     counts = unit_counts_by_status(investment=investment)
     context.update(
         investment=investment,

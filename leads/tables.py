@@ -29,7 +29,7 @@ OPTIONAL_COLUMNS = [
     "next_step",
 ]
 DEFAULT_COLUMNS = OPTIONAL_COLUMNS
-PAGE_SIZES = [25, 50, 100]
+
 EMPTY = format_html('<span class="muted">—</span>')
 
 
@@ -149,6 +149,15 @@ class LeadTable(tables.Table):
         if record.is_failed or record.status.is_won:
             return EMPTY
         return format_html('<span class="tag tag--warn">{}</span>', gettext("no next step"))
+
+
+def compact_lead_table(leads, *, exclude: tuple[str, ...] | list[str] = ()) -> LeadTable:
+    """A short, unsorted lead table for other pages (the start page, a client's leads)."""
+    return LeadTable(
+        leads,
+        exclude=["select", "updated_at", "source", "investments", *exclude],
+        orderable=False,
+    )
 
 
 def column_labels() -> list[tuple[str, str]]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from .pagination import paginate
+
 PAGE_SIZES = (25, 50, 100)
 
 
@@ -26,3 +28,19 @@ def sort_queryset(
     descending = sort.startswith("-")
     fields = [*sorts[sort.lstrip("-")], "pk"]
     return queryset.order_by(*(f"-{f}" if descending else f for f in fields)), sort
+
+
+def list_context(
+    request: HttpRequest, queryset: QuerySet, sorts: dict[str, tuple[str, ...]], default: str
+) -> dict:
+    """Sorted, paginated rows of a plain list and what its links need to keep the URL
+    state (sort, page size, the whole query string)."""
+    queryset, sort = sort_queryset(request, queryset, sorts, default)
+    per_page = page_size(request)
+    return {
+        "page": paginate(request, queryset, per_page=per_page),
+        "sort": sort,
+        "per_page": per_page,
+        "page_sizes": PAGE_SIZES,
+        "query": request.GET.urlencode(),
+    }

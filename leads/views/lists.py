@@ -17,12 +17,13 @@ from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
 from clients.selectors import client_get_for_user
+from crm.core.listing import PAGE_SIZES
 from crm.core.services import user_save_list_preferences
 from leads.filters import lead_filterset_for
-from leads.list_forms import BulkAction, LeadBulkForm, LeadColumnsForm
+from leads.forms import BulkAction, LeadBulkForm, LeadColumnsForm
 from leads.selectors import capped_count, leads_visible_to, with_list_columns
 from leads.services.bulk import leads_add_employee, leads_change_status
-from leads.tables import DEFAULT_COLUMNS, OPTIONAL_COLUMNS, PAGE_SIZES, LeadTable
+from leads.tables import DEFAULT_COLUMNS, OPTIONAL_COLUMNS, LeadTable, compact_lead_table
 
 LIST_NAME = "leads"
 COUNT_CAP = 1_000
@@ -139,9 +140,5 @@ def client_leads_partial_view(request: HttpRequest, client_pk: int) -> HttpRespo
     leads = with_list_columns(
         leads_visible_to(request.user).not_deleted().filter(clients=client)
     ).order_by("-created_at")[:50]
-    table = LeadTable(
-        leads,
-        exclude=["select", "clients", "updated_at", "source", "investments"],
-        orderable=False,
-    )
+    table = compact_lead_table(leads, exclude=["clients"])
     return render(request, "leads/list/client_leads.html", {"client": client, "table": table})

@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import template
-from django.utils import timezone
 
 from crm.core.formatting import format_duration
 
@@ -14,9 +13,3 @@ register = template.Library()
 def duration(value: timedelta | None) -> str:
     """{{ lead.handling_time|duration }} -> '117d 0h'."""
     return format_duration(value) if value is not None else ""
-
-
-@register.filter
-def is_past(value) -> bool:
-    """{% if activity.planned_at|is_past %} — overdue markers."""
-    return value is not None and value < timezone.now()
