@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import LeadSource
 from crm.core.models import Branch, User
 from investments.models import Investment
-from leads.models import Activity, IntakeOutcome, Lead, LeadStatus
+from leads.models import Activity, BoardEntry, IntakeOutcome, Lead, LeadStatus
 from leads.search import search_leads
 from leads.selectors import leads_visible_to
 
@@ -100,9 +100,12 @@ class LeadFilter(django_filters.FilterSet):
         return search_leads(queryset, value)
 
     def filter_employee(self, queryset, name, value):
-        return queryset.filter(
-            pk__in=Lead.employees.through.objects.filter(user=value).values("lead_id")
-        )
+        # From the employee's board entries, narrowed to the chosen statuses: one index
+        # yields just the matching leads instead of all of the employee's.
+        entries = BoardEntry.objects.filter(employee=value)
+        if statuses := self.form.cleaned_data.get("status"):
+            entries = entries.filter(status__in=statuses)
+        return queryset.filter(pk__in=entries.values("lead_id"))
 
     def filter_investment(self, queryset, name, value):
         return queryset.filter(
@@ -121,6 +124,15 @@ class LeadFilter(django_filters.FilterSet):
         if value:
             return queryset.open().exclude(planned_activity_exists())
         return queryset.filter(planned_activity_exists())
+
+    @property
+    def board_employee(self) -> User | None:
+        """The employee whose board entries are exactly these leads, if any: an advisor
+        (who sees only their own leads) with no filter set."""
+        user = self.request.user if self.request is not None else None
+        if user is None or user.is_administrator or user.is_manager or self.active_count:
+            return None
+        return user
 
     @property
     def active_count(self) -> int:

@@ -18,12 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import (
+    Count,
     Prefetch,
     QuerySet,
     prefetch_related_objects,
 )
 
-from leads.models import Activity, Lead, LeadStatus
+from clients.models import Client
+from crm.core.models import User
+from investments.models import Investment
+from leads.models import Activity, BoardEntry, Lead, LeadStatus
 
 # Twelve cards fill a column at 1280 px; "more" brings the next twelve.
 CARDS_PER_PAGE = 12
@@ -33,11 +37,26 @@ COUNT_CAP = 1000
 FAILED_COLUMN = 0
 # Plain lists on each card (`lead.card_clients`...), so a card reads them without a
 # related manager per access.
+# Only the columns a card shows are read: a card needs a name, not the client's file.
 CARD_PREFETCH = (
-    Prefetch("clients", to_attr="card_clients"),
-    Prefetch("employees", to_attr="card_employees"),
-    Prefetch("investments", to_attr="card_investments"),
+    Prefetch(
+        "clients",
+        queryset=Client.objects.only(
+            "first_name", "last_name", "kind", "company_name", "email", "phone"
+        ),
+        to_attr="card_clients",
+    ),
+    Prefetch(
+        "employees",
+        queryset=User.objects.only("first_name", "last_name", "username"),
+        to_attr="card_employees",
+    ),
+    Prefetch("investments", queryset=Investment.objects.only("name"), to_attr="card_investments"),
 )
+CARD_FIELDS = (
+    "name", "status", "failure_reason", "failed_at", "closed_at", "created_at", "is_repeat",
+    "intake_outcome",
+)  # fmt: skip
 
 
 @dataclass
@@ -90,17 +109,59 @@ def _column_leads(leads: QuerySet[Lead], key: int) -> QuerySet[Lead]:
     return leads.filter(status_id=key, failed_at__isnull=True)
 
 
-def column_count(leads: QuerySet[Lead], *, key: int) -> int:
-    """How many of the leads sit in the column, counted up to COUNT_CAP + 1."""
+def _column_entries(employee: User, key: int) -> QuerySet[BoardEntry]:
+    entries = BoardEntry.objects.filter(employee=employee, deleted=False)
+    if key == FAILED_COLUMN:
+        return entries.filter(failed=True)
+    return entries.filter(status_id=key, failed=False)
+
+
+def column_count(leads: QuerySet[Lead], *, key: int, employee: User | None = None) -> int:
+    """How many of the leads sit in the column, counted up to COUNT_CAP + 1.
+
+    `employee` says the leads are exactly that employee's (an advisor's unfiltered board):
+    their board entries are then counted instead, from one index, where counting the leads
+    would visit each of the employee's leads scattered over the whole table."""
+    if employee is not None:
+        return _column_entries(employee, key).order_by()[: COUNT_CAP + 1].count()
     return _column_leads(leads, key).order_by()[: COUNT_CAP + 1].count()
 
 
-def column_cards(leads: QuerySet[Lead], *, key: int, offset: int = 0, limit: int) -> list[Lead]:
+def _employee_column_counts(employee: User) -> dict[int, int]:
+    """Every column's count of one employee's leads in one query: their board entries,
+    some tens of thousands at most, are counted from the index in a few milliseconds."""
+    counts: dict[int, int] = {}
+    rows = (
+        BoardEntry.objects.filter(employee=employee, deleted=False)
+        .values_list("status_id", "failed")
+        .annotate(n=Count("*"))  # COUNT(*): read from the index alone
+        .order_by()
+    )
+    for status_id, failed, n in rows:
+        key = FAILED_COLUMN if failed else status_id
+        counts[key] = counts.get(key, 0) + n
+    return counts
+
+
+def column_cards(
+    leads: QuerySet[Lead],
+    *,
+    key: int,
+    offset: int = 0,
+    limit: int,
+    employee: User | None = None,
+) -> list[Lead]:
     """The column's cards newest first, `limit` of them from `offset`, without what
-    `_draw_ready` adds."""
+    `_draw_ready` adds; `employee` as for `column_count`."""
+    if employee is not None:
+        newest = _column_entries(employee, key).order_by("-created_at", "-lead_id")
+        # The entries are the employee's leads, so they stand in for `leads` entirely.
+        leads = Lead.objects.filter(pk__in=newest.values("lead_id")[offset : offset + limit])
+        offset = 0
     return list(
         _column_leads(leads, key)
         .select_related("status", "failure_reason")
+        .only(*CARD_FIELDS)
         .order_by("-created_at", "-pk")[offset : offset + limit]
     )
 
@@ -118,24 +179,34 @@ def _draw_ready(cards: list[Lead]) -> None:
         card.has_next_step = card.pk in planned
 
 
-def kanban_board(*, leads: QuerySet[Lead], show_failed: bool = False) -> KanbanBoard:
+def kanban_board(
+    *, leads: QuerySet[Lead], show_failed: bool = False, employee: User | None = None
+) -> KanbanBoard:
     """The board for these leads: a column per active status with its count and newest
-    CARDS_PER_PAGE cards, plus the failed leads' column last when asked for."""
+    CARDS_PER_PAGE cards, plus the failed leads' column last when asked for. `employee`,
+    when the leads are all one employee's, lets the columns read that employee's board
+    entries."""
     statuses = board_statuses()
     columns = [KanbanColumn(key=s.pk, status=s, count=0) for s in statuses]
     if show_failed:
         columns.append(KanbanColumn(key=FAILED_COLUMN, status=None, count=0))
+    counts = _employee_column_counts(employee) if employee is not None else {}
     for column in columns:
-        column.count = column_count(leads, key=column.key)
-        column.cards = column_cards(leads, key=column.key, limit=CARDS_PER_PAGE)
+        if employee is not None:
+            column.count = min(counts.get(column.key, 0), COUNT_CAP + 1)  # as capped counts
+        else:
+            column.count = column_count(leads, key=column.key)
+        column.cards = column_cards(leads, key=column.key, limit=CARDS_PER_PAGE, employee=employee)
     _draw_ready([card for c in columns for card in c.cards])
     return KanbanBoard(columns=columns, statuses=statuses)
 
 
-def kanban_column_page(*, leads: QuerySet[Lead], key: int, offset: int) -> tuple[list[Lead], bool]:
+def kanban_column_page(
+    *, leads: QuerySet[Lead], key: int, offset: int, employee: User | None = None
+) -> tuple[list[Lead], bool]:
     """The next CARDS_PER_PAGE cards of one column from `offset` ("more"), and whether
     still more follow."""
-    cards = column_cards(leads, key=key, offset=offset, limit=CARDS_PER_PAGE + 1)
+    cards = column_cards(leads, key=key, offset=offset, limit=CARDS_PER_PAGE + 1, employee=employee)
     has_more = len(cards) > CARDS_PER_PAGE
     cards = cards[:CARDS_PER_PAGE]
     _draw_ready(cards)

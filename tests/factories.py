@@ -13,6 +13,7 @@ from crm.core.models import Branch, Role, User
 from crm.core.services import user_set_role
 from investments.models import Investment, Unit
 from leads.models import Lead, LeadStatus
+from leads.services.board import board_entries_refresh
 
 
 class ValidatedFactory(factory.django.DjangoModelFactory):
@@ -122,6 +123,7 @@ class LeadFactory(ValidatedFactory):
     def employees(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.employees.set(extracted)
+            board_entries_refresh(lead=obj)
 
     @factory.post_generation
     def clients(obj, create, extracted, **kwargs):

@@ -49,7 +49,7 @@ RESET_TABLES = (
 )  # fmt: skip
 ANALYZE_TABLES = (
     "clients_client", "leads_lead", "leads_lead_clients", "leads_lead_employees",
-    "leads_lead_investments", "leads_activity", "leads_historicallead",
+    "leads_lead_investments", "leads_boardentry", "leads_activity", "leads_historicallead",
     "leads_historicallead_clients", "leads_historicallead_employees",
     "leads_historicallead_investments", "core_user", "django_session",
 )  # fmt: skip

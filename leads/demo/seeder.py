@@ -29,6 +29,7 @@ from crm.core.normalization import fold_name
 from crm.core.services import user_create
 from investments.models import Investment, Unit, UnitKind, UnitStatus
 from leads.models import DeletionReason, FailureReason, IntakeOutcome, Lead, LeadStatus
+from leads.services.board import board_entries_rebuild
 from settings_app.selectors import crm_settings
 
 from . import data
@@ -630,6 +631,7 @@ class DemoSeeder:
                 for planned in self.planned
                 for related in getattr(planned, attribute)
             )
+        board_entries_rebuild()  # bulk_create went around the services that keep them
         self._lead_history(leads)
 
     def _lead_history(self, leads: list[Lead]) -> None:

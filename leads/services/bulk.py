@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from crm.core.models import User
 from leads.models import Lead, LeadStatus
 
+from .board import board_entries_refresh
 from .pipeline import lead_change_status
 
 
@@ -33,6 +34,7 @@ def leads_add_employee(*, leads: list[Lead], employee: User, user: User) -> Bulk
             continue
         lead._history_user = user
         lead.employees.add(employee)
+        board_entries_refresh(lead=lead)
         result.changed += 1
     return result
 

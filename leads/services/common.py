@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from crm.core.models import User
 from leads.models import Lead, LeadStatus
 
+from .board import board_entries_update
+
 
 def first_status() -> LeadStatus:
     """The first active status of the pipeline, where new leads start."""
@@ -25,4 +27,5 @@ def save_lead(lead: Lead, *, user: User | None) -> Lead:
     lead._history_user = user  # django-simple-history records who made the change
     lead.full_clean()
     lead.save()
+    board_entries_update(lead=lead)
     return lead

@@ -19,6 +19,7 @@ from investments.models import Investment
 from leads.models import Lead, LeadStatus
 from settings_app.selectors import crm_settings
 
+from .board import board_entries_refresh
 from .common import first_status, save_lead
 
 MESSAGE_NO_EMPLOYEE = _lazy(
@@ -61,6 +62,7 @@ def lead_create(
     lead.contractors.set(contractors)
     lead.investments.set(investments)
     lead.employees.set(list(employees) or [user])
+    board_entries_refresh(lead=lead)
     return lead
 
 
@@ -86,6 +88,7 @@ def lead_update(
     locked.contractors.set(data["contractors"])
     locked.investments.set(data["investments"])
     locked.employees.set(data["employees"])
+    board_entries_refresh(lead=locked)
     return locked
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from crm.core.formatting import format_duration
 from leads.models import Lead
@@ -54,8 +55,7 @@ def _tags(lead: Lead, text: dict[str, str]) -> str:
 def kanban_card(lead: Lead, text: dict[str, str]) -> str:
     pk = lead.pk
     if lead.is_failed:
-        movable = format_html("")
-        move_button = format_html("")
+        movable = move_button = mark_safe("")
     else:
         movable = format_html(
             ' draggable="true" data-move-url="{}"', reverse("leads:kanban_move", args=[pk])

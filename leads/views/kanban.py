@@ -40,7 +40,9 @@ def kanban_view(request: HttpRequest) -> HttpResponse:
         if name not in BOARD_FILTER_FIELDS | BOARD_OWN_PARAMETERS
         for value in values
     ]
-    board = kanban_board(leads=filterset.qs, show_failed=show_failed)
+    board = kanban_board(
+        leads=filterset.qs, show_failed=show_failed, employee=filterset.board_employee
+    )
     context = {
         "board": board,
         "card_text": _card_text(),
@@ -62,8 +64,9 @@ def kanban_column_view(request: HttpRequest, status_pk: int) -> HttpResponse:
         raise Http404
     offset = request.GET.get("offset", "")
     offset = int(offset) if offset.isdigit() else 0
+    filterset = lead_filterset_for(request)
     cards, has_more = kanban_column_page(
-        leads=lead_filterset_for(request).qs, key=status_pk, offset=offset
+        leads=filterset.qs, key=status_pk, offset=offset, employee=filterset.board_employee
     )
     context = {
         "cards": cards,
