@@ -1,0 +1,115 @@
+"""The JSON body of an inquiry posted to the intake API, checked field by field.
+
+The body is a JSON object; `consents` and `utm` are nested objects. It is flattened into a
+plain Django form (one obvious set of rules and messages), and the form's errors are given
+back under the names the sender used ("consents.processing"), so a partner sees exactly
+which of their fields to fix. Fields this document does not know are not errors: the whole
+body is kept as the lead's raw payload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from crm.core.normalization import normalize_phone
+
+# Nested object → its keys; each becomes the form field "<object>_<key>".
+NESTED = {
+    "consents": ("processing", "marketing"),
+    "utm": ("source", "medium", "campaign", "content", "term"),
+}
+TEXT_FIELDS = ("external_id", "first_name", "last_name", "email", "phone", "message", "investment")
+TEXT_FIELDS += tuple(f"utm_{key}" for key in NESTED["utm"]) + ("submitted_at",)
+
+
+class IntakePayloadForm(forms.Form):
+    external_id = forms.CharField(max_length=100, required=False)
+    first_name = forms.CharField(max_length=100, required=False)
+    last_name = forms.CharField(max_length=100, required=False)
+    email = forms.EmailField(max_length=254, required=False)
+    phone = forms.CharField(max_length=32, required=False)
+    message = forms.CharField(max_length=5000, required=False)
+    investment = forms.CharField(max_length=150, required=False)
+    consents_processing = forms.BooleanField(required=False)
+    consents_marketing = forms.BooleanField(required=False)
+    utm_source = forms.CharField(max_length=200, required=False)
+    utm_medium = forms.CharField(max_length=200, required=False)
+    utm_campaign = forms.CharField(max_length=200, required=False)
+    utm_content = forms.CharField(max_length=200, required=False)
+    utm_term = forms.CharField(max_length=200, required=False)
+    submitted_at = forms.DateTimeField(required=False)
+
+    MESSAGE_NO_CONTACT = _lazy("Give an email address or a phone number.")
+
+    def clean_phone(self) -> str:
+        """The number in E.164, read as Polish unless it carries a country code."""
+        return normalize_phone(self.cleaned_data["phone"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        given = {name: cleaned.get(name) for name in ("email", "phone")}
+        missing = {name for name in given if name not in self.errors and not given[name]}
+        if missing == {"email", "phone"}:
+            raise ValidationError(self.MESSAGE_NO_CONTACT, code="no_contact")
+        return cleaned
+
+
+@dataclass
+class IntakePayload:
+    """The outcome of reading a body: the cleaned values, or errors by the sender's names."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+
+def _sender_name(form_name: str) -> str:
+    for group in NESTED:
+        if form_name.startswith(f"{group}_"):
+            return f"{group}.{form_name.removeprefix(group + '_')}"
+    return form_name
+
+
+def _flatten(body: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+    data = {name: value for name, value in body.items() if name not in NESTED}
+    for group, keys in NESTED.items():
+        nested = body.get(group) or {}
+        if not isinstance(nested, dict):
+            errors[group] = [_("Must be a JSON object.")]
+            continue
+        data.update({f"{group}_{key}": nested.get(key) for key in keys})
+    for name in TEXT_FIELDS:
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            errors[_sender_name(name)] = [_("Must be a string.")]
+            data.pop(name)
+    for key in NESTED["consents"]:
+        value = data.get(f"consents_{key}")
+        if value is not None and not isinstance(value, bool):
+            errors[f"consents.{key}"] = [_("Must be true or false.")]
+    return data
+
+
+def read_intake_payload(body: Any) -> IntakePayload:
+    """Check a decoded JSON body; every problem is reported at once, by field."""
+    if not isinstance(body, dict):
+        return IntakePayload(errors={"non_field_errors": [_("The body must be a JSON object.")]})
+    errors: dict[str, list[str]] = {}
+    data = _flatten(body, errors)
+    form = IntakePayloadForm(data={k: v for k, v in data.items() if v is not None})
+    form.is_valid()
+    for name, messages in form.errors.items():
+        key = "non_field_errors" if name == "__all__" else _sender_name(name)
+        errors.setdefault(key, []).extend(messages)
+    if errors:
+        return IntakePayload(errors=errors)
+    return IntakePayload(data=form.cleaned_data)
