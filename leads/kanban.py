@@ -10,7 +10,9 @@ COUNT_CAP + 1 index entries, so a column of 400 000 leads says "1000+" in a mill
 instead of counting for a second), one LIMITed query per column (an index scan on
 (status, created_at) that stops after N rows, which stays fast on a million leads where a
 ROW_NUMBER() window would number all of them) and one prefetch each for the cards'
-clients, employees and investments.
+clients, employees and investments. An advisor's unfiltered board reads their board
+entries instead (`leads.models.BoardEntry`): one grouped count for all columns and a
+LIMITed index scan per column.
 """
 
 from __future__ import annotations
@@ -36,8 +38,7 @@ COUNT_CAP = 1000
 # The key of the failed leads' column in URLs and in the page; no status has the id 0.
 FAILED_COLUMN = 0
 # Plain lists on each card (`lead.card_clients`...), so a card reads them without a
-# related manager per access.
-# Only the columns a card shows are read: a card needs a name, not the client's file.
+# related manager per access; only the columns a card shows (a name, not the client's file).
 CARD_PREFETCH = (
     Prefetch(
         "clients",
@@ -116,20 +117,15 @@ def _column_entries(employee: User, key: int) -> QuerySet[BoardEntry]:
     return entries.filter(status_id=key, failed=False)
 
 
-def column_count(leads: QuerySet[Lead], *, key: int, employee: User | None = None) -> int:
-    """How many of the leads sit in the column, counted up to COUNT_CAP + 1.
-
-    `employee` says the leads are exactly that employee's (an advisor's unfiltered board):
-    their board entries are then counted instead, from one index, where counting the leads
-    would visit each of the employee's leads scattered over the whole table."""
-    if employee is not None:
-        return _column_entries(employee, key).order_by()[: COUNT_CAP + 1].count()
+def column_count(leads: QuerySet[Lead], *, key: int) -> int:
+    """How many of the leads sit in the column, counted up to COUNT_CAP + 1."""
     return _column_leads(leads, key).order_by()[: COUNT_CAP + 1].count()
 
 
 def _employee_column_counts(employee: User) -> dict[int, int]:
-    """Every column's count of one employee's leads in one query: their board entries,
-    some tens of thousands at most, are counted from the index in a few milliseconds."""
+    """Every column's count of one employee's leads in one query. Counting the leads would
+    visit each of them, scattered over the whole table; their board entries, some tens of
+    thousands at most, are counted from one index in a few milliseconds."""
     counts: dict[int, int] = {}
     rows = (
         BoardEntry.objects.filter(employee=employee, deleted=False)
@@ -152,7 +148,8 @@ def column_cards(
     employee: User | None = None,
 ) -> list[Lead]:
     """The column's cards newest first, `limit` of them from `offset`, without what
-    `_draw_ready` adds; `employee` as for `column_count`."""
+    `_draw_ready` adds. `employee` says the leads are exactly that employee's (an advisor's
+    unfiltered board): the cards are then found through their board entries."""
     if employee is not None:
         newest = _column_entries(employee, key).order_by("-created_at", "-lead_id")
         # The entries are the employee's leads, so they stand in for `leads` entirely.
@@ -190,12 +187,12 @@ def kanban_board(
     columns = [KanbanColumn(key=s.pk, status=s, count=0) for s in statuses]
     if show_failed:
         columns.append(KanbanColumn(key=FAILED_COLUMN, status=None, count=0))
-    counts = _employee_column_counts(employee) if employee is not None else {}
+    employee_counts = _employee_column_counts(employee) if employee is not None else None
     for column in columns:
-        if employee is not None:
-            column.count = min(counts.get(column.key, 0), COUNT_CAP + 1)  # as capped counts
-        else:
+        if employee_counts is None:
             column.count = column_count(leads, key=column.key)
+        else:  # capped like column_count, so every board shows "1000+" alike
+            column.count = min(employee_counts.get(column.key, 0), COUNT_CAP + 1)
         column.cards = column_cards(leads, key=column.key, limit=CARDS_PER_PAGE, employee=employee)
     _draw_ready([card for c in columns for card in c.cards])
     return KanbanBoard(columns=columns, statuses=statuses)
