@@ -15,6 +15,8 @@ class LeadSourceAdmin(admin.ModelAdmin):
         "active",
         "has_intake_token",
         "intake_token_created_at",
+        "intake_rate_per_minute",
+        "intake_form_enabled",
     ]
     list_editable = ["order", "active"]
     list_filter = ["active"]

@@ -14,7 +14,7 @@ from crm.core.models import Branch, User
 from crm.core.normalization import fold_name, normalize_email, phone_search_key
 
 from .models import Client, Contractor, LeadSource
-from .selectors import clients_visible_to
+from .selectors import clients_visible_to, is_returning_customer
 
 YES_NO = [("", _("any")), ("true", _("yes")), ("false", _("no"))]
 _NUMBER_LIKE = re.compile(r"^[\d\s()+\-./]+$")
@@ -86,6 +86,11 @@ class ClientFilter(django_filters.FilterSet):
     source = django_filters.ModelChoiceFilter(label=_("Source"), queryset=LeadSource.objects.all())
     branch = django_filters.ModelChoiceFilter(label=_("Branch"), queryset=Branch.objects.all())
     failed = django_filters.BooleanFilter(label=_("Failure"), widget=forms.Select(choices=YES_NO))
+    returning = django_filters.BooleanFilter(
+        label=_("Returning customer"),
+        method="filter_returning",
+        widget=forms.Select(choices=YES_NO),
+    )
     added = django_filters.DateFromToRangeFilter(
         field_name="created_at",
         label=_("Added"),
@@ -104,6 +109,9 @@ class ClientFilter(django_filters.FilterSet):
             employees = employees.filter(branch_id=user.branch_id)
             del self.filters["branch"]  # only administrators see more than one branch
         self.filters["caretaker"].queryset = employees.order_by("last_name", "first_name")
+
+    def filter_returning(self, queryset: QuerySet[Client], name: str, value: bool):
+        return queryset.filter(is_returning_customer() if value else ~is_returning_customer())
 
     def filter_search(self, queryset: QuerySet[Client], name: str, value: str):
         if not value.strip():

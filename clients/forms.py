@@ -95,6 +95,7 @@ class ClientForm(FocusFirstErrorMixin, forms.ModelForm):
             "accounting_id",
             "caretaker",
             "source",
+            "preferred_investment",
             "consent_processing",
             "consent_marketing",
             "description",

@@ -9,7 +9,13 @@ from simple_history.models import HistoricalRecords
 from crm.core.models import Branch
 from crm.core.normalization import fold_name, normalize_email, normalize_phone_field
 
-from .validators import validate_krs, validate_nip, validate_pesel, validate_regon
+from .validators import (
+    validate_frame_origins,
+    validate_krs,
+    validate_nip,
+    validate_pesel,
+    validate_regon,
+)
 
 
 class LeadSource(models.Model):
@@ -29,6 +35,25 @@ class LeadSource(models.Model):
     intake_token_created_at = models.DateTimeField(
         _("intake token created"), null=True, blank=True, editable=False
     )
+    intake_rate_per_minute = models.PositiveIntegerField(
+        _("intake limit per minute"),
+        default=60,
+        help_text=_("Inquiries accepted from this source per minute; more get HTTP 429."),
+    )
+    intake_form_enabled = models.BooleanField(
+        _("public inquiry form"),
+        default=False,
+        help_text=_("Serve the embeddable inquiry form at /intake/<slug>/."),
+    )
+    intake_form_frame_origins = models.TextField(
+        _("sites allowed to embed the form"),
+        blank=True,
+        help_text=_(
+            "One origin per line, e.g. https://www.example.pl. Only these sites may show "
+            "the form in a frame."
+        ),
+        validators=[validate_frame_origins],
+    )
 
     class Meta:
         verbose_name = _("source")
@@ -44,6 +69,10 @@ class LeadSource(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def frame_origins(self) -> list[str]:
+        return self.intake_form_frame_origins.split()
 
 
 class ClientKind(models.TextChoices):
@@ -85,6 +114,14 @@ class Client(models.Model):
         null=True,
         blank=True,
         related_name="clients",
+    )
+    preferred_investment = models.ForeignKey(
+        "investments.Investment",
+        verbose_name=_("preferred investment"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     consent_processing = models.BooleanField(_("consent to data processing"), default=False)
     consent_processing_at = models.DateTimeField(

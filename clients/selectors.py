@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from crm.core.models import User
@@ -27,8 +27,10 @@ def clients_visible_to(user: User) -> QuerySet[Client]:
 
 def client_get_for_user(*, user: User, pk: int) -> Client:
     """One client the user may see, with what its page shows; 404 otherwise."""
-    queryset = clients_visible_to(user).select_related(
-        "caretaker", "branch", "source", "created_by"
+    queryset = (
+        clients_visible_to(user)
+        .select_related("caretaker", "branch", "source", "created_by", "preferred_investment")
+        .annotate(is_returning=is_returning_customer())
     )
     return get_object_or_404(queryset, pk=pk)
 
@@ -38,9 +40,18 @@ def client_is_visible_to(*, user: User, client: Client) -> bool:
     return clients_visible_to(user).filter(pk=client.pk).exists()
 
 
+def is_returning_customer() -> Exists:
+    """A returning customer (powracający klient): a client with a won lead."""
+    from leads.models import Lead  # leads sit above clients
+
+    return Exists(Lead.objects.filter(clients=OuterRef("pk"), status__is_won=True))
+
+
 def clients_with_list_columns(clients: QuerySet[Client]) -> QuerySet[Client]:
     """The client list's rows with what its columns show, without a query per row."""
-    return clients.select_related("caretaker", "branch", "source")
+    return clients.select_related("caretaker", "branch", "source").annotate(
+        is_returning=is_returning_customer()
+    )
 
 
 def contractors_visible_to(user: User) -> QuerySet[Contractor]:

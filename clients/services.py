@@ -27,11 +27,12 @@ CLIENT_FIELDS = (
     "accounting_id",
     "caretaker",
     "source",
+    "preferred_investment",
     "description",
 )
 CONSENTS = ("consent_processing", "consent_marketing")
 # Foreign keys keep None; a text field given None is stored blank.
-_NULLABLE = {"caretaker", "source"}
+_NULLABLE = {"caretaker", "source", "preferred_investment"}
 CONTRACTOR_FIELDS = (
     "name",
     "nip",

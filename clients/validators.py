@@ -1,6 +1,8 @@
-"""Checksum validators for Polish identifiers (python-stdnum does the arithmetic)."""
+"""Validators for Polish identifiers (python-stdnum does the arithmetic) and embedding origins."""
 
 from __future__ import annotations
+
+import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -35,3 +37,19 @@ def validate_krs(value: str) -> None:
             code="invalid",
             params={"value": value},
         )
+
+
+# An origin as CSP's frame-ancestors takes it: scheme, host, optional port; no path.
+_ORIGIN = re.compile(r"^https?://(\*\.)?[a-z0-9.-]+(:\d{1,5})?$", re.IGNORECASE)
+
+
+def validate_frame_origins(value: str) -> None:
+    """One origin per line (https://www.example.pl); anything else would be copied into
+    the Content-Security-Policy header, so it is refused with the line named."""
+    for line in value.split():
+        if not _ORIGIN.match(line):
+            raise ValidationError(
+                _("“%(value)s” is not an origin such as https://www.example.pl (no path)."),
+                code="invalid",
+                params={"value": line},
+            )

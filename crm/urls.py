@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from crm import views as crm_views
+from leads.views import intake as intake_views
 
 admin.site.site_header = _("Lejek administration")
 admin.site.site_title = _("Lejek")
@@ -20,4 +21,13 @@ urlpatterns = [
     path("investments/", include("investments.urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
+    # Inquiries from outside: the API for websites and portals, and the embeddable form.
+    path("api/intake/leads/", intake_views.intake_api_view, name="intake_api"),
+    path("api/schema/", intake_views.intake_schema_view, name="intake_schema"),
+    path("intake/<slug:slug>/", intake_views.public_inquiry_view, name="intake_form"),
+    path(
+        "intake/<slug:slug>/thanks/",
+        intake_views.public_inquiry_thanks_view,
+        name="intake_form_thanks",
+    ),
 ]

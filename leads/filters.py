@@ -13,7 +13,7 @@ from crm.core.models import Branch, User
 from investments.models import Investment
 from leads.models import Activity, BoardEntry, IntakeOutcome, Lead, LeadStatus
 from leads.search import search_leads
-from leads.selectors import leads_visible_to
+from leads.selectors import leads_visible_to, of_returning_customer
 
 YES_NO = [("", _("any")), ("true", _("yes")), ("false", _("no"))]
 
@@ -68,6 +68,7 @@ class LeadFilter(django_filters.FilterSet):
     updated = _date_range_filter("updated_at", _("Updated"))
     failed = _yes_no_filter(_("Failure"), method="filter_failed")
     repeat = _yes_no_filter(_("Repeat lead"), field_name="is_repeat")
+    returning = _yes_no_filter(_("Returning customer"), method="filter_returning")
     outcome = django_filters.ChoiceFilter(
         label=_("Intake outcome"), field_name="intake_outcome", choices=IntakeOutcome.choices
     )
@@ -119,6 +120,9 @@ class LeadFilter(django_filters.FilterSet):
 
     def filter_failed(self, queryset, name, value):
         return queryset.filter(failed_at__isnull=not value)
+
+    def filter_returning(self, queryset, name, value):
+        return queryset.filter(of_returning_customer() if value else ~of_returning_customer())
 
     def filter_no_next_step(self, queryset, name, value):
         if value:

@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from crm.core.normalization import normalize_phone
 
+# The largest body the intake API reads.
+MAX_BODY_BYTES = 64 * 1024
 # Nested object → its keys; each becomes the form field "<object>_<key>".
 NESTED = {
     "consents": ("processing", "marketing"),
@@ -113,3 +115,68 @@ def read_intake_payload(body: Any) -> IntakePayload:
     if errors:
         return IntakePayload(errors=errors)
     return IntakePayload(data=form.cleaned_data)
+
+
+class PublicInquiryForm(IntakePayloadForm):
+    """The embeddable inquiry form: the API's fields and rules, minus what only a system
+    sends, plus a required consent and a honeypot."""
+
+    external_id = None
+    submitted_at = None
+    utm_source = utm_medium = utm_campaign = utm_content = utm_term = None
+
+    first_name = forms.CharField(label=_lazy("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_lazy("Last name"), max_length=100, required=False)
+    email = forms.EmailField(label=_lazy("Email"), max_length=254, required=False)
+    phone = forms.CharField(label=_lazy("Phone"), max_length=32, required=False)
+    investment = forms.ChoiceField(label=_lazy("Investment"), required=False)
+    message = forms.CharField(
+        label=_lazy("Message"), max_length=5000, required=False, widget=forms.Textarea
+    )
+    consents_processing = forms.BooleanField(
+        label=_lazy("I agree to the processing of my personal data to answer this inquiry."),
+        required=True,
+        error_messages={"required": _lazy("We can answer only with this consent.")},
+    )
+    consents_marketing = forms.BooleanField(
+        label=_lazy("I agree to receive offers and news by email and phone."), required=False
+    )
+    # People never see this field (hidden by CSS, skipped by the keyboard); bots fill it.
+    website = forms.CharField(required=False, label=_lazy("Leave this field empty"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from investments.models import Investment
+
+        self.fields["investment"].choices = [("", _lazy("I have not chosen yet"))] + [
+            (code, name)
+            for code, name in Investment.objects.filter(active=True)
+            .order_by("name")
+            .values_list("code", "name")
+        ]
+        self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.cleaned_data.get("website"))
+
+    def submitted_values(self) -> dict[str, Any]:
+        """What the visitor sent, as the lead's raw payload (the honeypot left out)."""
+        return {
+            name: value
+            for name, value in self.data.items()
+            if name in self.fields and name != "website"
+        }
+
+
+def utm_from_query(query) -> dict[str, str]:
+    """utm_* of the page that embeds the form, passed on in the form's address."""
+    return {
+        f"utm_{key}": query.get(f"utm_{key}", "")[:200]
+        for key in NESTED["utm"]
+        if query.get(f"utm_{key}")
+    }

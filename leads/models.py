@@ -147,6 +147,16 @@ class Lead(models.Model):
     utm_campaign = models.CharField("utm_campaign", max_length=200, blank=True)
     utm_content = models.CharField("utm_content", max_length=200, blank=True)
     utm_term = models.CharField("utm_term", max_length=200, blank=True)
+    # Database defaults too: rows loaded with COPY (the benchmark's) need not name them.
+    investment_text = models.CharField(
+        _("investment as given"), max_length=150, blank=True, default="", db_default=""
+    )
+    investment_unknown = models.BooleanField(
+        _("unknown investment"),
+        default=False,
+        db_default=False,
+        help_text=_("The inquiry named an investment Lejek does not know (see the text given)."),
+    )
     external_id = models.CharField(
         _("external id"),
         max_length=100,
@@ -408,3 +418,129 @@ class BoardEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead_id} · {self.employee_id}"
+
+
+class IntakeReceipt(models.Model):
+    """A received inquiry that carried the sender's id: the (source, external id) key that
+    turns a repeated delivery into the first delivery's answer.
+
+    Why not the lead's own unique key alone: under the "add to the newest open lead"
+    scenario an inquiry makes no lead of its own, yet a retry must still be recognised.
+    The row is inserted first, in the intake's transaction, so a concurrent retry waits on
+    the unique index and then reads the lead the first delivery made."""
+
+    source = models.ForeignKey(LeadSource, on_delete=models.CASCADE, related_name="+")
+    external_id = models.CharField(max_length=100)
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, null=True, related_name="intake_receipts"
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="intake_receipt_unique_external_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}:{self.external_id}"
+
+
+class AssignmentStrategy(models.TextChoices):
+    ROUND_ROBIN = "round_robin", _("Round robin")
+    FEWEST_OPEN = "fewest_open", _("Fewest open leads")
+
+
+class AssignmentRule(models.Model):
+    """Who gets a new inquiry. Rules are tried by priority; the first whose conditions
+    match (an empty condition matches anything) picks an advisor from its pool, or from
+    its fallback pool when nobody in the pool is active."""
+
+    name = models.CharField(_("name"), max_length=150)
+    active = models.BooleanField(_("active"), default=True)
+    priority = models.PositiveIntegerField(
+        _("priority"), default=100, help_text=_("Rules with a lower number are tried first.")
+    )
+    sources = models.ManyToManyField(
+        LeadSource,
+        verbose_name=_("sources"),
+        blank=True,
+        related_name="assignment_rules",
+        help_text=_("Leave empty for any source."),
+    )
+    investments = models.ManyToManyField(
+        Investment,
+        verbose_name=_("investments"),
+        blank=True,
+        related_name="assignment_rules",
+        help_text=_("Leave empty for any investment (or none)."),
+    )
+    pool = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("advisors"),
+        blank=True,
+        related_name="assignment_rules",
+    )
+    fallback_pool = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("fallback advisors"),
+        blank=True,
+        related_name="fallback_assignment_rules",
+        help_text=_("Used when no advisor of the pool is active."),
+    )
+    strategy = models.CharField(
+        _("strategy"),
+        max_length=20,
+        choices=AssignmentStrategy,
+        default=AssignmentStrategy.ROUND_ROBIN,
+    )
+    # Round robin's turn: incremented atomically per assignment, modulo the pool's size.
+    turn = models.PositiveBigIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("assignment rule")
+        verbose_name_plural = _("assignment rules")
+        ordering = ["priority", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(strategy__in=AssignmentStrategy.values),
+                name="assignment_rule_strategy_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeadEventKind(models.TextChoices):
+    CREATED = "created", _("Lead created")
+    CLIENT_CREATED = "client_created", _("Client created from the lead")
+    FIRST_PHONE = "first_phone", _("First phone call")
+    FIRST_EMAIL = "first_email", _("First email")
+    FIRST_MEETING = "first_meeting", _("First meeting")
+    FIRST_SMS = "first_sms", _("First SMS")
+    FIRST_OTHER = "first_other", _("First other conversation")
+
+
+class LeadEvent(models.Model):
+    """A moment in a lead's life the reports measure from (response times): each kind at
+    most once per lead, with its time."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=20, choices=LeadEventKind)
+    at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("lead event")
+        verbose_name_plural = _("lead events")
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "kind"], name="lead_event_once_per_kind"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=LeadEventKind.values), name="lead_event_kind_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "at"], name="lead_event_kind_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.lead_id}"

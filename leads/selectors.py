@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from crm.core.models import User
@@ -23,6 +23,15 @@ def leads_visible_to(user: User) -> QuerySet[Lead]:
     return leads.filter(employees=user)
 
 
+def of_returning_customer() -> Exists:
+    """Whether a lead's client is a returning customer: one who has another, won lead."""
+    return Exists(
+        Lead.objects.filter(status__is_won=True, clients__leads=OuterRef("pk")).exclude(
+            pk=OuterRef("pk")
+        )
+    )
+
+
 def with_list_columns(leads: QuerySet[Lead]) -> QuerySet[Lead]:
     """What a list row shows, in a fixed number of queries whatever the page size: the
     related rows joined or prefetched, the next step annotated, the bulky intake fields
@@ -36,7 +45,7 @@ def with_list_columns(leads: QuerySet[Lead]) -> QuerySet[Lead]:
         leads.select_related("status", "source", "created_by", "updated_by", "failure_reason")
         .prefetch_related("clients", "employees", "investments")
         .defer("raw_payload", "message", "failure_comment")
-        .annotate(next_step_at=Subquery(next_step))
+        .annotate(next_step_at=Subquery(next_step), of_returning_customer=of_returning_customer())
     )
 
 

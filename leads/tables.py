@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from leads.models import Lead
+from leads.models import IntakeOutcome, Lead
 
 # Columns a user may hide, in display order; "select" and "name" always show.
 OPTIONAL_COLUMNS = [
@@ -102,6 +102,10 @@ class LeadTable(tables.Table):
         tags = []
         if record.is_repeat:
             tags.append(("tag", gettext("repeat"), ""))
+        if getattr(record, "of_returning_customer", False):
+            tags.append(("tag tag--success", gettext("returning customer"), ""))
+        if record.intake_outcome == IntakeOutcome.NEW:
+            tags.append(("tag tag--warning", gettext("to verify"), ""))
         if record.is_failed:
             tags.append(("tag tag--danger", gettext("failure"), str(record.failure_reason)))
         if record.is_deleted:
@@ -123,7 +127,16 @@ class LeadTable(tables.Table):
         )
 
     def render_clients(self, record: Lead) -> str:
-        return _names(record.clients.all())
+        clients = record.clients.all()
+        if not clients and (record.contact_first_name or record.contact_last_name):
+            # An inquiry not verified yet: who sent it, until a client is chosen.
+            return format_html(
+                '<span class="muted" title="{}">{} {}</span>',
+                gettext("From the inquiry"),
+                record.contact_first_name,
+                record.contact_last_name,
+            )
+        return _names(clients)
 
     def render_employees(self, record: Lead) -> str:
         return _names(record.employees.all())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import detail, edit, exports, kanban, lists
+from .views import detail, edit, exports, kanban, lists, verification
 
 app_name = "leads"
 urlpatterns = [
@@ -25,6 +25,13 @@ urlpatterns = [
     path("<int:pk>/status/", detail.lead_status_view, name="status"),
     path("<int:pk>/fail/", detail.lead_fail_view, name="fail"),
     path("<int:pk>/reactivate/", detail.lead_reactivate_view, name="reactivate"),
+    # Verifying an inquiry.
+    path("<int:pk>/delete/", verification.lead_delete_view, name="delete"),
+    path("<int:pk>/restore/", verification.lead_restore_view, name="restore"),
+    path("<int:pk>/verify/", verification.lead_verify_view, name="verify"),
+    path("<int:pk>/link/<int:client_pk>/", verification.lead_link_view, name="link"),
+    path("<int:pk>/new-client/", verification.lead_new_client_view, name="new_client"),
+    path("<int:pk>/unlink/<int:client_pk>/", verification.lead_unlink_view, name="unlink"),
     # Excel export.
     path("export/", exports.lead_export_view, name="export"),
 ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from solo.models import SingletonModel
@@ -38,6 +39,19 @@ class CRMSettings(SingletonModel):
         _("automatic first call after (minutes)"),
         default=60,
         help_text=_("When a client is created with a phone, a call is planned this long after."),
+    )
+
+    intake_fallback_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last-resort assignee of inquiries"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "Gets an inquiry no assignment rule could give to anyone. When empty, the "
+            "longest-serving active manager or administrator gets it."
+        ),
     )
 
     class Meta:

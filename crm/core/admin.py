@@ -21,7 +21,7 @@ class UserAdmin(DjangoUserAdmin):
     # The role decides the permission group, so groups are not edited by hand here.
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
-        (_("Personal info"), {"fields": ["first_name", "last_name", "email", "phone"]}),
+        (_("Personal info"), {"fields": ["first_name", "last_name", "email", "phone", "language"]}),
         (_("Role and branch"), {"fields": ["role", "branch", "is_active", "is_superuser"]}),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]

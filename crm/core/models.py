@@ -49,6 +49,14 @@ class User(AbstractUser):
         related_name="users",
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=5,
+        choices=settings.LANGUAGES,
+        default="pl",
+        db_default="pl",
+        help_text=_("The language of the emails Lejek sends to this employee."),
+    )
     # Screen preferences such as the lead list's columns and page size, per list name.
     ui_preferences = models.JSONField(_("screen preferences"), default=dict, blank=True)
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "settings_app",
     "leads",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -151,6 +152,8 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Lejek <lejek@localhost>")
+# Where Lejek is reached from outside: links in emails are this plus the page's path.
+LEJEK_BASE_URL = os.environ.get("LEJEK_BASE_URL", "http://127.0.0.1:8000")
 
 # Celery: without a broker, tasks run eagerly in-process (the embedded default).
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -162,6 +165,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    # The outbox drain: an email whose task was lost (the broker was down at commit) still
+    # goes out, a minute or two late.
+    "send-unsent-notifications": {
+        "task": "notifications.tasks.send_unsent_notifications",
+        "schedule": 60.0,
+        # A drain that waited for a worker longer than this is superseded by the next one.
+        "options": {"expires": 50},
+    },
+}
 # Exports up to this many rows are built in the request; larger ones become a Celery job.
 LEJEK_SYNC_EXPORT_LIMIT = int(os.environ.get("LEJEK_SYNC_EXPORT_LIMIT", "5000"))
 

@@ -1,0 +1,25 @@
+"""A fixed-window request counter in the cache (Redis in production, shared by every
+web process)."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.cache import cache
+
+
+def rate_limit_hit(key: str, *, limit: int, window_seconds: int) -> int | None:
+    """Count one request against `key`. Returns None while within `limit` requests per
+    window, else the seconds until the window ends (for Retry-After)."""
+    now = int(time.time())
+    cache_key = f"ratelimit:{key}:{now // window_seconds}"
+    # add() is a no-op when the key exists, so concurrent first hits do not reset it.
+    cache.add(cache_key, 0, timeout=window_seconds + 1)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add() and incr()
+        cache.set(cache_key, 1, timeout=window_seconds + 1)
+        count = 1
+    if count > limit:
+        return window_seconds - now % window_seconds
+    return None

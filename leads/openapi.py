@@ -1,0 +1,186 @@
+"""The intake API's OpenAPI 3 document, for partners (served at /api/schema/).
+
+Written by hand next to the view it describes; tests post every documented example and
+schemathesis fuzzes the API from this document, so a drift shows up as a failing test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from leads.intake_payload import MAX_BODY_BYTES, IntakePayloadForm
+
+
+def _string(field_name: str, **extra: Any) -> dict[str, Any]:
+    field = IntakePayloadForm.base_fields[field_name]
+    return {"type": "string", "maxLength": field.max_length, **extra}
+
+
+def _error(description: str, example_field: str, example: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/Errors"},
+                "example": {"errors": {example_field: [example]}},
+            }
+        },
+    }
+
+
+def intake_openapi_document(*, server_url: str) -> dict[str, Any]:
+    inquiry = {
+        "type": "object",
+        "description": (
+            "One inquiry. Give an email or a phone (or both). Fields not listed here are "
+            f"kept with the lead as its raw payload. At most {MAX_BODY_BYTES} bytes."
+        ),
+        "properties": {
+            "external_id": _string(
+                "external_id",
+                description=(
+                    "Your id of the inquiry. Sending the same id again (a retry) returns "
+                    "the first answer's lead with status 200 and never makes a second lead."
+                ),
+            ),
+            "first_name": _string("first_name"),
+            "last_name": _string("last_name"),
+            "email": _string("email", format="email"),
+            "phone": _string(
+                "phone", description="Polish numbers without a country code are accepted."
+            ),
+            "message": _string("message"),
+            "investment": _string(
+                "investment",
+                description="The investment's code or name; an unknown one is kept as text.",
+            ),
+            "consents": {
+                "type": "object",
+                "properties": {
+                    "processing": {"type": "boolean"},
+                    "marketing": {"type": "boolean"},
+                },
+            },
+            "utm": {
+                "type": "object",
+                "properties": {
+                    key: {"type": "string", "maxLength": 200}
+                    for key in ("source", "medium", "campaign", "content", "term")
+                },
+            },
+            "submitted_at": {"type": "string", "format": "date-time"},
+        },
+        "anyOf": [{"required": ["email"]}, {"required": ["phone"]}],
+        "example": {
+            "external_id": "otodom-123456",
+            "first_name": "Jan",
+            "last_name": "Kowalski",
+            "email": "jan.kowalski@example.pl",
+            "phone": "600 100 200",
+            "message": "Proszę o ofertę mieszkania 3-pokojowego.",
+            "investment": "zielone-tarasy",
+            "consents": {"processing": True, "marketing": False},
+            "utm": {"source": "otodom", "medium": "portal"},
+        },
+    }
+    created = {
+        "type": "object",
+        "required": ["id", "url", "outcome"],
+        "properties": {
+            "id": {"type": "integer", "description": "The lead's id."},
+            "url": {"type": "string", "format": "uri", "description": "The lead's page."},
+            "outcome": {
+                "type": "string",
+                "enum": ["created", "appended", "duplicate"],
+                "description": (
+                    "created: a new lead; appended: added to the client's open lead; "
+                    "duplicate: this external_id was received before."
+                ),
+            },
+        },
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Lejek intake API",
+            "version": "1.0",
+            "description": (
+                "Post inquiries from your website or portal into Lejek. Each source has "
+                "its own token, given by the Lejek administrator."
+            ),
+        },
+        "servers": [{"url": server_url}],
+        "components": {
+            "securitySchemes": {"sourceToken": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Inquiry": inquiry,
+                "Received": created,
+                "Errors": {
+                    "type": "object",
+                    "required": ["errors"],
+                    "properties": {
+                        "errors": {
+                            "type": "object",
+                            "additionalProperties": {
+                                "type": "array",
+                                "items": {"type": "string"},
+                            },
+                        }
+                    },
+                },
+            },
+        },
+        "security": [{"sourceToken": []}],
+        "paths": {
+            "/api/intake/leads/": {
+                "post": {
+                    "operationId": "createInquiry",
+                    "summary": "Send an inquiry",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Inquiry"}}
+                        },
+                    },
+                    "responses": {
+                        "201": _received("The inquiry was received."),
+                        "200": _received("This external_id was received before."),
+                        "400": _error(
+                            "A field is wrong; every problem is listed by field.",
+                            "email",
+                            "Enter a valid email address.",
+                        ),
+                        "401": _error(
+                            "No token, or a wrong one.", "authorization", "The token is not valid."
+                        ),
+                        "403": _error(
+                            "The source is inactive.",
+                            "source",
+                            "This source is inactive; inquiries are refused.",
+                        ),
+                        "413": _error("The body is too large.", "body", "The body is too large."),
+                        "415": _error(
+                            "The body is not JSON.",
+                            "content_type",
+                            "Send the inquiry as application/json.",
+                        ),
+                        "429": {
+                            **_error("Too many inquiries.", "rate", "Too many inquiries."),
+                            "headers": {
+                                "Retry-After": {
+                                    "schema": {"type": "integer"},
+                                    "description": "Seconds to wait.",
+                                }
+                            },
+                        },
+                    },
+                }
+            }
+        },
+    }
+
+
+def _received(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Received"}}},
+    }

@@ -1,0 +1,148 @@
+"""Verifying an inquiry: delete it as spam or a test (and restore it), link it to an
+existing client, turn it into a new client, or unlink it again.
+
+Each is one transaction: a failure half way (a client that does not validate, a lock
+lost) leaves the lead, the client and the planned call as they were.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.models import Client
+from clients.services import client_create
+from crm.core.models import User
+from leads.models import (
+    Activity,
+    ActivityKind,
+    DeletionReason,
+    IntakeOutcome,
+    Lead,
+    LeadEvent,
+    LeadEventKind,
+)
+from notifications.models import NotificationKind
+from notifications.services import notification_queue
+from settings_app.selectors import crm_settings
+
+from .board import board_entries_refresh
+from .common import save_lead
+
+
+def _locked(lead: Lead) -> Lead:
+    """The lead's row locked for this transaction, re-read: two users verifying the same
+    inquiry at once do it one after the other, the second seeing the first's outcome."""
+    return Lead.objects.select_for_update().select_related("status").get(pk=lead.pk)
+
+
+def _require_new(lead: Lead) -> None:
+    if lead.intake_outcome != IntakeOutcome.NEW:
+        raise ValidationError(
+            _("This inquiry is already verified (%(outcome)s).")
+            % {"outcome": lead.get_intake_outcome_display().lower()}
+        )
+
+
+@transaction.atomic
+def lead_delete(*, lead: Lead, user: User, reason: DeletionReason | None) -> Lead:
+    """Delete an unverified inquiry (spam, a test, a duplicate) with a reason: it leaves
+    the default lists and boards but is never erased, and a manager can restore it."""
+    if reason is None:
+        raise ValidationError({"deletion_reason": _("Choose why the inquiry is deleted.")})
+    if not reason.active:
+        raise ValidationError(
+            {
+                "deletion_reason": _("The reason “%(reason)s” is no longer used.")
+                % {"reason": reason}
+            }
+        )
+    lead = _locked(lead)
+    _require_new(lead)
+    lead.intake_outcome = IntakeOutcome.DELETED
+    lead.deletion_reason = reason
+    return save_lead(lead, user=user)
+
+
+@transaction.atomic
+def lead_restore(*, lead: Lead, user: User) -> Lead:
+    """Bring a deleted inquiry back among the new ones."""
+    if not user.has_perm("leads.restore_lead"):
+        raise PermissionDenied(_("Only a manager can restore a deleted inquiry."))
+    lead = _locked(lead)
+    if lead.intake_outcome != IntakeOutcome.DELETED:
+        raise ValidationError(_("This inquiry is not deleted."))
+    lead.intake_outcome = IntakeOutcome.NEW
+    lead.deletion_reason = None
+    return save_lead(lead, user=user)
+
+
+@transaction.atomic
+def lead_link_client(
+    *, lead: Lead, client: Client, user: User, notify_caretaker: bool = False
+) -> Lead:
+    """Link an inquiry to the existing client it comes from. The client's caretaker joins
+    the lead's employees (so the lead is on their list), and may be sent an email."""
+    lead = _locked(lead)
+    _require_new(lead)
+    lead.clients.add(client)
+    caretaker = client.caretaker
+    if caretaker is not None and caretaker.is_active:
+        lead.employees.add(caretaker)
+        board_entries_refresh(lead=lead)
+        if notify_caretaker:
+            notification_queue(kind=NotificationKind.LEAD_LINKED, lead=lead, recipient=caretaker)
+    lead.intake_outcome = IntakeOutcome.LINKED
+    return save_lead(lead, user=user)
+
+
+@transaction.atomic
+def lead_convert_to_client(*, lead: Lead, user: User, data: dict) -> Client:
+    """Create the client an inquiry describes (the client form's data) and link the lead
+    to it as converted. A client with a phone gets a first call planned for its caretaker,
+    the settings' offset from now."""
+    lead = _locked(lead)
+    _require_new(lead)
+    client = client_create(user=user, data=data)
+    lead.clients.add(client)
+    employees = set(lead.employees.all())
+    if client.caretaker is not None and client.caretaker not in employees:
+        lead.employees.add(client.caretaker)
+        board_entries_refresh(lead=lead)
+    now = timezone.now()
+    if client.phone and client.caretaker is not None:
+        Activity.objects.create(
+            lead=lead,
+            client=client,
+            employee=client.caretaker,
+            kind=ActivityKind.PHONE,
+            planned_at=now + timedelta(minutes=crm_settings().first_call_offset_minutes),
+            notes=_("First call to the new client."),
+            created_by=user,
+        )
+    LeadEvent.objects.bulk_create(
+        [LeadEvent(lead=lead, kind=LeadEventKind.CLIENT_CREATED, at=now)], ignore_conflicts=True
+    )
+    lead.intake_outcome = IntakeOutcome.CONVERTED
+    save_lead(lead, user=user)
+    return client
+
+
+@transaction.atomic
+def lead_unlink_client(*, lead: Lead, client: Client, user: User) -> Lead:
+    """Take a client off a lead linked by mistake. A lead left with no client is a new,
+    unverified inquiry again, back in the lead list; its history records both changes."""
+    if not user.has_perm("leads.unlink_lead"):
+        raise PermissionDenied(_("You may not unlink leads from clients."))
+    lead = _locked(lead)
+    if not lead.clients.filter(pk=client.pk).exists():
+        raise ValidationError(_("This lead is not linked to this client."))
+    lead.clients.remove(client)
+    if not lead.clients.exists():
+        lead.intake_outcome = IntakeOutcome.NEW
+        lead.is_repeat = False
+    return save_lead(lead, user=user)

@@ -1,0 +1,161 @@
+"""Inquiries from outside: the intake API for websites and portals, its OpenAPI
+document, and the public inquiry form a source's website can embed.
+
+Every refusal of the API is JSON: {"errors": {field: [messages]}}, the field being the
+sender's own name ("consents.processing") or, for the request itself, "authorization",
+"source", "body", "content_type" or "rate".
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from clients.models import LeadSource
+from clients.services import hash_intake_token
+from crm.core.ratelimit import rate_limit_hit
+from leads.intake_payload import (
+    MAX_BODY_BYTES,
+    PublicInquiryForm,
+    read_intake_payload,
+    utm_from_query,
+)
+from leads.openapi import intake_openapi_document
+from leads.services.intake import Received, lead_receive
+
+# The public form: inquiries per visitor's address and source in FORM_WINDOW_SECONDS.
+FORM_LIMIT_PER_IP = 5
+FORM_WINDOW_SECONDS = 600
+
+
+def _errors(status: int, field: str, message: str, **headers: str) -> JsonResponse:
+    response = JsonResponse({"errors": {field: [message]}}, status=status)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+@csrf_exempt
+@require_POST
+def intake_api_view(request: HttpRequest) -> HttpResponse:
+    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return _errors(
+            401,
+            "authorization",
+            _("Send the source's token: Authorization: Bearer <token>."),
+            WWW_Authenticate="Bearer",
+        )
+    source = LeadSource.objects.filter(intake_token_hash=hash_intake_token(token.strip())).first()
+    if source is None:
+        return _errors(
+            401, "authorization", _("The token is not valid."), WWW_Authenticate="Bearer"
+        )
+    if not source.active:
+        return _errors(403, "source", _("This source is inactive; inquiries are refused."))
+    retry_after = rate_limit_hit(
+        f"intake:{source.pk}", limit=source.intake_rate_per_minute, window_seconds=60
+    )
+    if retry_after is not None:
+        return _errors(
+            429,
+            "rate",
+            _("Too many inquiries from this source; try again in %(seconds)s s.")
+            % {"seconds": retry_after},
+            Retry_After=str(retry_after),
+        )
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
+        return _errors(413, "body", _("The body is larger than 64 KiB."))
+    if request.content_type != "application/json":
+        return _errors(415, "content_type", _("Send the inquiry as application/json."))
+    body = request.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        return _errors(413, "body", _("The body is larger than 64 KiB."))
+    try:
+        decoded = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        return _errors(400, "body", _("The body is not valid UTF-8."))
+    except ValueError as error:
+        return _errors(400, "body", _("The body is not valid JSON: %(error)s.") % {"error": error})
+    payload = read_intake_payload(decoded)
+    if not payload.is_valid:
+        return JsonResponse({"errors": payload.errors}, status=400)
+    receipt = lead_receive(source=source, data=payload.data, raw_payload=decoded)
+    url = request.build_absolute_uri(receipt.lead.get_absolute_url())
+    response = JsonResponse(
+        {"id": receipt.lead.pk, "url": url, "outcome": receipt.outcome},
+        status=200 if receipt.outcome == Received.DUPLICATE else 201,
+    )
+    response["Location"] = url
+    return response
+
+
+@require_safe
+def intake_schema_view(request: HttpRequest) -> JsonResponse:
+    server = request.build_absolute_uri("/").rstrip("/")
+    return JsonResponse(intake_openapi_document(server_url=server))
+
+
+def _framable_by(response: HttpResponse, source: LeadSource) -> HttpResponse:
+    """Only the source's configured sites may show the form in a frame."""
+    ancestors = " ".join(source.frame_origins) or "'none'"
+    response["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
+    return response
+
+
+def _public_source(slug: str) -> LeadSource:
+    return get_object_or_404(LeadSource, slug=slug, active=True, intake_form_enabled=True)
+
+
+@never_cache
+@xframe_options_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def public_inquiry_view(request: HttpRequest, slug: str) -> HttpResponse:
+    source = _public_source(slug)
+    status = 200
+    if request.method != "POST":
+        form = PublicInquiryForm()
+    else:
+        form = PublicInquiryForm(request.POST)
+        retry_after = rate_limit_hit(
+            f"form:{source.pk}:{request.META.get('REMOTE_ADDR', '')}",
+            limit=FORM_LIMIT_PER_IP,
+            window_seconds=FORM_WINDOW_SECONDS,
+        )
+        if retry_after is not None:
+            form.add_error(
+                None,
+                _("Too many inquiries from your address; please try again in %(minutes)s min.")
+                % {"minutes": retry_after // 60 + 1},
+            )
+            status = 429
+        elif form.is_valid():
+            # A bot filled the field people never see: it gets the thank-you page, and
+            # nothing is stored.
+            if not form.is_bot:
+                utm = utm_from_query(request.GET)
+                lead_receive(
+                    source=source,
+                    data={**form.cleaned_data, **utm},
+                    raw_payload={"form": form.submitted_values(), **utm},
+                )
+            return redirect(reverse("intake_form_thanks", args=[source.slug]))
+        else:
+            status = 400
+    response = render(request, "intake/form.html", {"form": form, "source": source}, status=status)
+    return _framable_by(response, source)
+
+
+@xframe_options_exempt
+@require_safe
+def public_inquiry_thanks_view(request: HttpRequest, slug: str) -> HttpResponse:
+    source = _public_source(slug)
+    return _framable_by(render(request, "intake/thanks.html", {"source": source}), source)
