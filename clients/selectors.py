@@ -41,10 +41,11 @@ def client_is_visible_to(*, user: User, client: Client) -> bool:
 
 
 def is_returning_customer() -> Exists:
-    """A returning customer (powracający klient): a client with a won lead."""
-    from leads.models import Lead  # leads sit above clients
-
-    return Exists(Lead.objects.filter(clients=OuterRef("pk"), status__is_won=True))
+    """A returning customer (powracający klient): a client with a won lead. Read through
+    the lead-client link table (Client.leads is Lead.clients' reverse side), so that this
+    lower layer does not import the leads app."""
+    links = Client.leads.through.objects.filter(client_id=OuterRef("pk"), lead__status__is_won=True)
+    return Exists(links)
 
 
 def clients_with_list_columns(clients: QuerySet[Client]) -> QuerySet[Client]:

@@ -31,6 +31,7 @@ from investments.models import Investment
 from leads.demo import data as demo
 from leads.models import Activity, DeletionReason, FailureReason, Lead, LeadStatus
 from leads.services.board import board_entries_rebuild
+from leads.services.events import lead_events_backfill_created
 
 from . import database
 from .database import ACTIVITY_COLUMNS, LEAD_COLUMNS, LINK_TABLES, copy_into
@@ -149,6 +150,7 @@ class BenchDataGenerator:
         for table, column, _ in LINK_TABLES:
             self._timed(table, lambda t=table, c=column: self._copy_links(t, c))
         self._timed("board entries", board_entries_rebuild)
+        self._timed("lead events", lead_events_backfill_created)
         self._timed("activities", self._copy_activities)
         self._timed("history (sample)", self._copy_history)
         self._timed(

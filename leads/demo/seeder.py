@@ -30,6 +30,7 @@ from crm.core.services import user_create
 from investments.models import Investment, Unit, UnitKind, UnitStatus
 from leads.models import DeletionReason, FailureReason, IntakeOutcome, Lead, LeadStatus
 from leads.services.board import board_entries_rebuild
+from leads.services.events import lead_events_backfill_created
 from settings_app.selectors import crm_settings
 
 from . import data
@@ -632,6 +633,7 @@ class DemoSeeder:
                 for related in getattr(planned, attribute)
             )
         board_entries_rebuild()  # bulk_create went around the services that keep them
+        lead_events_backfill_created()
         self._lead_history(leads)
 
     def _lead_history(self, leads: list[Lead]) -> None:

@@ -16,11 +16,12 @@ from django.utils.translation import gettext_lazy as _lazy
 from clients.models import Client, Contractor, LeadSource
 from crm.core.models import User
 from investments.models import Investment
-from leads.models import Lead, LeadStatus
+from leads.models import Lead, LeadEventKind, LeadStatus
 from settings_app.selectors import crm_settings
 
 from .board import board_entries_refresh
 from .common import first_status, save_lead
+from .events import lead_event_record
 
 MESSAGE_NO_EMPLOYEE = _lazy(
     "Choose at least one employee: only the employees listed can see and work this lead."
@@ -63,6 +64,7 @@ def lead_create(
     lead.investments.set(investments)
     lead.employees.set(list(employees) or [user])
     board_entries_refresh(lead=lead)
+    lead_event_record(lead=lead, kind=LeadEventKind.CREATED, at=now)
     return lead
 
 

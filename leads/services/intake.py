@@ -31,7 +31,6 @@ from leads.models import (
     IntakeOutcome,
     IntakeReceipt,
     Lead,
-    LeadEvent,
     LeadEventKind,
 )
 from notifications.models import NotificationKind
@@ -42,6 +41,7 @@ from settings_app.selectors import crm_settings
 from .assignment import assignee_for_inquiry
 from .board import board_entries_refresh
 from .common import first_status
+from .events import lead_event_record
 
 
 class Received:
@@ -146,7 +146,7 @@ def _new_lead(source, data, raw_payload, external_id, client, investments, assig
     if investments:
         lead.investments.add(*investments)
     board_entries_refresh(lead=lead)
-    LeadEvent.objects.create(lead=lead, kind=LeadEventKind.CREATED, at=now)
+    lead_event_record(lead=lead, kind=LeadEventKind.CREATED, at=now)
     notification_queue(kind=NotificationKind.LEAD_ASSIGNED, lead=lead, recipient=assignee)
     return lead
 

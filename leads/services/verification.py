@@ -23,7 +23,6 @@ from leads.models import (
     DeletionReason,
     IntakeOutcome,
     Lead,
-    LeadEvent,
     LeadEventKind,
 )
 from notifications.models import NotificationKind
@@ -32,6 +31,7 @@ from settings_app.selectors import crm_settings
 
 from .board import board_entries_refresh
 from .common import save_lead
+from .events import lead_event_record
 
 
 def _locked(lead: Lead) -> Lead:
@@ -124,9 +124,7 @@ def lead_convert_to_client(*, lead: Lead, user: User, data: dict) -> Client:
             notes=_("First call to the new client."),
             created_by=user,
         )
-    LeadEvent.objects.bulk_create(
-        [LeadEvent(lead=lead, kind=LeadEventKind.CLIENT_CREATED, at=now)], ignore_conflicts=True
-    )
+    lead_event_record(lead=lead, kind=LeadEventKind.CLIENT_CREATED, at=now)
     lead.intake_outcome = IntakeOutcome.CONVERTED
     save_lead(lead, user=user)
     return client

@@ -42,7 +42,7 @@ class DeletionForm(forms.Form):
 def lead_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for the reason and confirmation; POST deletes."""
     lead = lead_get_light_for_user(user=request.user, pk=pk)
-    form = DeletionForm(request.POST or None)
+    form = DeletionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             lead_delete(lead=lead, user=request.user, reason=form.cleaned_data["deletion_reason"])
@@ -75,7 +75,7 @@ def lead_restore_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def lead_verify_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The candidate clients of an inquiry, to choose from, or a new client."""
-    lead = lead_get_for_user(user=request.user, pk=pk)
+    lead = lead_get_light_for_user(user=request.user, pk=pk)
     candidates = client_candidates(lead=lead, user=request.user)
     return render(request, "leads/verify/candidates.html", {"lead": lead, "candidates": candidates})
 
@@ -98,7 +98,7 @@ def lead_link_view(request: HttpRequest, pk: int, client_pk: int) -> HttpRespons
         messages.error(request, " ".join(error.messages))
         return redirect(lead)
     text = _("The inquiry is linked to the client.")
-    if notify and client.caretaker:
+    if notify and client.caretaker and client.caretaker.is_active:
         text += " " + _("%(caretaker)s gets an email about it.") % {"caretaker": client.caretaker}
     messages.success(request, text)
     return redirect(lead)
@@ -126,7 +126,11 @@ def lead_new_client_view(request: HttpRequest, pk: int) -> HttpResponse:
     if lead.intake_outcome != IntakeOutcome.NEW:
         messages.error(request, _("This inquiry is already verified."))
         return redirect(lead)
-    form = ClientForm(request.POST or None, user=request.user, initial=_client_initial(lead))
+    form = ClientForm(
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        initial=_client_initial(lead),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             client = lead_convert_to_client(lead=lead, user=request.user, data=form.cleaned_data)

@@ -1,0 +1,40 @@
+"""What the intake stories share: English messages, a fresh rate limiter, a browser per
+actor. Nothing here is autouse: each test module asks for what it needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.core.cache import cache
+from django.test import Client as HttpClient
+from django.utils import translation
+
+from crm.core.models import User
+
+
+@pytest.fixture
+def in_english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def empty_rate_limits():
+    """The per-address counters live in the cache, which outlives a test's transaction."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def browser_of() -> Callable[[User | None], HttpClient]:
+    """A browser in English, logged in as the given user (or anonymous)."""
+
+    def open_browser(user: User | None = None) -> HttpClient:
+        http = HttpClient(HTTP_ACCEPT_LANGUAGE="en")
+        if user is not None:
+            http.force_login(user)
+        return http
+
+    return open_browser
