@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from crm.core.normalization import normalize_phone
 
@@ -47,7 +47,7 @@ class IntakePayloadForm(forms.Form):
     utm_term = forms.CharField(max_length=200, required=False)
     submitted_at = forms.DateTimeField(required=False)
 
-    MESSAGE_NO_CONTACT = _lazy("Give an email address or a phone number.")
+    MESSAGE_NO_CONTACT = gettext_lazy("Give an email address or a phone number.")
 
     def clean_phone(self) -> str:
         """The number in E.164, read as Polish unless it carries a country code."""
@@ -125,30 +125,30 @@ class PublicInquiryForm(IntakePayloadForm):
     submitted_at = None
     utm_source = utm_medium = utm_campaign = utm_content = utm_term = None
 
-    first_name = forms.CharField(label=_lazy("First name"), max_length=100, required=False)
-    last_name = forms.CharField(label=_lazy("Last name"), max_length=100, required=False)
-    email = forms.EmailField(label=_lazy("Email"), max_length=254, required=False)
-    phone = forms.CharField(label=_lazy("Phone"), max_length=32, required=False)
-    investment = forms.ChoiceField(label=_lazy("Investment"), required=False)
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=100, required=False)
+    email = forms.EmailField(label=gettext_lazy("Email"), max_length=254, required=False)
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=32, required=False)
+    investment = forms.ChoiceField(label=gettext_lazy("Investment"), required=False)
     message = forms.CharField(
-        label=_lazy("Message"), max_length=5000, required=False, widget=forms.Textarea
+        label=gettext_lazy("Message"), max_length=5000, required=False, widget=forms.Textarea
     )
     consents_processing = forms.BooleanField(
-        label=_lazy("I agree to the processing of my personal data to answer this inquiry."),
+        label=gettext_lazy("I agree to the processing of my personal data to answer this inquiry."),
         required=True,
-        error_messages={"required": _lazy("We can answer only with this consent.")},
+        error_messages={"required": gettext_lazy("We can answer only with this consent.")},
     )
     consents_marketing = forms.BooleanField(
-        label=_lazy("I agree to receive offers and news by email and phone."), required=False
+        label=gettext_lazy("I agree to receive offers and news by email and phone."), required=False
     )
     # People never see this field (hidden by CSS, skipped by the keyboard); bots fill it.
-    website = forms.CharField(required=False, label=_lazy("Leave this field empty"))
+    website = forms.CharField(required=False, label=gettext_lazy("Leave this field empty"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         from investments.models import Investment
 
-        self.fields["investment"].choices = [("", _lazy("I have not chosen yet"))] + [
+        self.fields["investment"].choices = [("", gettext_lazy("I have not chosen yet"))] + [
             (code, name)
             for code, name in Investment.objects.filter(active=True)
             .order_by("name")

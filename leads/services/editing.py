@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from clients.models import Client, Contractor, LeadSource
 from crm.core.models import User
@@ -23,7 +23,7 @@ from .board import board_entries_refresh
 from .common import first_status, save_lead
 from .events import lead_event_record
 
-MESSAGE_NO_EMPLOYEE = _lazy(
+MESSAGE_NO_EMPLOYEE = gettext_lazy(
     "Choose at least one employee: only the employees listed can see and work this lead."
 )
 
