@@ -57,7 +57,9 @@ def notification_queue(
         [Notification(key=key, kind=kind, lead=lead, recipient=recipient)],
         ignore_conflicts=True,
     )
-    transaction.on_commit(lambda: send_notification.delay(key))
+    # robust: without a broker (make run) the task runs right here; a mail server error
+    # must not turn the committed change into an error page.
+    transaction.on_commit(lambda: send_notification.delay(key), robust=True)
     return key
 
 

@@ -51,5 +51,5 @@ def send_unsent_notifications() -> int:
         # every minute, and a retry chain per row would pile up while the mail server is
         # down. A row whose own task is still running or retrying is harmless to queue:
         # the row lock and sent_at make the later send a no-op.
-        send_notification.delay(key)
+        send_notification.apply_async((key,), retries=send_notification.max_retries)
     return len(keys)

@@ -1,12 +1,21 @@
 """The actors of every story: the owner advisor, a teammate, an outsider from another
-branch, a manager of the branch, a manager of another branch, and an administrator."""
+branch, a manager of the branch, a manager of another branch, and an administrator; and
+the real services some stories need: a Celery worker and an SMTP server."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.apps import apps
 from pytest_django.plugin import blocking_manager_key
 
@@ -65,6 +74,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("leads.migrations.0002_seed_pipeline", "seed_pipeline"),
     ("leads.migrations.0003_permission_groups", "create_groups"),
     ("leads.migrations.0006_advisors_may_export", "grant"),
+    ("leads.migrations.0010_intake_permissions", "grant"),
 ]
 
 
@@ -99,3 +109,129 @@ def reference_data(transactional_db):
     Playwright's greenlet sees other connection objects than the ones pytest-django
     restored.)"""
     seed_reference_data()
+
+
+@pytest.fixture(scope="module")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real worker in a thread, on Redis, consuming a queue of its own (a worker of
+    another test run on the same Redis cannot take our tasks)."""
+    import celery.contrib.testing.tasks  # noqa: F401  (the ping task of the start check)
+    from celery.contrib.testing.worker import start_worker
+
+    from crm.celery import app
+
+    keys = ("task_always_eager", "broker_url", "result_backend", "task_default_queue")
+    saved = {key: app.conf[key] for key in keys}
+    app.conf.update(
+        task_always_eager=False,
+        broker_url="redis://127.0.0.1:6379/14",
+        # The start check waits for the ping task's result; our tasks store none.
+        result_backend="redis://127.0.0.1:6379/14",
+        task_default_queue=f"lejek-test-{os.getpid()}",
+    )
+    forget_connections(app)
+    try:
+        with django_db_blocker.unblock():
+            with start_worker(app, pool="solo", concurrency=1, perform_ping_check=True) as worker:
+                yield worker
+    finally:
+        app.conf.update(saved)
+        forget_connections(app)
+
+
+def forget_connections(app) -> None:
+    # Celery caches on first use what the broker and backend settings give: the producer
+    # pool, the queues and routes (app.amqp) and the result backend (per thread). Eager
+    # tests that ran before made them for "no broker"; drop them so that they are made
+    # again from the conf in force (as Celery does after a fork).
+    app._pool = None
+    app.__dict__.pop("amqp", None)
+    app._local.__dict__.pop("backend", None)
+
+
+@dataclass
+class Delivery:
+    """One email as the SMTP server took it: the envelope and the parsed message."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+
+class SMTPSink:
+    """An SMTP server on 127.0.0.1 that keeps every email it takes, in `deliveries`. It can
+    be stopped (nothing listens on its port) and started again on the same port, and made
+    to hold the next email's DATA until the test releases it."""
+
+    host = "127.0.0.1"
+
+    def __init__(self) -> None:
+        with socket.socket() as probe:  # Controller(port=0) cannot tell its port
+            probe.bind((self.host, 0))
+            self.port = probe.getsockname()[1]
+        self.deliveries: list[Delivery] = []
+        self.holding = threading.Event()  # set once a held DATA waits
+        self._hold: threading.Event | None = None
+        self._gates: list[threading.Event] = []
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(self, hostname=self.host, port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        for gate in self._gates:
+            gate.set()
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def hold_next(self) -> threading.Event:
+        """Make the next email wait, before the server's answer to DATA, until the returned
+        event is set. It is kept then, or as soon as its client goes away: the server has
+        the whole email, and real ones deliver it although nobody heard them say so."""
+        self._hold = gate = threading.Event()
+        self._gates.append(gate)
+        return gate
+
+    def wait_for(self, count: int, timeout: float = 15) -> list[Delivery]:
+        deadline = time.monotonic() + timeout
+        while len(self.deliveries) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{len(self.deliveries)} email(s) arrived in {timeout} s, expected {count}"
+                )
+            time.sleep(0.05)
+        return self.deliveries
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        message = message_from_bytes(envelope.original_content, policy=policy.default)
+        delivery = Delivery(envelope.mail_from, list(envelope.rcpt_tos), message)
+        gate, self._hold = self._hold, None
+        if gate is not None:
+            self.holding.set()
+            try:
+                await asyncio.get_running_loop().run_in_executor(None, gate.wait)
+            finally:  # released, or cancelled by aiosmtpd when the client went away
+                self.deliveries.append(delivery)
+        else:
+            self.deliveries.append(delivery)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    """A running SMTP sink that Django's smtp backend sends to, in this process's threads
+    (the in-thread Celery worker too: it reads the same settings)."""
+    sink = SMTPSink()
+    sink.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = sink.host
+    settings.EMAIL_PORT = sink.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 10
+    try:
+        yield sink
+    finally:
+        sink.stop()

@@ -4,7 +4,6 @@ polls its progress; only the user who asked sees the job and downloads the file.
 from __future__ import annotations
 
 import io
-import os
 import threading
 import time
 from datetime import datetime
@@ -39,44 +38,6 @@ def logged_in(user) -> HttpClient:
 def private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
-
-
-@pytest.fixture(scope="module")
-def celery_worker(django_db_setup, django_db_blocker):
-    """A real worker in a thread, on Redis, consuming a queue of its own (a worker of
-    another test run on the same Redis cannot take our tasks)."""
-    import celery.contrib.testing.tasks  # noqa: F401  (the ping task of the start check)
-    from celery.contrib.testing.worker import start_worker
-
-    from crm.celery import app
-
-    keys = ("task_always_eager", "broker_url", "result_backend", "task_default_queue")
-    saved = {key: app.conf[key] for key in keys}
-    app.conf.update(
-        task_always_eager=False,
-        broker_url="redis://127.0.0.1:6379/14",
-        # The start check waits for the ping task's result; our tasks store none.
-        result_backend="redis://127.0.0.1:6379/14",
-        task_default_queue=f"lejek-test-exports-{os.getpid()}",
-    )
-    forget_connections(app)
-    try:
-        with django_db_blocker.unblock():
-            with start_worker(app, pool="solo", concurrency=1, perform_ping_check=True) as worker:
-                yield worker
-    finally:
-        app.conf.update(saved)
-        forget_connections(app)
-
-
-def forget_connections(app) -> None:
-    # Celery caches on first use what the broker and backend settings give: the producer
-    # pool, the queues and routes (app.amqp) and the result backend (per thread). Eager
-    # tests that ran before this module made them for "no broker"; drop them so that they
-    # are made again from the conf in force (as Celery does after a fork).
-    app._pool = None
-    app.__dict__.pop("amqp", None)
-    app._local.__dict__.pop("backend", None)
 
 
 def wait_for_download_link(http: HttpClient, job_url: str, timeout: float = 30) -> list[str]:

@@ -14,3 +14,17 @@ LANGUAGE_CODE = "pl"
 # Serve static files from the app folders without collectstatic (live-server browser tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+if os.environ.get("LEJEK_TEST_REAL_CELERY"):
+    # A worker that a test starts as a process of its own (see
+    # tests/notifications/test_worker_killed.py): the broker, database and mail server come
+    # from its environment, its queue is the test's own, and a message left unacknowledged
+    # by a killed worker is handed out again after a second instead of an hour.
+    CELERY_TASK_ALWAYS_EAGER = False
+    CELERY_TASK_DEFAULT_QUEUE = os.environ["LEJEK_TEST_CELERY_QUEUE"]
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 1,
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    }
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
