@@ -137,8 +137,9 @@ def _new_lead(source, data, raw_payload, external_id, client, investments, assig
         **{f"utm_{key}": data.get(f"utm_{key}", "") for key in UTM_KEYS},
     )
     # The fields were checked on the way in and the constraints are the database's: the
-    # model's own constraint checks would cost a query each on every inquiry.
-    lead.full_clean(validate_unique=False, validate_constraints=False)
+    # model's constraint checks, and the existence checks of the status, branch and source
+    # just read, would cost a query each on every inquiry.
+    lead.clean_fields(exclude=["status", "branch", "source"])
     lead.save()
     lead.employees.add(assignee)
     if client is not None:

@@ -80,11 +80,18 @@ def intake_api_view(request: HttpRequest) -> HttpResponse:
     if len(body) > MAX_BODY_BYTES:
         return _errors(413, "body", _("The body is larger than 64 KiB."))
     try:
-        decoded = json.loads(body.decode("utf-8"))
+        decoded = json.loads(
+            body.decode("utf-8"), parse_constant=_refuse_number, parse_float=_finite_float
+        )
     except UnicodeDecodeError:
         return _errors(400, "body", _("The body is not valid UTF-8."))
+    except RecursionError:
+        return _errors(400, "body", _("The body is nested too deeply."))
     except ValueError as error:
         return _errors(400, "body", _("The body is not valid JSON: %(error)s.") % {"error": error})
+    unstorable = _unstorable_text(decoded)
+    if unstorable:
+        return JsonResponse({"errors": unstorable}, status=400)
     payload = read_intake_payload(decoded)
     if not payload.is_valid:
         return JsonResponse({"errors": payload.errors}, status=400)
@@ -96,6 +103,51 @@ def intake_api_view(request: HttpRequest) -> HttpResponse:
     )
     response["Location"] = url
     return response
+
+
+def _refuse_number(name: str):
+    """NaN and Infinity are not JSON (Python's parser accepts them; PostgreSQL does not)."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if number in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is too large a number")
+    return number
+
+
+def _unstorable_text(body) -> dict[str, list[str]]:
+    """Strings PostgreSQL cannot store, in text or JSON columns: a NUL character, or a lone
+    UTF-16 surrogate (valid JSON escapes both). Refused by the sender's field name (the
+    top-level key, "group.key" inside an object), "body" for a key. Walked without
+    recursion: a deeply nested body is no reason for an error page."""
+    errors: dict[str, list[str]] = {}
+    stack = [(body, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if _text_problem(key):
+                    errors.setdefault("body", [_text_problem(key)])
+                stack.append(
+                    (item, key if not path else f"{path}.{key}" if "." not in path else path)
+                )
+        elif isinstance(value, list):
+            stack.extend((item, path) for item in value)
+        elif isinstance(value, str) and _text_problem(value):
+            errors.setdefault(path or "body", [_text_problem(value)])
+    return errors
+
+
+def _text_problem(text: str) -> str:
+    if "\x00" in text:
+        return _("Contains a NUL character (\\u0000), which cannot be stored.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _("Contains an invalid character (a lone UTF-16 surrogate).")
+    return ""
 
 
 @require_safe
