@@ -78,10 +78,15 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     var dialog = event.detail.target.closest && event.detail.target.closest("dialog");
     if (!dialog || !dialog.open) { return; }
-    var first = dialog.querySelector(
-      ".field--error input, .field--error select, .field--error textarea, [autofocus], " +
+    // In this order of preference: querySelector with one selector list would take
+    // whichever comes first in the document, the "kind" select above the field in error.
+    var first = [
+      ".field--error input, .field--error select, .field--error textarea",
+      "[autofocus]",
       "input:not([type=hidden]), select, textarea"
-    );
+    ].reduce(function (found, selector) {
+      return found || dialog.querySelector(selector);
+    }, null);
     if (first) { first.focus(); }
   });
 

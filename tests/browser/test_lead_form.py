@@ -71,6 +71,9 @@ def test_advisor_adds_a_lead_with_a_found_and_a_new_client_then_a_stale_edit_is_
     page.locator("#client_last_name").fill("Rosiak")
     dialog.locator('button[type="submit"]').click()
     expect(dialog.locator(".field--error").first).to_be_visible()
+    # The keyboard lands on the first field in error once the answer has settled; typing
+    # before that would go wherever the focus moves.
+    expect(dialog.locator(".field--error input").first).to_be_focused()
     # ...and with a phone it is saved and lands on the lead form as a chip.
     page.locator("#client_phone").fill("601 202 303")
     dialog.locator('button[type="submit"]').click()
