@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class LeadsConfig(AppConfig):
     name = "leads"
     verbose_name = _("Leads")
+
+    def ready(self) -> None:
+        from . import intake_config
+
+        intake_config.connect_signals()

@@ -426,8 +426,9 @@ class IntakeReceipt(models.Model):
 
     Why not the lead's own unique key alone: under the "add to the newest open lead"
     scenario an inquiry makes no lead of its own, yet a retry must still be recognised.
-    The row is inserted first, in the intake's transaction, so a concurrent retry waits on
-    the unique index and then reads the lead the first delivery made."""
+    The row is inserted last in the intake's transaction: a concurrent retry waits on the
+    unique index until that commits, fails, rolls back its own work and answers with the
+    lead the first delivery made."""
 
     source = models.ForeignKey(LeadSource, on_delete=models.CASCADE, related_name="+")
     external_id = models.CharField(max_length=100)

@@ -20,12 +20,20 @@ from django.apps import apps
 from pytest_django.plugin import blocking_manager_key
 
 from crm.core.models import Role
+from leads.intake_config import intake_config_forget
 
 from .factories import BranchFactory, UserFactory
 
 # Playwright's sync API runs an event loop in the main thread; Django would otherwise
 # refuse database calls from it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def fresh_intake_config():
+    """Each story's intake reads its configuration from that story's database: a snapshot
+    kept from an earlier test would know sources and rules that were rolled back."""
+    intake_config_forget()
 
 
 @pytest.fixture

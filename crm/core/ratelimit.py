@@ -13,13 +13,14 @@ def rate_limit_hit(key: str, *, limit: int, window_seconds: int) -> int | None:
     window, else the seconds until the window ends (for Retry-After)."""
     now = int(time.time())
     cache_key = f"ratelimit:{key}:{now // window_seconds}"
-    # add() is a no-op when the key exists, so concurrent first hits do not reset it.
-    cache.add(cache_key, 0, timeout=window_seconds + 1)
     try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(cache_key, 1, timeout=window_seconds + 1)
-        count = 1
+        count = cache.incr(cache_key)  # one round trip for all but a window's first request
+    except ValueError:  # the window's first request
+        # add() is a no-op when a concurrent first request created the key meanwhile.
+        if cache.add(cache_key, 1, timeout=window_seconds + 1):
+            count = 1
+        else:
+            count = cache.incr(cache_key)
     if count > limit:
         return window_seconds - now % window_seconds
     return None

@@ -12,85 +12,50 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from clients.models import LeadSource
-from crm.core.models import Role, User
+from crm.core.models import User
 from investments.models import Investment
-from leads.models import AssignmentRule, AssignmentStrategy, BoardEntry
-from settings_app.selectors import crm_settings
+from leads.intake_config import IntakeConfig, RoutingRule
+from leads.models import AssignmentStrategy, BoardEntry
 
 
-def assignee_for_inquiry(*, source: LeadSource, investments: Iterable[Investment] = ()) -> User:
+def assignee_for_inquiry(
+    *, config: IntakeConfig, source: LeadSource, investments: Iterable[Investment] = ()
+) -> User:
     """The advisor a new inquiry goes to: the first matching rule's pick, else the
     settings' last-resort assignee, else the longest-serving active manager or
-    administrator. Never None while anyone active can log in."""
+    administrator (see `leads.intake_config`). Never None while anyone active can log in."""
     investment_ids = {investment.pk for investment in investments}
-    for rule in _active_rules():
-        if not _rule_matches(rule, source_id=source.pk, investment_ids=investment_ids):
-            continue
-        members = _active(rule.pool.all()) or _active(rule.fallback_pool.all())
-        if members:
-            return _pick(rule, members)
-    return last_resort_assignee()
-
-
-def last_resort_assignee() -> User:
-    fallback = crm_settings().intake_fallback_assignee
-    if fallback is not None and fallback.is_active:
-        return fallback
-    senior = (
-        User.objects.filter(is_active=True)
-        .filter(Q(role__in=[Role.MANAGER, Role.ADMINISTRATOR]) | Q(is_superuser=True))
-        .order_by("date_joined", "id")
-        .first()
-    )
-    if senior is None:
+    for rule in config.rules:
+        if rule.members and rule.matches(source_id=source.pk, investment_ids=investment_ids):
+            return _pick(rule)
+    if config.last_resort is None:
         raise RuntimeError("No active manager or administrator can receive inquiries.")
-    return senior
+    return config.last_resort
 
 
-def _active_rules() -> list[AssignmentRule]:
-    return list(
-        AssignmentRule.objects.filter(active=True)
-        .order_by("priority", "id")
-        .prefetch_related("sources", "investments", "pool", "fallback_pool")
-    )
-
-
-def _rule_matches(rule: AssignmentRule, *, source_id: int, investment_ids: set[int]) -> bool:
-    source_ids = {source.pk for source in rule.sources.all()}
-    rule_investment_ids = {investment.pk for investment in rule.investments.all()}
-    if source_ids and source_id not in source_ids:
-        return False
-    if rule_investment_ids and not (rule_investment_ids & investment_ids):
-        return False
-    return True
-
-
-def _active(users: Iterable[User]) -> list[User]:
-    return sorted((user for user in users if user.is_active), key=lambda user: user.pk)
-
-
-def _pick(rule: AssignmentRule, members: list[User]) -> User:
+def _pick(rule: RoutingRule) -> User:
     if rule.strategy == AssignmentStrategy.FEWEST_OPEN:
-        return _fewest_open(members)
-    return members[(take_turn(rule) - 1) % len(members)]
+        return _fewest_open(rule.members)
+    return rule.members[(take_turn(rule.pk) - 1) % len(rule.members)]
 
 
-def take_turn(rule: AssignmentRule) -> int:
+def take_turn(rule_id: int) -> int:
     """The rule's next round-robin turn (1, 2, 3, …), taken atomically. Outside a
     transaction it commits at once, so the intake calls it before opening its own."""
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE leads_assignmentrule SET turn = turn + 1 WHERE id = %s RETURNING turn",
-                [rule.pk],
+                [rule_id],
             )
-            return cursor.fetchone()[0]
+            row = cursor.fetchone()
+    return row[0] if row is not None else 1  # the rule was deleted a moment ago
 
 
-def _fewest_open(members: list[User]) -> User:
+def _fewest_open(members: Iterable[User]) -> User:
     """The member with the fewest open leads (not failed, not deleted, not won); the
     longest-known member among equals. Read from the board entries' index."""
     counts = dict(

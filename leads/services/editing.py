@@ -16,12 +16,11 @@ from django.utils.translation import gettext_lazy
 from clients.models import Client, Contractor, LeadSource
 from crm.core.models import User
 from investments.models import Investment
-from leads.models import Lead, LeadEventKind, LeadStatus
+from leads.models import Lead, LeadStatus
 from settings_app.selectors import crm_settings
 
 from .board import board_entries_refresh
-from .common import first_status, save_lead
-from .events import lead_event_record
+from .common import first_status, lead_insert, save_lead
 
 MESSAGE_NO_EMPLOYEE = gettext_lazy(
     "Choose at least one employee: only the employees listed can see and work this lead."
@@ -56,16 +55,15 @@ def lead_create(
     )
     lead.updated_at = now
     lead.updated_by = user
-    lead._history_user = user
     lead.full_clean()
-    lead.save()
-    lead.clients.set(clients)
-    lead.contractors.set(contractors)
-    lead.investments.set(investments)
-    lead.employees.set(list(employees) or [user])
-    board_entries_refresh(lead=lead)
-    lead_event_record(lead=lead, kind=LeadEventKind.CREATED, at=now)
-    return lead
+    return lead_insert(
+        lead,
+        user=user,
+        clients=clients,
+        contractors=contractors,
+        investments=investments,
+        employees=list(employees) or [user],
+    )
 
 
 @transaction.atomic

@@ -1,13 +1,14 @@
 """Receiving an inquiry (from the intake API or the public form) as a lead.
 
 The steps, in one transaction once the assignee is known:
-1. a delivery with an external id is recorded first: its unique key decides, under
-   concurrent retries too, that one delivery makes the lead and every other gets its answer;
+1. a delivery with an external id received before is answered with its lead;
 2. a client whose normalised phone or email matches makes it a repeat inquiry: linked to
    that client and given to its caretaker, or (the settings' alternative scenario) logged
    as an inbound message on the client's newest open lead;
 3. otherwise a new lead for the assignment rules' pick, waiting for verification;
-4. the "created" event, and the assignee's email queued for after the commit.
+4. the "created" event, and the assignee's email queued for after the commit;
+5. the delivery's receipt: its unique (source, external id) key decides, under concurrent
+   retries too, that one delivery makes the lead; every other rolls back and gets its answer.
 """
 
 from __future__ import annotations
@@ -15,15 +16,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client, LeadSource
 from crm.core.models import Branch, User
 from crm.core.normalization import normalize_email
-from investments.models import Investment
+from leads.intake_config import intake_config
 from leads.models import (
     Activity,
     ActivityDirection,
@@ -31,17 +33,13 @@ from leads.models import (
     IntakeOutcome,
     IntakeReceipt,
     Lead,
-    LeadEventKind,
 )
 from notifications.models import NotificationKind
 from notifications.services import notification_queue
 from settings_app.models import RepeatInquiryScenario
-from settings_app.selectors import crm_settings
 
 from .assignment import assignee_for_inquiry
-from .board import board_entries_refresh
-from .common import first_status
-from .events import lead_event_record
+from .common import lead_insert
 
 
 class Received:
@@ -69,17 +67,36 @@ def lead_receive(*, source: LeadSource, data: dict[str, Any], raw_payload: Any =
         known = _lead_of_delivery(source, external_id)
         if known is not None:
             return Receipt(known, Received.DUPLICATE)
+    config = intake_config()
     client = client_matching_contact(email=data.get("email", ""), phone=data.get("phone", ""))
-    investments = investments_named(data.get("investment", ""))
+    investments = config.investments_named(data.get("investment", ""))
     caretaker = client.caretaker if client is not None else None
     if caretaker is not None and caretaker.is_active:
         assignee = caretaker
     else:
         # Round robin takes its turn in its own short transaction (see assignment.py).
-        assignee = assignee_for_inquiry(source=source, investments=investments)
+        assignee = assignee_for_inquiry(config=config, source=source, investments=investments)
     try:
         with transaction.atomic():
-            return _receive(source, data, raw_payload, external_id, client, investments, assignee)
+            lead = None
+            if client is not None and (
+                config.settings.repeat_inquiry_scenario == RepeatInquiryScenario.ADD_TO_EXISTING
+            ):
+                lead = client.leads.open().order_by("-created_at", "-id").first()
+            if lead is not None:
+                _log_inquiry_on(lead, client=client, data=data, source=source)
+                outcome = Received.APPENDED
+            else:
+                lead = _new_lead(
+                    source, data, raw_payload, external_id, client, investments, assignee,
+                    config=config,
+                )  # fmt: skip
+                outcome = Received.CREATED
+            if external_id:
+                # Last, so that a retry racing this delivery waits on the unique key only
+                # for the commit: then it fails, and answers with this delivery's lead.
+                IntakeReceipt.objects.create(source=source, external_id=external_id, lead=lead)
+            return Receipt(lead, outcome)
     except IntegrityError:
         # A concurrent delivery of the same external id committed first.
         known = _lead_of_delivery(source, external_id) if external_id else None
@@ -88,35 +105,16 @@ def lead_receive(*, source: LeadSource, data: dict[str, Any], raw_payload: Any =
         return Receipt(known, Received.DUPLICATE)
 
 
-def _receive(source, data, raw_payload, external_id, client, investments, assignee) -> Receipt:
-    receipt = (
-        IntakeReceipt.objects.create(source=source, external_id=external_id)
-        if (external_id)
-        else None
-    )
-    lead = None
-    if client is not None and (
-        crm_settings().repeat_inquiry_scenario == RepeatInquiryScenario.ADD_TO_EXISTING
-    ):
-        lead = client.leads.open().order_by("-created_at", "-id").first()
-    if lead is not None:
-        _log_inquiry_on(lead, client=client, data=data, source=source)
-        outcome = Received.APPENDED
-    else:
-        lead = _new_lead(source, data, raw_payload, external_id, client, investments, assignee)
-        outcome = Received.CREATED
-    if receipt is not None:
-        receipt.lead = lead
-        receipt.save(update_fields=["lead"])
-    return Receipt(lead, outcome)
-
-
-def _new_lead(source, data, raw_payload, external_id, client, investments, assignee) -> Lead:
+def _new_lead(
+    source, data, raw_payload, external_id, client, investments, assignee, *, config
+) -> Lead:
+    if config.first_status is None:
+        raise ValidationError(_("No active lead status is configured."))
     now = timezone.now()
     investment_text = data.get("investment", "")
     lead = Lead(
-        name=crm_settings().default_lead_name,
-        status=first_status(),
+        name=config.settings.default_lead_name,
+        status=config.first_status,
         branch_id=_branch_id(assignee, client),
         source=source,
         contact_first_name=one_line(data.get("first_name", "")),
@@ -140,14 +138,13 @@ def _new_lead(source, data, raw_payload, external_id, client, investments, assig
     # model's constraint checks, and the existence checks of the status, branch and source
     # just read, would cost a query each on every inquiry.
     lead.clean_fields(exclude=["status", "branch", "source"])
-    lead.save()
-    lead.employees.add(assignee)
-    if client is not None:
-        lead.clients.add(client)
-    if investments:
-        lead.investments.add(*investments)
-    board_entries_refresh(lead=lead)
-    lead_event_record(lead=lead, kind=LeadEventKind.CREATED, at=now)
+    lead_insert(
+        lead,
+        user=None,
+        employees=[assignee],
+        clients=[client] if client is not None else [],
+        investments=investments,
+    )
     notification_queue(kind=NotificationKind.LEAD_ASSIGNED, lead=lead, recipient=assignee)
     return lead
 
@@ -188,12 +185,14 @@ def _log_inquiry_on(lead: Lead, *, client: Client, data: dict[str, Any], source)
 
 
 def _lead_of_delivery(source: LeadSource, external_id: str) -> Lead | None:
-    receipt = (
+    """The lead of an earlier delivery of this external id. Asked for every inquiry that
+    carries one, and almost always the answer is none: the lead is read only when found."""
+    lead_id = (
         IntakeReceipt.objects.filter(source=source, external_id=external_id)
-        .select_related("lead")
+        .values_list("lead_id", flat=True)
         .first()
     )
-    return receipt.lead if receipt is not None else None
+    return Lead.objects.get(pk=lead_id) if lead_id is not None else None
 
 
 def _branch_id(assignee: User, client: Client | None) -> int:
@@ -211,28 +210,27 @@ def one_line(value: str) -> str:
 
 def client_matching_contact(*, email: str, phone: str) -> Client | None:
     """The client an inquiry comes from, by normalised phone (E.164) or email: one who
-    matches both first, then the newest."""
+    matches both first, then the newest. Asked for every inquiry and most often the
+    answer is none: the matches are read as a few plain columns, the client only once
+    chosen."""
     email = normalize_email(email) if email else ""
-    if not (email or phone):
+    lookups = Q()
+    if phone:
+        lookups |= Q(phone_e164=phone)
+    if email:
+        lookups |= Q(email_normalized=email)
+    if not lookups:
         return None
-    by_phone = Q(phone_e164=phone) if phone else Q(pk__in=[])
-    by_email = Q(email_normalized=email) if email else Q(pk__in=[])
-    return (
-        Client.objects.filter(by_phone | by_email)
-        .select_related("caretaker")
-        .annotate(
-            both=Case(
-                When(by_phone & by_email, then=Value(0)), default=1, output_field=IntegerField()
-            )
-        )
-        .order_by("both", "-created_at", "-id")
-        .first()
+    columns = ("pk", "phone_e164", "email_normalized", "created_at")
+    matches = list(Client.objects.filter(lookups).values_list(*columns))
+    if not matches:
+        return None
+    chosen = min(
+        matches,
+        key=lambda match: (
+            not (match[1] == phone and match[2] == email),
+            -match[3].timestamp(),
+            -match[0],
+        ),
     )
-
-
-def investments_named(text: str) -> list[Investment]:
-    """The investment an inquiry names, by code or by name (any case); none if unknown."""
-    text = text.strip()
-    if not text:
-        return []
-    return list(Investment.objects.filter(Q(code__iexact=text) | Q(name__iexact=text))[:1])
+    return Client.objects.select_related("caretaker").get(pk=chosen[0])

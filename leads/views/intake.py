@@ -20,8 +20,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clients.models import LeadSource
-from clients.services import hash_intake_token
 from crm.core.ratelimit import rate_limit_hit
+from leads.intake_config import intake_config
 from leads.intake_payload import (
     MAX_BODY_BYTES,
     PublicInquiryForm,
@@ -54,7 +54,7 @@ def intake_api_view(request: HttpRequest) -> HttpResponse:
             _("Send the source's token: Authorization: Bearer <token>."),
             WWW_Authenticate="Bearer",
         )
-    source = LeadSource.objects.filter(intake_token_hash=hash_intake_token(token.strip())).first()
+    source = intake_config().source_for_token(token.strip())
     if source is None:
         return _errors(
             401, "authorization", _("The token is not valid."), WWW_Authenticate="Bearer"

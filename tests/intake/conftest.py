@@ -1,5 +1,6 @@
-"""What the intake stories share: English messages, a fresh rate limiter, a browser per
-actor. Nothing here is autouse: each test module asks for what it needs."""
+"""What the intake stories share: a portal with its token and its server, English
+messages, a fresh rate limiter, a browser per actor. Nothing here is autouse: each test
+module asks for what it needs."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from django.core.cache import cache
 from django.test import Client as HttpClient
 from django.utils import translation
 
+from clients.models import LeadSource
+from clients.services import source_rotate_intake_token
 from crm.core.models import User
+from tests.factories import source
 
 
 @pytest.fixture
@@ -38,3 +42,25 @@ def browser_of() -> Callable[[User | None], HttpClient]:
         return http
 
     return open_browser
+
+
+@pytest.fixture
+def portal() -> LeadSource:
+    return source("rynekpierwotny")
+
+
+@pytest.fixture
+def token(portal) -> str:
+    """The token the Lejek administrator gave the portal."""
+    return source_rotate_intake_token(source=portal)
+
+
+@pytest.fixture
+def partner(token) -> HttpClient:
+    """The portal's server, sending its token with every request. A server error reaches
+    it as a 500 answer, as it would a real partner."""
+    return HttpClient(
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_ACCEPT_LANGUAGE="en",
+        raise_request_exception=False,
+    )

@@ -298,7 +298,9 @@ def test_advisor_edits_a_lead_and_history_records_each_change_with_the_advisor(
 
     history = list(lead.history.all())  # newest first
     assert {record.history_user for record in history} == {advisor}
-    newest, before_edit = history[0], history[-2]
+    # The lead as created is one snapshot, relations included.
+    newest, before_edit = history[0], history[-1]
+    assert before_edit.history_type == "+"
     assert newest.name == "Kawalerka na wynajem"
     assert [row.client_id for row in before_edit.clients.all()] == [own_client.pk]
     changed = {change.field for change in newest.diff_against(before_edit).changes}

@@ -120,6 +120,32 @@ def test_creation_is_recorded_in_history_with_its_author(advisor, lead):
     assert created.name == "Zakup mieszkania"
 
 
+def test_creation_is_one_history_record_holding_the_relations(advisor, teammate):
+    client = ClientFactory(branch=advisor.branch)
+    investment = InvestmentFactory(name="Akacjowa", code="akacjowa")
+
+    lead = lead_create(
+        user=advisor,
+        source=source("www"),
+        clients=[client],
+        investments=[investment],
+        employees=[advisor, teammate],
+    )
+
+    (created,) = lead.history.all()
+    assert (created.history_type, created.history_user) == ("+", advisor)
+    assert [row.client_id for row in created.clients.all()] == [client.pk]
+    assert [row.investment_id for row in created.investments.all()] == [investment.pk]
+    assert {row.user_id for row in created.employees.all()} == {advisor.pk, teammate.pk}
+    assert list(created.contractors.all()) == []
+    # The board entries and the "created" event come with it.
+    assert set(lead.board_entries.values_list("employee_id", flat=True)) == {
+        advisor.pk,
+        teammate.pk,
+    }
+    assert lead.events.get().at == lead.created_at
+
+
 # -- lead_change_status --------------------------------------------------------------------
 
 
