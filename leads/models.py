@@ -216,7 +216,15 @@ class Lead(models.Model):
         related_name="+",
     )
 
-    history = HistoricalRecords(m2m_fields=[clients, contractors, investments, employees])
+    # The history is read per lead (its id) and by date; an index on each copied foreign
+    # key would only slow down every write of a lead.
+    history = HistoricalRecords(
+        m2m_fields=[clients, contractors, investments, employees],
+        no_db_index=[
+            "status", "branch", "source", "deletion_reason", "failure_reason", "created_by",
+            "updated_by", "created_at",
+        ],
+    )  # fmt: skip
     objects = LeadQuerySet.as_manager()
 
     class Meta:

@@ -1,7 +1,7 @@
 """Who gets a new inquiry: the assignment rules, and the last resort when none applies.
 
 Round robin takes its turn with one atomic `UPDATE … SET turn = turn + 1 RETURNING turn`
-in its own short transaction, before the lead is written: concurrent inquiries each get
+that commits by itself, before the lead's transaction opens: concurrent inquiries each get
 a different turn (PostgreSQL serialises the row update), and the rule's row is not held
 locked for the rest of each intake. A turn taken by an intake that then fails is simply
 skipped; no advisor gets two leads in a row because of it.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count
 
 from clients.models import LeadSource
@@ -43,15 +43,15 @@ def _pick(rule: RoutingRule) -> User:
 
 
 def take_turn(rule_id: int) -> int:
-    """The rule's next round-robin turn (1, 2, 3, …), taken atomically. Outside a
-    transaction it commits at once, so the intake calls it before opening its own."""
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE leads_assignmentrule SET turn = turn + 1 WHERE id = %s RETURNING turn",
-                [rule_id],
-            )
-            row = cursor.fetchone()
+    """The rule's next round-robin turn (1, 2, 3, …), taken atomically by one statement.
+    Outside a transaction (as the intake calls it) that statement commits by itself, in
+    one round trip, and the rule's row is locked only while it runs."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE leads_assignmentrule SET turn = turn + 1 WHERE id = %s RETURNING turn",
+            [rule_id],
+        )
+        row = cursor.fetchone()
     return row[0] if row is not None else 1  # the rule was deleted a moment ago
 
 

@@ -199,11 +199,10 @@ def test_one_intake_takes_a_fixed_number_of_queries(partner, django_assert_num_q
     InvestmentFactory(name="Zielone Tarasy", code="zt-01")
     intake_config()  # the configuration snapshot every running Lejek keeps warm
 
-    # On PostgreSQL: the earlier delivery and the client looked up, the rule's turn (in a
-    # savepoint here, its own transaction in production), then in one transaction the
-    # lead, its investment and employee, one history snapshot with both, the board entry,
-    # the event, the notification and the receipt. Savepoints are 4 of them.
-    with django_assert_num_queries(17):
+    # On PostgreSQL: the client looked up, the rule's turn, then in one transaction (a
+    # savepoint here: 2 of the queries) the lead, its investment and employee, one history
+    # snapshot with both, the board entry, the event, the notification and the receipt.
+    with django_assert_num_queries(14):
         response = post(partner, {**INQUIRY, "investment": "Zielone Tarasy"})
 
     assert response.status_code == 201
