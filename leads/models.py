@@ -166,6 +166,12 @@ class Lead(models.Model):
         ),
     )
     raw_payload = models.JSONField(_("raw payload"), default=dict, blank=True)
+    submitted_at = models.DateTimeField(
+        _("submitted"),
+        null=True,
+        blank=True,
+        help_text=_("When the website or portal says the inquiry was submitted."),
+    )
 
     intake_outcome = models.CharField(
         _("intake outcome"),

@@ -165,18 +165,28 @@ def intake_openapi_document(*, server_url: str) -> dict[str, Any]:
                         ),
                         "429": {
                             **_error("Too many inquiries.", "rate", "Too many inquiries."),
-                            "headers": {
-                                "Retry-After": {
-                                    "schema": {"type": "integer"},
-                                    "description": "Seconds to wait.",
-                                }
-                            },
+                            "headers": RETRY_AFTER,
+                        },
+                        "503": {
+                            **_error(
+                                "Nobody in Lejek can take inquiries now (no active advisor, "
+                                "manager or administrator); nothing was stored.",
+                                "assignment",
+                                "Nobody in Lejek can take inquiries at the moment; please try "
+                                "again later.",
+                            ),
+                            "headers": RETRY_AFTER,
                         },
                     },
                 }
             }
         },
     }
+
+
+RETRY_AFTER = {
+    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}
+}
 
 
 def _received(description: str) -> dict[str, Any]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 
 
 def rate_limit_hit(key: str, *, limit: int, window_seconds: int) -> int | None:
@@ -24,3 +26,17 @@ def rate_limit_hit(key: str, *, limit: int, window_seconds: int) -> int | None:
     if count > limit:
         return window_seconds - now % window_seconds
     return None
+
+
+def client_address(request: HttpRequest) -> str:
+    """The visitor's IP address. Behind LEJEK_TRUSTED_PROXIES reverse proxies (the TLS
+    proxy or load balancer in front of gunicorn) REMOTE_ADDR is the nearest proxy's, and
+    the visitor's is the address the outermost of them appended to X-Forwarded-For:
+    counted from the right, since the visitor can write anything on the left."""
+    proxies = settings.LEJEK_TRUSTED_PROXIES
+    if proxies:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        addresses = [address.strip() for address in forwarded if address.strip()]
+        if len(addresses) >= proxies:
+            return addresses[-proxies]
+    return request.META.get("REMOTE_ADDR", "")

@@ -191,6 +191,10 @@ else:
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(60 * 60 * 10)))
 
+# Reverse proxies in front of the web processes whose X-Forwarded-For is trusted to tell
+# a visitor's address (the public form's per-address limit). 0: none, REMOTE_ADDR is it.
+LEJEK_TRUSTED_PROXIES = int(os.environ.get("LEJEK_TRUSTED_PROXIES", "0"))
+
 # The region used when a phone number is written without a country code.
 PHONE_DEFAULT_REGION = "PL"
 

@@ -21,6 +21,11 @@ from leads.intake_config import IntakeConfig, RoutingRule
 from leads.models import AssignmentStrategy, BoardEntry
 
 
+class NoAssignee(Exception):
+    """Nobody active can receive an inquiry: no rule's advisor, no last-resort assignee,
+    no manager or administrator. The inquiry is refused rather than stored with nobody."""
+
+
 def assignee_for_inquiry(
     *, config: IntakeConfig, source: LeadSource, investments: Iterable[Investment] = ()
 ) -> User:
@@ -32,7 +37,7 @@ def assignee_for_inquiry(
         if rule.members and rule.matches(source_id=source.pk, investment_ids=investment_ids):
             return _pick(rule)
     if config.last_resort is None:
-        raise RuntimeError("No active manager or administrator can receive inquiries.")
+        raise NoAssignee("No active advisor, manager or administrator can receive inquiries.")
     return config.last_resort
 
 

@@ -128,6 +128,7 @@ def _new_lead(
         investment_unknown=bool(investment_text) and not investments,
         external_id=external_id,
         raw_payload=raw_payload if raw_payload is not None else {},
+        submitted_at=data.get("submitted_at"),
         intake_outcome=IntakeOutcome.LINKED if client is not None else IntakeOutcome.NEW,
         is_repeat=client is not None,
         created_at=now,

@@ -9,6 +9,7 @@ sender's own name ("consents.processing") or, for the request itself, "authoriza
 from __future__ import annotations
 
 import json
+import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clients.models import LeadSource
-from crm.core.ratelimit import rate_limit_hit
+from crm.core.ratelimit import client_address, rate_limit_hit
 from leads.intake_config import intake_config
 from leads.intake_payload import (
     MAX_BODY_BYTES,
@@ -29,11 +30,16 @@ from leads.intake_payload import (
     utm_from_query,
 )
 from leads.openapi import intake_openapi_document
+from leads.services.assignment import NoAssignee
 from leads.services.intake import Received, lead_receive
+
+logger = logging.getLogger(__name__)
 
 # The public form: inquiries per visitor's address and source in FORM_WINDOW_SECONDS.
 FORM_LIMIT_PER_IP = 5
 FORM_WINDOW_SECONDS = 600
+# When nobody can be given an inquiry, the sender is asked to come back after this long.
+NO_ASSIGNEE_RETRY_SECONDS = 300
 
 
 def _errors(status: int, field: str, message: str, **headers: str) -> JsonResponse:
@@ -95,7 +101,16 @@ def intake_api_view(request: HttpRequest) -> HttpResponse:
     payload = read_intake_payload(decoded)
     if not payload.is_valid:
         return JsonResponse({"errors": payload.errors}, status=400)
-    receipt = lead_receive(source=source, data=payload.data, raw_payload=decoded)
+    try:
+        receipt = lead_receive(source=source, data=payload.data, raw_payload=decoded)
+    except NoAssignee:
+        logger.error("Inquiry from %s refused: nobody active can receive it.", source)
+        return _errors(
+            503,
+            "assignment",
+            _("Nobody in Lejek can take inquiries at the moment; please try again later."),
+            Retry_After=str(NO_ASSIGNEE_RETRY_SECONDS),
+        )
     url = request.build_absolute_uri(receipt.lead.get_absolute_url())
     response = JsonResponse(
         {"id": receipt.lead.pk, "url": url, "outcome": receipt.outcome},
@@ -182,7 +197,7 @@ def public_inquiry_view(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         form = PublicInquiryForm(request.POST)
         retry_after = rate_limit_hit(
-            f"form:{source.pk}:{request.META.get('REMOTE_ADDR', '')}",
+            f"form:{source.pk}:{client_address(request)}",
             limit=FORM_LIMIT_PER_IP,
             window_seconds=FORM_WINDOW_SECONDS,
         )
@@ -196,18 +211,31 @@ def public_inquiry_view(request: HttpRequest, slug: str) -> HttpResponse:
         elif form.is_valid():
             # A bot filled the field people never see: it gets the thank-you page, and
             # nothing is stored.
-            if not form.is_bot:
-                utm = utm_from_query(request.GET)
-                lead_receive(
-                    source=source,
-                    data={**form.cleaned_data, **utm},
-                    raw_payload={"form": form.submitted_values(), **utm},
-                )
-            return redirect(reverse("intake_form_thanks", args=[source.slug]))
+            if form.is_bot or _form_inquiry_received(request, form, source):
+                return redirect(reverse("intake_form_thanks", args=[source.slug]))
+            status = 503
         else:
             status = 400
     response = render(request, "intake/form.html", {"form": form, "source": source}, status=status)
     return _framable_by(response, source)
+
+
+def _form_inquiry_received(request: HttpRequest, form: PublicInquiryForm, source) -> bool:
+    """Store the form's inquiry; False, with the form's error, when nobody can take it."""
+    utm = utm_from_query(request.GET)
+    try:
+        lead_receive(
+            source=source,
+            data={**form.cleaned_data, **utm},
+            raw_payload={"form": form.submitted_values(), **utm},
+        )
+    except NoAssignee:
+        logger.error("Inquiry form of %s refused: nobody active can receive it.", source)
+        form.add_error(
+            None, _("We cannot take your inquiry at the moment; please try again later or call us.")
+        )
+        return False
+    return True
 
 
 @xframe_options_exempt

@@ -91,12 +91,17 @@ def test_an_inquiry_is_verified_linked_converted_and_unlinked(
     assert lead.intake_outcome == IntakeOutcome.LINKED
     assert list(lead.clients.all()) == [ewa]
 
-    # The caretaker's email arrives, in Polish, with a link to the lead.
-    deliveries = smtp_sink.wait_for(2)  # the advisor's "new lead", the caretaker's "linked"
-    to_caretaker = [d for d in deliveries if d.rcpt_tos == ["piotr@lejek.example"]]
-    assert len(to_caretaker) == 1
-    body = to_caretaker[0].message.get_body(("plain",)).get_content()
-    assert f"{live_server.url}/leads/{first['id']}/" in body
+    # Both emails arrive, in Polish, each with a link to the lead: the advisor's about the
+    # new inquiry, the caretaker's about the lead linked to his client.
+    deliveries = smtp_sink.wait_for(2)
+    by_recipient = {tuple(d.rcpt_tos): d.message for d in deliveries}
+    assert set(by_recipient) == {(advisor.email,), ("piotr@lejek.example",)}
+    link = f"{live_server.url}/leads/{first['id']}/"
+    to_advisor, to_caretaker = by_recipient[(advisor.email,)], by_recipient[(teammate.email,)]
+    assert to_advisor["Subject"] == "Nowy lead: Ewa Nowak"
+    assert to_caretaker["Subject"] == "Lead powiązany z Twoim klientem: Ewa Nowak"
+    for message in (to_advisor, to_caretaker):
+        assert link in message.get_body(("plain",)).get_content()
 
     # A second inquiry from a new person becomes a client, with a first call planned.
     second = post_inquiry(
@@ -127,3 +132,6 @@ def test_an_inquiry_is_verified_linked_converted_and_unlinked(
     lead.refresh_from_db()
     assert lead.intake_outcome == IntakeOutcome.NEW
     assert not lead.clients.exists()
+    # ...and back among the new inquiries of the lead list.
+    page.goto(f"{live_server.url}/leads/?outcome=new")
+    expect(page.get_by_role("row", name=re.compile("Ewa Nowak"))).to_be_visible()

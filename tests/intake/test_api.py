@@ -112,6 +112,16 @@ def test_lead_from_an_inquiry_is_one_history_record_with_its_employee_and_invest
     assert [row.investment_id for row in created.investments.all()] == [investment.pk]
 
 
+def test_submission_time_given_by_the_sender_is_kept_and_shown(partner, advisor):
+    post(partner, {**INQUIRY, "submitted_at": "2026-11-20T10:15:00+01:00"})
+
+    lead = Lead.objects.get()
+    assert lead.submitted_at.isoformat() == "2026-11-20T09:15:00+00:00"
+    page = HttpClient(HTTP_ACCEPT_LANGUAGE="pl")
+    page.force_login(advisor)
+    assert "20.11.2026, 10:15" in page.get(lead.get_absolute_url()).text
+
+
 def test_lead_source_is_the_tokens_source_whatever_the_body_says(partner, portal):
     post(partner, {**INQUIRY, "source": "facebook"})
 
@@ -207,6 +217,18 @@ def test_one_intake_takes_a_fixed_number_of_queries(partner, django_assert_num_q
 
     assert response.status_code == 201
     assert Lead.objects.get().investments.get().name == "Zielone Tarasy"
+
+
+def test_when_nobody_can_take_inquiries_the_sender_is_told_to_retry_later(partner, advisor):
+    advisor.is_active = False  # the rule's only advisor, and no manager to fall back on
+    advisor.save()
+
+    response = post(partner, INQUIRY)
+
+    assert response.status_code == 503
+    assert list(response.json()["errors"]) == ["assignment"]
+    assert int(response["Retry-After"]) > 0
+    assert_nothing_stored()
 
 
 def test_the_api_answers_get_with_405(partner):
@@ -512,7 +534,9 @@ def test_schema_documents_the_intake_operation_and_its_answers(client):
     document = response.json()
     assert document["openapi"].startswith("3.")
     operation = document["paths"][API]["post"]
-    assert set(operation["responses"]) == {"200", "201", "400", "401", "403", "413", "415", "429"}
+    assert set(operation["responses"]) == {
+        "200", "201", "400", "401", "403", "413", "415", "429", "503",
+    }  # fmt: skip
     assert document["servers"] == [{"url": "http://testserver"}]
 
 

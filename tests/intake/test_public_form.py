@@ -205,6 +205,54 @@ def test_too_many_inquiries_from_one_address_are_refused_with_a_message(visitor,
     assert Lead.objects.count() == FORM_LIMIT_PER_IP + 1
 
 
+def test_behind_the_proxy_each_visitor_is_limited_by_their_own_address(
+    visitor, website, settings
+):
+    settings.LEJEK_TRUSTED_PROXIES = 1  # the TLS proxy in front of Lejek, as in production
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for n in range(FORM_LIMIT_PER_IP):
+        sent = visitor.post(
+            form_url(website),
+            filled(email=f"ewa{n}@example.pl"),
+            HTTP_X_FORWARDED_FOR="198.51.100.1",
+            **proxy,
+        )
+        assert sent.status_code == 302
+
+    # The same visitor, pretending to be someone else on the left of the header, is still
+    # counted by the address the proxy saw...
+    spoofed = visitor.post(
+        form_url(website),
+        filled(email="podszyty@example.pl"),
+        HTTP_X_FORWARDED_FOR="203.0.113.99, 198.51.100.1",
+        **proxy,
+    )
+    # ...while another visitor through the same proxy is not held back.
+    other = visitor.post(
+        form_url(website),
+        filled(email="inny@example.pl"),
+        HTTP_X_FORWARDED_FOR="198.51.100.2",
+        **proxy,
+    )
+
+    assert (spoofed.status_code, other.status_code) == (429, 302)
+    assert Lead.objects.count() == FORM_LIMIT_PER_IP + 1
+
+
+def test_when_nobody_can_take_inquiries_the_visitor_is_asked_to_come_back(
+    visitor, website, advisor
+):
+    advisor.is_active = False  # the only advisor of the rule, and no manager
+    advisor.save()
+
+    response = visitor.post(form_url(website), filled())
+
+    assert response.status_code == 503
+    assert "We cannot take your inquiry at the moment" in response.text
+    assert "Ewa" in response.text  # what the visitor typed is still in the form
+    assert not Lead.objects.exists()
+
+
 @pytest.mark.parametrize(
     "switched_off", [{"intake_form_enabled": False}, {"active": False}], ids=["form", "source"]
 )

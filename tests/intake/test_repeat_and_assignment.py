@@ -25,6 +25,7 @@ from leads.models import (
     IntakeReceipt,
     Lead,
 )
+from leads.services.assignment import NoAssignee
 from leads.services.intake import Receipt, Received, lead_receive
 from notifications.models import Notification, NotificationKind
 from settings_app.models import CRMSettings, RepeatInquiryScenario
@@ -396,7 +397,7 @@ def test_inquiry_nobody_active_could_take_is_not_stored_without_an_employee(advi
     advisor.save()
     rule(pool=[advisor])
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(NoAssignee):
         receive({"email": "a@example.pl", "external_id": "portal-1"})
 
     assert not Lead.objects.exists()
