@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -18,12 +19,14 @@ from leads.history import FieldChange, RelationChange, lead_history_page
 from leads.models import (
     Activity,
     ActivityKind,
+    BoardEntry,
     DeletionReason,
     IntakeOutcome,
     Lead,
     LeadEvent,
     LeadEventKind,
 )
+from leads.services import common, verification
 from notifications.models import Notification, NotificationKind
 from settings_app.models import CRMSettings
 from tests.factories import ClientFactory, InvestmentFactory, LeadFactory, source
@@ -77,6 +80,24 @@ def url(name: str, *args) -> str:
 
 def reloaded(lead: Lead) -> Lead:
     return Lead.objects.get(pk=lead.pk)
+
+
+def stored(lead: Lead) -> dict:
+    """What the database holds of a lead and what verifying it writes around it."""
+    lead = reloaded(lead)
+    return {
+        "outcome": lead.intake_outcome,
+        "deletion_reason": lead.deletion_reason_id,
+        "is_repeat": lead.is_repeat,
+        "status": lead.status_id,
+        "clients": sorted(lead.clients.values_list("pk", flat=True)),
+        "employees": sorted(lead.employees.values_list("pk", flat=True)),
+        "board": sorted(BoardEntry.objects.filter(lead=lead).values_list("employee", "deleted")),
+        "history": lead.history.count(),
+        "events": sorted(LeadEvent.objects.filter(lead=lead).values_list("kind", flat=True)),
+        "activities": Activity.objects.filter(lead=lead).count(),
+        "notifications": Notification.objects.filter(lead=lead).count(),
+    }
 
 
 def field_block(html: str, name: str) -> str:
@@ -463,9 +484,90 @@ def test_advisor_may_not_unlink_a_lead(as_advisor, inquiry, linked_by_mistake):
     assert list(reloaded(inquiry).clients.all()) == [linked_by_mistake]
 
 
+def test_advisor_given_the_unlink_permission_unlinks_a_lead(
+    as_advisor, advisor, inquiry, linked_by_mistake
+):
+    advisor.user_permissions.add(
+        Permission.objects.get(content_type__app_label="leads", codename="unlink_lead")
+    )
+    related = as_advisor.get(url("client_leads", linked_by_mistake))
+    assert f'id="unlink-{inquiry.pk}"' in related.text
+
+    response = as_advisor.post(url("unlink", inquiry, linked_by_mistake), follow=True)
+
+    assert messages_of(response) == ["The lead “Zapytanie Ewy” is unlinked from Ewa Malinowska."]
+    assert reloaded(inquiry).intake_outcome == IntakeOutcome.NEW
+    assert not reloaded(inquiry).clients.exists()
+
+
+# -- A failure half way leaves nothing half done ---------------------------------------------
+
+
+class ServerGoneAway(Exception):
+    pass
+
+
+@pytest.fixture
+def failing_last_step(monkeypatch):
+    """The services' last step, saving the lead, done and then failing: everything the
+    service writes is written by then."""
+
+    def save_then_fail(lead: Lead, *, user) -> Lead:
+        common.save_lead(lead, user=user)
+        raise ServerGoneAway
+
+    monkeypatch.setattr(verification, "save_lead", save_then_fail)
+
+
+def test_failure_while_adding_the_client_stores_no_client_and_no_call(
+    as_advisor, teammate, inquiry, failing_last_step, django_capture_on_commit_callbacks
+):
+    before = stored(inquiry)
+
+    # The teammate as caretaker: they join the lead and its board too.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(ServerGoneAway):
+            as_advisor.post(url("new_client", inquiry), client_form(inquiry, teammate))
+
+    assert not Client.objects.exists()
+    assert not Activity.objects.exists()
+    assert stored(inquiry) == before
+    assert callbacks == []
+
+
+def test_failure_while_choosing_a_client_leaves_the_inquiry_new_and_tells_nobody(
+    as_advisor, inquiry, teammates_client, failing_last_step, django_capture_on_commit_callbacks
+):
+    before = stored(inquiry)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(ServerGoneAway):
+            as_advisor.post(url("link", inquiry, teammates_client), {"notify_caretaker": "1"})
+
+    assert stored(inquiry) == before
+    assert before["outcome"] == IntakeOutcome.NEW and before["clients"] == []
+    assert not Notification.objects.exists()
+    assert callbacks == []
+    assert mail.outbox == []
+
+
+def test_failure_while_unlinking_keeps_the_lead_linked(
+    as_manager, inquiry, linked_by_mistake, failing_last_step
+):
+    before = stored(inquiry)
+
+    with pytest.raises(ServerGoneAway):
+        as_manager.post(url("unlink", inquiry, linked_by_mistake))
+
+    assert stored(inquiry) == before
+    assert before["outcome"] == IntakeOutcome.LINKED
+    assert before["clients"] == [linked_by_mistake.pk]
+
+
 # -- Access ----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("stranger", ["outsider", "other_manager"])
 @pytest.mark.parametrize(
     ("method", "name", "with_client"),
     [
@@ -479,19 +581,25 @@ def test_advisor_may_not_unlink_a_lead(as_advisor, inquiry, linked_by_mistake):
         ("post", "unlink", True),
     ],
 )
-def test_outsider_cannot_verify_a_lead_of_another_branch(
-    browser_of, outsider, inquiry, spam, teammates_client, method, name, with_client
+def test_nobody_of_another_branch_can_verify_a_lead(
+    request, browser_of, inquiry, spam, teammates_client, stranger, method, name, with_client
 ):
-    inquiry.clients.add(teammates_client)  # something to unlink
+    # The manager of another branch holds the restore and unlink permissions by role: only
+    # the branch keeps them out. Give each action something it would change.
+    user = request.getfixturevalue(stranger)
+    inquiry.clients.add(teammates_client)
+    if name == "restore":
+        Lead.objects.filter(pk=inquiry.pk).update(
+            intake_outcome=IntakeOutcome.DELETED, deletion_reason=spam
+        )
+    before = stored(inquiry)
     args = [inquiry, teammates_client] if with_client else [inquiry]
-    data = {"deletion_reason": spam.pk, **client_form(inquiry, outsider)}
+    data = {"deletion_reason": spam.pk, **client_form(inquiry, user)}
 
-    response = getattr(browser_of(outsider), method)(url(name, *args), data)
+    response = getattr(browser_of(user), method)(url(name, *args), data)
 
     assert response.status_code == 404
-    unchanged = reloaded(inquiry)
-    assert unchanged.intake_outcome == IntakeOutcome.NEW
-    assert list(unchanged.clients.all()) == [teammates_client]
+    assert stored(inquiry) == before
     assert Client.objects.count() == 1
 
 
