@@ -18,10 +18,12 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# Chromium for the browser tests and gettext for the catalogues, from Debian's packages.
+# Chromium for the browser tests, gettext for the catalogues and wrk for the intake
+# benchmark (its test too), from Debian's packages.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -61,3 +63,14 @@ BENCH_ARGS ?=
 bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=0 SECRET_KEY=bench-only-not-a-secret \
 	  $(PY) manage.py bench $(BENCH_ARGS)
+
+# The intake API under load (README "Benchmark"): gunicorn on the million-lead database,
+# driven by wrk, Redis db 13 as its cache and broker (emptied afterwards). Migrates first:
+# the intake's models may have moved on.
+BENCH_INTAKE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lejek_bench_1m
+BENCH_INTAKE_ARGS ?=
+.PHONY: bench-intake
+bench-intake: install system-deps
+	DATABASE_URL=$(BENCH_INTAKE_DATABASE_URL) DEBUG=1 $(PY) manage.py migrate --no-input -v 0
+	DATABASE_URL=$(BENCH_INTAKE_DATABASE_URL) DEBUG=0 SECRET_KEY=bench-only-not-a-secret \
+	  $(PY) manage.py bench_intake $(BENCH_INTAKE_ARGS)
