@@ -55,7 +55,8 @@ def lead_list(*, user: User) -> QuerySet[Lead]:
 
 
 def lead_get_for_user(*, user: User, pk: int) -> Lead:
-    """One lead the user may see, with what its page shows; 404 otherwise."""
+    """One lead the user may see, with what its page shows (`of_returning_customer`
+    included); 404 otherwise."""
     queryset = (
         leads_visible_to(user)
         .select_related(
@@ -68,6 +69,8 @@ def lead_get_for_user(*, user: User, pk: int) -> Lead:
             "deletion_reason",
         )
         .prefetch_related("clients__caretaker", "employees", "investments", "contractors")
+        # For the header's badge, in the lead's own query (as on the list's rows).
+        .annotate(of_returning_customer=of_returning_customer())
     )
     return get_object_or_404(queryset, pk=pk)
 

@@ -1,5 +1,6 @@
 """Django admin is where administrators configure the CRM: statuses and their order,
-reasons, sources and their intake tokens, settings, users and their roles."""
+reasons, sources and their intake tokens, assignment rules, settings, users and their
+roles."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ from django.utils import timezone
 from clients.models import LeadSource
 from clients.services import hash_intake_token
 from crm.core.models import Role, User
-from leads.models import DeletionReason, FailureReason, LeadStatus
+from leads.models import (
+    AssignmentRule,
+    AssignmentStrategy,
+    DeletionReason,
+    FailureReason,
+    LeadStatus,
+)
 from settings_app.models import CRMSettings, RepeatInquiryScenario
 from tests.factories import LeadFactory, UnitFactory, source
 
@@ -292,6 +299,75 @@ def test_status_with_leads_has_no_delete_link(admin_client, branch):
     assert admin_url("leads", "leadstatus", "delete", lead.status_id) not in response.text
     delete_url = admin_url("leads", "leadstatus", "delete", lead.status_id)
     assert admin_client.post(delete_url, {"post": "yes"}).status_code == 403
+
+
+# -- assignment rules ----------------------------------------------------------------------
+
+
+def rule_form(**fields) -> dict:
+    data = {"name": "Portale", "active": "on", "priority": 100, "strategy": "round_robin"}
+    data.update(fields)
+    return data
+
+
+def test_administrator_adds_a_round_robin_rule_for_a_source(admin_client, advisor, teammate):
+    portal = source("rynekpierwotny")
+
+    response = admin_client.post(
+        admin_url("leads", "assignmentrule", "add"),
+        rule_form(
+            name="rynekpierwotny.pl → Anna i Piotr",
+            priority=10,
+            strategy=AssignmentStrategy.ROUND_ROBIN,
+            sources=[portal.pk],
+            pool=[advisor.pk, teammate.pk],
+        ),
+    )
+
+    assert response.status_code == 302
+    rule = AssignmentRule.objects.get()
+    assert rule.name == "rynekpierwotny.pl → Anna i Piotr"
+    assert rule.active
+    assert rule.priority == 10
+    assert rule.strategy == AssignmentStrategy.ROUND_ROBIN
+    assert list(rule.sources.all()) == [portal]
+    assert not rule.investments.exists()
+    assert set(rule.pool.all()) == {advisor, teammate}
+    assert not rule.fallback_pool.exists()
+
+
+def test_rule_with_only_a_fallback_pool_is_stored(admin_client, manager):
+    response = admin_client.post(
+        admin_url("leads", "assignmentrule", "add"), rule_form(fallback_pool=[manager.pk])
+    )
+
+    assert response.status_code == 302
+    assert list(AssignmentRule.objects.get().fallback_pool.all()) == [manager]
+
+
+def test_rule_without_pool_or_fallback_pool_is_refused_with_the_reason(admin_client):
+    response = admin_client.post(
+        admin_url("leads", "assignmentrule", "add"),
+        rule_form(sources=[source("facebook").pk]),
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert "Wybierz co najmniej jednego doradcę, w puli lub w puli zapasowej." in response.text
+    assert "pool" in response.context["adminform"].form.errors
+    assert not AssignmentRule.objects.exists()
+
+
+def test_rule_list_shows_the_rules_in_the_order_they_are_tried(admin_client, advisor):
+    for name, priority in [("Reszta", 100), ("Facebook", 50), ("Portale", 10)]:
+        AssignmentRule.objects.create(name=name, priority=priority).pool.set([advisor])
+
+    response = admin_client.get(admin_url("leads", "assignmentrule", "changelist"))
+
+    assert response.status_code == 200
+    shown = [rule.name for rule in response.context["cl"].result_list]
+    assert shown == ["Portale", "Facebook", "Reszta"]
+    positions = [response.text.index(f">{name}</a>") for name in shown]
+    assert positions == sorted(positions)
 
 
 # -- CRM settings --------------------------------------------------------------------------
