@@ -184,9 +184,7 @@ def intake_openapi_document(*, server_url: str) -> dict[str, Any]:
     }
 
 
-RETRY_AFTER = {
-    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}
-}
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
 
 
 def _received(description: str) -> dict[str, Any]:
