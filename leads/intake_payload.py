@@ -10,6 +10,7 @@ body is kept as the lead's raw payload.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -48,6 +49,19 @@ class IntakePayloadForm(forms.Form):
     submitted_at = forms.DateTimeField(required=False)
 
     MESSAGE_NO_CONTACT = gettext_lazy("Give an email address or a phone number.")
+
+    def clean_submitted_at(self) -> datetime | None:
+        """A moment a sender can mean: years 2000–2100 and a real time zone offset (ISO 8601
+        allows ±23:59, PostgreSQL stores at most ±15:59, the world uses ±14:00)."""
+        value = self.cleaned_data["submitted_at"]
+        if value is None:
+            return None
+        if not 2000 <= value.year <= 2100:
+            raise ValidationError(_("Give a date between the years 2000 and 2100."))
+        offset = value.utcoffset()
+        if offset is not None and abs(offset) > timedelta(hours=14):
+            raise ValidationError(_("The time zone offset must be between -14:00 and +14:00."))
+        return value
 
     def clean_phone(self) -> str:
         """The number in E.164, read as Polish unless it carries a country code."""

@@ -205,9 +205,7 @@ def test_too_many_inquiries_from_one_address_are_refused_with_a_message(visitor,
     assert Lead.objects.count() == FORM_LIMIT_PER_IP + 1
 
 
-def test_behind_the_proxy_each_visitor_is_limited_by_their_own_address(
-    visitor, website, settings
-):
+def test_behind_the_proxy_each_visitor_is_limited_by_their_own_address(visitor, website, settings):
     settings.LEJEK_TRUSTED_PROXIES = 1  # the TLS proxy in front of Lejek, as in production
     proxy = {"REMOTE_ADDR": "10.0.0.2"}
     for n in range(FORM_LIMIT_PER_IP):

@@ -65,6 +65,11 @@ def test_neither_email_nor_phone_is_refused():
         ({"email": "a@example.com", "utm": {"term": 5}}, "utm.term", "Must be a string."),
         ({"email": "a@example.com", "submitted_at": "wczoraj"}, "submitted_at",
          "Enter a valid date/time."),
+        # Found by the fuzzer: valid ISO 8601 that PostgreSQL cannot store.
+        ({"email": "a@example.com", "submitted_at": "2026-07-10T13:19:22+23:46"},
+         "submitted_at", "between -14:00 and +14:00"),
+        ({"email": "a@example.com", "submitted_at": "0770-07-10T13:19:22+01:00"},
+         "submitted_at", "between the years 2000 and 2100"),
     ],
 )  # fmt: skip
 def test_a_bad_field_is_named_in_the_error(body, field, message):
