@@ -180,6 +180,14 @@ def test_without_email_and_phone_the_form_asks_for_one_of_them(visitor, website)
     assert not Lead.objects.exists()
 
 
+def test_a_10_000_character_name_is_refused_next_to_the_field(visitor, website):
+    response = visitor.post(form_url(website), filled(first_name="x" * 10_000))
+
+    assert response.status_code == 400
+    assert "at most 100 characters" in field_block(response.text, "first_name")
+    assert not Lead.objects.exists()
+
+
 def test_a_bot_filling_the_hidden_field_gets_thanked_and_nothing_is_stored(visitor, website):
     response = visitor.post(form_url(website), filled(website="https://spam.example.com"))
 

@@ -422,6 +422,15 @@ def test_saving_the_client_converts_the_inquiry_and_plans_the_first_call(
     assert LeadEvent.objects.filter(lead=inquiry, kind=LeadEventKind.CLIENT_CREATED).exists()
 
 
+def test_a_client_saved_without_a_phone_gets_no_planned_call(as_advisor, advisor, inquiry):
+    response = as_advisor.post(url("new_client", inquiry), client_form(inquiry, advisor, phone=""))
+
+    assert response.status_code == 302
+    assert Client.objects.get().phone == ""
+    assert reloaded(inquiry).intake_outcome == IntakeOutcome.CONVERTED
+    assert not Activity.objects.filter(lead=inquiry).exists()
+
+
 def test_client_form_error_keeps_everything_as_it_was(as_advisor, advisor, inquiry):
     response = as_advisor.post(
         url("new_client", inquiry), client_form(inquiry, advisor, pesel="12345678901")
