@@ -65,7 +65,7 @@ bench: install
 	  $(PY) manage.py bench $(BENCH_ARGS)
 
 # The intake API under load (README "Benchmark"): gunicorn on the million-lead database,
-# driven by wrk, Redis db 13 as its cache and broker (emptied afterwards). Migrates first:
+# driven by wrk, Redis db 12 as its cache and broker (emptied afterwards). Migrates first:
 # the intake's models may have moved on.
 BENCH_INTAKE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lejek_bench_1m
 BENCH_INTAKE_ARGS ?=

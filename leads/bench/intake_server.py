@@ -32,7 +32,7 @@ class ServerConfig:
     workers: int = 2
     worker_class: str = "sync"
     threads: int = 1
-    redis_url: str = "redis://127.0.0.1:6379/13"
+    redis_url: str = "redis://127.0.0.1:6379/12"
     conn_max_age: int | None = None  # None: production's default
 
 

@@ -83,7 +83,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--redis-url",
-            default="redis://127.0.0.1:6379/13",
+            default="redis://127.0.0.1:6379/12",
             help="The server's cache and Celery broker; EMPTIED after the run.",
         )
         parser.add_argument("--show-queries", action="store_true", help="Print the SQL.")
