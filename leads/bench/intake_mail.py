@@ -89,7 +89,9 @@ class Worker:
             self.process = subprocess.Popen(
                 command, cwd=settings.BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
-        control = Celery(broker=self.broker_url)
+        # Not the current app: Lejek's tasks (shared_task) must keep publishing through
+        # crm.celery's app in this process afterwards.
+        control = Celery(broker=self.broker_url, set_as_current=False)
         try:
             deadline = time.monotonic() + 60
             while not control.control.ping(destination=[self.node], timeout=0.5):
