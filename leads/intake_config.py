@@ -28,6 +28,7 @@ from clients.services import hash_intake_token
 from crm.core.models import Role, User
 from investments.models import Investment
 from leads.models import AssignmentRule, LeadStatus
+from leads.services.common import first_active_status
 from settings_app.models import CRMSettings
 from settings_app.selectors import crm_settings
 
@@ -81,8 +82,6 @@ class IntakeConfig:
 
 
 _snapshot: IntakeConfig | None = None
-
-
 _generation_checked_at = 0.0
 
 
@@ -107,17 +106,15 @@ def intake_config() -> IntakeConfig:
 def _load(generation: int) -> IntakeConfig:
     settings = crm_settings()
     sources = LeadSource.objects.exclude(intake_token_hash="")
-    investments: dict[str, Investment] = {}
-    # Codes first: a code wins over another investment's name.
-    for investment in Investment.objects.order_by("-id"):
-        investments[investment.name.strip().lower()] = investment
-    for investment in Investment.objects.exclude(code="").order_by("-id"):
-        investments[investment.code.strip().lower()] = investment
+    all_investments = list(Investment.objects.order_by("-id"))
+    # Names first, then codes over them: a code wins over another investment's name.
+    investments = {i.name.strip().lower(): i for i in all_investments}
+    investments.update({i.code.strip().lower(): i for i in all_investments if i.code})
     return IntakeConfig(
         generation=generation,
         loaded_at=time.monotonic(),
         settings=settings,
-        first_status=LeadStatus.objects.filter(active=True).order_by("order", "id").first(),
+        first_status=first_active_status(),
         sources_by_token_hash={source.intake_token_hash: source for source in sources},
         investments_by_name=investments,
         rules=tuple(_routing_rules()),

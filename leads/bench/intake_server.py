@@ -120,13 +120,6 @@ class Gunicorn:
             return
         raise CommandError(f"gunicorn did not answer within {timeout:.0f} s:\n{self.log_tail()}")
 
-    def worker_pids(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        try:
-            return [int(pid) for pid in children.read_text().split()]
-        except OSError:
-            return []
-
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return

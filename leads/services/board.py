@@ -1,6 +1,6 @@
 """The board entries: each lead's status, failure and deletion copied onto one row per
 employee (see `leads.models.BoardEntry` for why). Every write that changes those fields or
-a lead's employees ends with one of these two calls."""
+a lead's employees ends with one of these calls."""
 
 from __future__ import annotations
 
@@ -21,6 +21,14 @@ def _column_values(lead: Lead) -> dict:
 def board_entries_update(*, lead: Lead) -> None:
     """Copy the lead's status, failure and deletion onto its entries (after a save)."""
     BoardEntry.objects.filter(lead=lead).update(**_column_values(lead))
+
+
+def board_entries_create(*, lead: Lead, employee_ids: list[int]) -> None:
+    """The entries of a lead just inserted, for its employees."""
+    values = _column_values(lead)
+    BoardEntry.objects.bulk_create(
+        BoardEntry(lead=lead, employee_id=pk, **values) for pk in employee_ids
+    )
 
 
 def board_entries_refresh(*, lead: Lead) -> None:

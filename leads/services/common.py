@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.core.models import User
-from leads.models import BoardEntry, Lead, LeadEventKind, LeadStatus
+from leads.models import Lead, LeadEventKind, LeadStatus
 
-from .board import board_entries_update
+from .board import board_entries_create, board_entries_update
 from .events import lead_event_record
 
 HistoricalLead = Lead.history.model
@@ -22,9 +22,14 @@ M2M_SNAPSHOTS = {
 }
 
 
+def first_active_status() -> LeadStatus | None:
+    """The first active status of the pipeline, where new leads start, if any."""
+    return LeadStatus.objects.filter(active=True).order_by("order", "id").first()
+
+
 def first_status() -> LeadStatus:
     """The first active status of the pipeline, where new leads start."""
-    status = LeadStatus.objects.filter(active=True).order_by("order", "id").first()
+    status = first_active_status()
     if status is None:
         raise ValidationError(_("No active lead status is configured."))
     return status
@@ -71,17 +76,7 @@ def lead_insert(
         del lead.skip_history_when_saving
     links = {name: _link(lead, name, ids) for name, ids in relations.items() if ids}
     _history_record_created(lead, user=user, links=links)
-    BoardEntry.objects.bulk_create(
-        BoardEntry(
-            lead=lead,
-            employee_id=employee_id,
-            status_id=lead.status_id,
-            failed=lead.failed_at is not None,
-            deleted=False,
-            created_at=lead.created_at,
-        )
-        for employee_id in relations["employees"]
-    )
+    board_entries_create(lead=lead, employee_ids=relations["employees"])
     lead_event_record(lead=lead, kind=LeadEventKind.CREATED, at=lead.created_at)
     return lead
 

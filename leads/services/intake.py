@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -42,7 +41,7 @@ from notifications.services import notification_queue
 from settings_app.models import RepeatInquiryScenario
 
 from .assignment import assignee_for_inquiry
-from .common import lead_insert
+from .common import first_status, lead_insert
 
 
 class Received:
@@ -108,13 +107,12 @@ def lead_receive(*, source: LeadSource, data: dict[str, Any], raw_payload: Any =
 def _new_lead(
     source, data, raw_payload, external_id, client, investments, assignee, *, config
 ) -> Lead:
-    if config.first_status is None:
-        raise ValidationError(_("No active lead status is configured."))
     now = timezone.now()
     investment_text = data.get("investment", "")
     lead = Lead(
         name=config.settings.default_lead_name,
-        status=config.first_status,
+        # None only while no status is active: first_status() says so to the caller.
+        status=config.first_status or first_status(),
         branch_id=_branch_id(assignee, client),
         source=source,
         contact_first_name=one_line(data.get("first_name", "")),

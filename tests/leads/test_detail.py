@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,14 +31,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def web(advisor) -> HttpClient:
-    """The advisor's browser, asking for English."""
-    http = HttpClient(HTTP_ACCEPT_LANGUAGE="en")
-    http.force_login(advisor)
-    return http
 
 
 @pytest.fixture

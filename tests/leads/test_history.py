@@ -214,13 +214,6 @@ def test_history_page_takes_six_queries_however_long_the_history(
 # -- The tab on the page -------------------------------------------------------------------
 
 
-@pytest.fixture
-def web(advisor) -> HttpClient:
-    http = HttpClient(HTTP_ACCEPT_LANGUAGE="en")
-    http.force_login(advisor)
-    return http
-
-
 def history_tab(web: HttpClient, lead: Lead, page: int | None = None):
     url = reverse("leads:tab", args=[lead.pk, "history"])
     return web.get(url, {"page": page} if page else {}, HTTP_HX_REQUEST="true")

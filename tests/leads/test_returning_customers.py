@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client as HttpClient
 from django.urls import reverse
 
 from leads.models import Lead
@@ -18,14 +17,6 @@ pytestmark = pytest.mark.django_db
 
 LEADS = reverse("leads:list")
 CLIENTS = reverse("clients:list")
-
-
-@pytest.fixture
-def web(advisor) -> HttpClient:
-    """The advisor's browser, asking for English."""
-    http = HttpClient(HTTP_ACCEPT_LANGUAGE="en")
-    http.force_login(advisor)
-    return http
 
 
 @pytest.fixture
