@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import detail, edit, exports, kanban, lists, verification
+from .views import (
+    conversations,
+    detail,
+    documents,
+    edit,
+    exports,
+    kanban,
+    lists,
+    sales,
+    surveys,
+    verification,
+)
 
 app_name = "leads"
 urlpatterns = [
@@ -32,6 +43,11 @@ urlpatterns = [
     path("<int:pk>/link/<int:client_pk>/", verification.lead_link_view, name="link"),
     path("<int:pk>/new-client/", verification.lead_new_client_view, name="new_client"),
     path("<int:pk>/unlink/<int:client_pk>/", verification.lead_unlink_view, name="unlink"),
+    # Working a lead: conversations (and "My day").
+    # Working a lead: surveys.
+    # Working a lead: offers.
+    # Working a lead: reservations and contracts.
+    # Working a lead: notes and documents.
     # Excel export.
     path("export/", exports.lead_export_view, name="export"),
 ]

@@ -12,6 +12,9 @@ class NotificationKind(models.TextChoices):
     LEAD_ASSIGNED = "lead_assigned", _("A new lead is yours")
     INQUIRY_ADDED = "inquiry_added", _("A new inquiry on your lead")
     LEAD_LINKED = "lead_linked", _("A lead linked to your client")
+    CONVERSATION_REMINDER = "reminder", _("A planned conversation is coming up")
+    DAILY_DIGEST = "digest", _("The daily digest: overdue leads and leads without a next step")
+    RESERVATION_EXPIRED = "reservation_expired", _("A preliminary reservation has expired")
 
 
 class Notification(models.Model):
@@ -29,8 +32,14 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
     )
+    # Empty for an email about many leads (the daily digest).
     lead = models.ForeignKey(
-        Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="notifications"
+        Lead,
+        verbose_name=_("lead"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)

@@ -83,6 +83,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("leads.migrations.0003_permission_groups", "create_groups"),
     ("leads.migrations.0006_advisors_may_export", "grant"),
     ("leads.migrations.0010_intake_permissions", "grant"),
+    ("leads.migrations.0014_seed_purchase_survey_and_permissions", "seed"),
 ]
 
 

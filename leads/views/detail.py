@@ -27,9 +27,16 @@ from leads.selectors import lead_get_for_user
 from leads.services.pipeline import lead_change_status, lead_mark_failed, lead_reactivate
 from settings_app.selectors import crm_settings
 
+from . import conversations, documents, sales, surveys
+
 TABS = {
     "clients": gettext_lazy("Clients"),
     "contractors": gettext_lazy("Contractors"),
+    "conversations": gettext_lazy("Conversations"),
+    "surveys": gettext_lazy("Surveys"),
+    "offers": gettext_lazy("Offers and reservations"),
+    "contracts": gettext_lazy("Contracts"),
+    "documents": gettext_lazy("Notes and documents"),
     "history": gettext_lazy("History"),
 }
 DEFAULT_TAB = "clients"
@@ -141,15 +148,38 @@ def _render_page(
 
 
 def _tab_context(request: HttpRequest, lead: Lead, tab: str) -> dict:
-    context = {"lead": lead, "tab": tab, "tabs": TABS.items()}
-    if tab == "clients":
-        context["clients"] = lead_clients(lead=lead)
-    elif tab == "contractors":
-        context["contractors"] = lead_contractors(lead=lead)
-    else:
-        context["history_page"] = lead_history_page(lead=lead, page_number=request.GET.get("page"))
-    context["tab_template"] = f"leads/detail/tab_{tab}.html"
-    return context
+    return {
+        "lead": lead,
+        "tab": tab,
+        "tabs": TABS.items(),
+        "tab_template": f"leads/detail/tab_{tab}.html",
+        **TAB_CONTEXTS[tab](request, lead),
+    }
+
+
+def _clients_tab(request: HttpRequest, lead: Lead) -> dict:
+    return {"clients": lead_clients(lead=lead)}
+
+
+def _contractors_tab(request: HttpRequest, lead: Lead) -> dict:
+    return {"contractors": lead_contractors(lead=lead)}
+
+
+def _history_tab(request: HttpRequest, lead: Lead) -> dict:
+    return {"history_page": lead_history_page(lead=lead, page_number=request.GET.get("page"))}
+
+
+# What each tab reads, beyond the lead: the tabs of working a lead live with their actions.
+TAB_CONTEXTS = {
+    "clients": _clients_tab,
+    "contractors": _contractors_tab,
+    "conversations": conversations.tab_context,
+    "surveys": surveys.tab_context,
+    "offers": sales.offers_tab_context,
+    "contracts": sales.contracts_tab_context,
+    "documents": documents.tab_context,
+    "history": _history_tab,
+}
 
 
 def _belongs_to_form(error: ValidationError, form: FailureForm) -> bool:

@@ -1,0 +1,57 @@
+"""The lead and everything done on it, one module per sub-domain."""
+
+from .activities import Activity, ActivityDirection, ActivityKind
+from .board import BoardEntry
+from .documents import Document, Note, document_upload_to
+from .events import LeadEvent, LeadEventKind
+from .intake import AssignmentRule, AssignmentStrategy, IntakeReceipt
+from .lead import IntakeOutcome, Lead, LeadQuerySet
+from .pipeline import DeletionReason, FailureReason, LeadStatus, Reason
+from .sales import (
+    Contract,
+    ContractKind,
+    Offer,
+    OfferChannel,
+    OfferItem,
+    OfferStatus,
+    Reservation,
+    ReservationStatus,
+    UnitHold,
+)
+from .surveys import QuestionKind, SurveyAnswer, SurveyQuestion, SurveyResponse, SurveyTemplate
+
+__all__ = [
+    "Activity",
+    "ActivityDirection",
+    "ActivityKind",
+    "AssignmentRule",
+    "AssignmentStrategy",
+    "BoardEntry",
+    "Contract",
+    "ContractKind",
+    "DeletionReason",
+    "Document",
+    "FailureReason",
+    "IntakeOutcome",
+    "IntakeReceipt",
+    "Lead",
+    "LeadEvent",
+    "LeadEventKind",
+    "LeadQuerySet",
+    "LeadStatus",
+    "Note",
+    "Offer",
+    "OfferChannel",
+    "OfferItem",
+    "OfferStatus",
+    "QuestionKind",
+    "Reason",
+    "Reservation",
+    "ReservationStatus",
+    "SurveyAnswer",
+    "SurveyQuestion",
+    "SurveyResponse",
+    "SurveyTemplate",
+    "UnitHold",
+    "document_upload_to",
+]

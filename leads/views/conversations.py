@@ -1,0 +1,12 @@
+"""Conversations on a lead: logging and planning them, the Conversations tab, and "My day"."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from leads.models import Lead
+
+
+def tab_context(request: HttpRequest, lead: Lead) -> dict:
+    """What the tab reads beyond the lead."""
+    return {}

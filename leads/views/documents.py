@@ -1,0 +1,12 @@
+"""Notes and documents on a lead: writing, uploading, downloading and deleting them."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from leads.models import Lead
+
+
+def tab_context(request: HttpRequest, lead: Lead) -> dict:
+    """What the tab reads beyond the lead."""
+    return {}
