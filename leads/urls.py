@@ -8,6 +8,7 @@ from .views import (
     exports,
     kanban,
     lists,
+    offers,
     sales,
     surveys,
     verification,

@@ -27,7 +27,7 @@ from leads.selectors import lead_get_for_user
 from leads.services.pipeline import lead_change_status, lead_mark_failed, lead_reactivate
 from settings_app.selectors import crm_settings
 
-from . import conversations, documents, sales, surveys
+from . import conversations, documents, offers, sales, surveys
 
 TABS = {
     "clients": gettext_lazy("Clients"),
@@ -165,6 +165,10 @@ def _contractors_tab(request: HttpRequest, lead: Lead) -> dict:
     return {"contractors": lead_contractors(lead=lead)}
 
 
+def _offers_tab(request: HttpRequest, lead: Lead) -> dict:
+    return {**offers.tab_context(request, lead), **sales.reservations_tab_context(request, lead)}
+
+
 def _history_tab(request: HttpRequest, lead: Lead) -> dict:
     return {"history_page": lead_history_page(lead=lead, page_number=request.GET.get("page"))}
 
@@ -175,7 +179,7 @@ TAB_CONTEXTS = {
     "contractors": _contractors_tab,
     "conversations": conversations.tab_context,
     "surveys": surveys.tab_context,
-    "offers": sales.offers_tab_context,
+    "offers": _offers_tab,
     "contracts": sales.contracts_tab_context,
     "documents": documents.tab_context,
     "history": _history_tab,

@@ -1,4 +1,4 @@
-"""Offers, preliminary reservations and contracts on a lead, and their tabs."""
+"""Preliminary reservations and contracts on a lead, and their parts of the tabs."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from django.http import HttpRequest
 from leads.models import Lead
 
 
-def offers_tab_context(request: HttpRequest, lead: Lead) -> dict:
-    """What the tab reads beyond the lead."""
+def reservations_tab_context(request: HttpRequest, lead: Lead) -> dict:
+    """What the reservations part of the "Offers and reservations" tab reads."""
     return {}
 
 

@@ -17,7 +17,7 @@ from leads.services.editing import MESSAGE_NO_EMPLOYEE
 from leads.tables import column_labels
 from settings_app.selectors import crm_settings
 
-from .models import FailureReason, Lead, LeadStatus
+from ..models import FailureReason, Lead, LeadStatus
 
 # --- The lead page's actions: change status, mark as failure --------------------------------
 

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from crm.core.models import User
 
-from .models import Activity, FailureReason, Lead, LeadStatus
+from ..models import Activity, FailureReason, Lead, LeadStatus
 
 
 def leads_visible_to(user: User) -> QuerySet[Lead]:
