@@ -1,39 +1,40 @@
-"""The lead's history as people read it: who changed what, when, from what to what.
+"""The lead's history as people read it: who changed what, when, from what to what, and
+what was done on the lead (conversations, offers, reservations, contracts, notes and
+documents), interleaved newest first.
 
 django-simple-history stores a full snapshot of the lead (and of its many-to-many sets) at
-every save and every M2M change. A page of history is the difference between each snapshot
-and the one before it, with ids turned into names: related objects are joined into the
-snapshot query, and each M2M snapshot set is read with its targets in one query per field.
-A page costs the same queries whatever the number of records: a count, the records, and one
-query per many-to-many field.
+every save and every M2M change, and of each conversation, offer, reservation, contract,
+note and document on it. A page of history is one query over all those snapshot tables
+(UNION ALL, each row with the id of the same object's snapshot before it), then, for the
+kinds on the page, one query per kind reading its snapshots and the ones before them with
+related names joined, and one per many-to-many field. So a page costs the same queries
+whatever the number of records: at most a count, the page, seven kinds and six M2M fields.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import models
+from django.db.models import F, Value, Window
+from django.db.models.functions import Lag
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from .models import Lead
+from investments.models import Unit
+
+from .models import Activity, Contract, Document, Lead, Note, Offer, Reservation
 
 HISTORY_PAGE_SIZE = 20
 
 # The M2M fields recorded by HistoricalRecords(m2m_fields=...), in the order rows show them.
 M2M_FIELDS = ("clients", "contractors", "investments", "employees")
-
-# Fields whose change is the row itself (who and when) or not for people to read.
-HIDDEN_FIELDS = frozenset(
-    {"id", "created_at", "created_by", "updated_at", "updated_by", "raw_payload"}
-)
-
-HistoryRecord = Lead.history.model
 
 
 @dataclass(frozen=True)
@@ -56,17 +57,67 @@ class RelationChange:
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One row of the History tab."""
+    """One row of the History tab. `subject_kind` and `subject` name what the row is about
+    when it is not the lead itself (e.g. "Conversation", "Phone call · 03.12.2026, 10:00")."""
 
     when: datetime
     who: str
     kind: str  # "created", "changed" or "deleted"
     changes: list[FieldChange] = field(default_factory=list)
     relations: list[RelationChange] = field(default_factory=list)
+    subject_kind: str = ""
+    subject: str = ""
 
 
-def _tracked_fields() -> list[models.Field]:
-    return [f for f in Lead._meta.concrete_fields if f.name not in HIDDEN_FIELDS]
+@dataclass(frozen=True)
+class Tracked:
+    """A model whose snapshots the History tab shows: how to find a lead's rows, which
+    fields not to show and how to name one of its snapshots."""
+
+    model: type[models.Model]
+    lead_field: str  # the snapshot column holding the lead's id
+    m2m: tuple[str, ...] = ()
+    hidden: frozenset[str] = frozenset()
+    subject: Callable[[Any], str] = str
+
+
+def _when(value: datetime | None) -> str:
+    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else ""
+
+
+def _activity_subject(record: Any) -> str:
+    return " · ".join(
+        filter(None, [record.get_kind_display(), _when(record.done_at or record.planned_at)])
+    )
+
+
+TRACKED = {
+    "lead": Tracked(Lead, "id", m2m=M2M_FIELDS),
+    "activity": Tracked(Activity, "lead_id", subject=_activity_subject),
+    "offer": Tracked(
+        Offer, "lead_id", subject=lambda r: _("Offer no. %(number)s") % {"number": r.id}
+    ),
+    "reservation": Tracked(Reservation, "lead_id", subject=lambda r: str(r.unit or "")),
+    "contract": Tracked(
+        Contract,
+        "lead_id",
+        m2m=("clients", "units"),
+        subject=lambda r: r.number or _("Contract no. %(number)s") % {"number": r.id},
+    ),
+    "note": Tracked(Note, "lead_id", subject=lambda r: r.text[:80]),
+    "document": Tracked(
+        Document, "lead_id", hidden=frozenset({"file"}), subject=lambda r: r.original_name
+    ),
+}
+# Shown with every snapshot row (who and when), or not for people to read.
+HIDDEN_FIELDS = frozenset(
+    {"id", "lead", "created_at", "created_by", "updated_at", "updated_by", "raw_payload"}
+)
+
+
+def _tracked_fields(tracked: Tracked) -> list[models.Field]:
+    hidden = HIDDEN_FIELDS | tracked.hidden
+    return [f for f in tracked.model._meta.concrete_fields if f.name not in hidden]
 
 
 def _missing(pk: Any) -> str:
@@ -87,16 +138,18 @@ def _display(record: Any, model_field: models.Field) -> str:
     if isinstance(model_field, models.BooleanField):
         return _("yes") if value else _("no")
     if isinstance(model_field, models.DateTimeField):
-        return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+        return _when(value)
+    if isinstance(model_field, models.DateField):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
     return str(value)
 
 
-def _field_changes(record: Any, previous: Any | None) -> list[FieldChange]:
+def _field_changes(tracked: Tracked, record: Any, previous: Any | None) -> list[FieldChange]:
     changes = []
-    for model_field in _tracked_fields():
+    for model_field in _tracked_fields(tracked):
         new_value = getattr(record, model_field.attname)
         if previous is None:
-            # The first snapshot: show what the lead started with, not every empty field.
+            # The first snapshot: show what it started with, not every empty field.
             if new_value in (None, "") or new_value == model_field.get_default():
                 continue
             old = ""
@@ -109,15 +162,16 @@ def _field_changes(record: Any, previous: Any | None) -> list[FieldChange]:
     return changes
 
 
-def _m2m_snapshots(history_ids: list[int]) -> dict[str, dict[int, dict[int, str]]]:
+def _m2m_snapshots(
+    tracked: Tracked, history_ids: list[int]
+) -> dict[str, dict[int, dict[int, str]]]:
     """For each M2M field: snapshot history id -> {target id: target name}."""
     snapshots: dict[str, dict[int, dict[int, str]]] = {}
-    for name in M2M_FIELDS:
-        target = Lead._meta.get_field(name).m2m_reverse_field_name()
-        rows = (
-            getattr(HistoryRecord, name)
-            .model.objects.filter(history_id__in=history_ids)
-            .select_related(target)
+    for name in tracked.m2m:
+        target = tracked.model._meta.get_field(name).m2m_reverse_field_name()
+        through = getattr(tracked.model.history.model, name).model
+        rows = through.objects.filter(history_id__in=history_ids).select_related(
+            _joined(through._meta.get_field(target))
         )
         by_record: dict[int, dict[int, str]] = defaultdict(dict)
         for row in rows:
@@ -131,7 +185,10 @@ def _m2m_snapshots(history_ids: list[int]) -> dict[str, dict[int, dict[int, str]
 
 
 def _relation_changes(
-    record: Any, previous: Any | None, snapshots: dict[str, dict[int, dict[int, str]]]
+    tracked: Tracked,
+    record: Any,
+    previous: Any | None,
+    snapshots: dict[str, dict[int, dict[int, str]]],
 ) -> list[RelationChange]:
     changes = []
     for name, by_record in snapshots.items():
@@ -140,7 +197,7 @@ def _relation_changes(
         added = sorted(new[pk] for pk in new.keys() - old.keys())
         removed = sorted(old[pk] for pk in old.keys() - new.keys())
         if added or removed:
-            label = capfirst(str(Lead._meta.get_field(name).verbose_name))
+            label = capfirst(str(tracked.model._meta.get_field(name).verbose_name))
             changes.append(RelationChange(label=label, added=added, removed=removed))
     return changes
 
@@ -148,35 +205,84 @@ def _relation_changes(
 KINDS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
+def _timeline(lead: Lead) -> models.QuerySet:
+    """Every snapshot of the lead and of what was done on it, as (kind, history id, date,
+    the history id of the same object's snapshot before it), newest first."""
+    parts = []
+    for kind, tracked in TRACKED.items():
+        parts.append(
+            tracked.model.history.model.objects.filter(**{tracked.lead_field: lead.pk})
+            .annotate(
+                row_kind=Value(kind, output_field=models.CharField()),
+                row_id=F("history_id"),
+                row_date=F("history_date"),
+                previous_id=Window(
+                    Lag("history_id"),
+                    partition_by=[F("id")],
+                    order_by=[F("history_date").asc(), F("history_id").asc()],
+                ),
+            )
+            .values_list("row_kind", "row_id", "row_date", "previous_id")
+            .order_by()
+        )
+    first, *others = parts
+    return first.union(*others, all=True).order_by("-row_date", "-row_id")
+
+
+def _joined(model_field: models.Field) -> str:
+    """What to join to name a related object: a unit reads with its investment."""
+    if model_field.related_model is Unit:
+        return f"{model_field.name}__investment"
+    return model_field.name
+
+
+def _records(tracked: Tracked, history_ids: set[int]) -> dict[int, Any]:
+    """The snapshots with these history ids, related names joined."""
+    related = [_joined(f) for f in _tracked_fields(tracked) if f.is_relation]
+    records = tracked.model.history.model.objects.filter(history_id__in=history_ids)
+    if tracked.model is Lead:
+        records = records.defer("raw_payload")
+    return {
+        record.history_id: record for record in records.select_related("history_user", *related)
+    }
+
+
 def lead_history_page(*, lead: Lead, page_number: Any = None) -> Page:
     """One page of a lead's history, newest first: a Page of HistoryEntry rows.
 
     The caller has already checked that the user may see the lead. Each entry compares a
-    snapshot with the one before it, so the page reads one record past its last row.
+    snapshot with the same object's snapshot before it.
     """
-    ordered = lead.history.order_by("-history_date", "-history_id")
-    paginator = Paginator(ordered, HISTORY_PAGE_SIZE)
+    paginator = Paginator(_timeline(lead), HISTORY_PAGE_SIZE)
     page = paginator.get_page(page_number)
-    offset = (page.number - 1) * HISTORY_PAGE_SIZE
-    window = list(
-        ordered.select_related(
-            "history_user",
-            *(f.name for f in _tracked_fields() if f.is_relation),
-        ).defer("raw_payload")[offset : offset + HISTORY_PAGE_SIZE + 1]
-    )
-    if not window:
+    rows = list(page.object_list)
+    if not rows:
         return Page([], page.number, paginator)
-    snapshots = _m2m_snapshots([record.history_id for record in window])
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for kind, history_id, _date, previous_id in rows:
+        wanted[kind].update(filter(None, [history_id, previous_id]))
+    records = {kind: _records(TRACKED[kind], ids) for kind, ids in wanted.items()}
+    snapshots = {
+        kind: _m2m_snapshots(TRACKED[kind], list(ids))
+        for kind, ids in wanted.items()
+        if TRACKED[kind].m2m
+    }
     entries = []
-    for index, record in enumerate(window[:HISTORY_PAGE_SIZE]):
-        previous = window[index + 1] if index + 1 < len(window) else None
+    for kind, history_id, _date, previous_id in rows:
+        tracked = TRACKED[kind]
+        record = records[kind][history_id]
+        previous = records[kind].get(previous_id)
         entries.append(
             HistoryEntry(
                 when=record.history_date,
                 who=str(record.history_user) if record.history_user else "",
                 kind=KINDS.get(record.history_type, "changed"),
-                changes=_field_changes(record, previous),
-                relations=_relation_changes(record, previous, snapshots),
+                changes=_field_changes(tracked, record, previous),
+                relations=_relation_changes(tracked, record, previous, snapshots.get(kind, {})),
+                subject_kind=""
+                if kind == "lead"
+                else capfirst(str(tracked.model._meta.verbose_name)),
+                subject="" if kind == "lead" else tracked.subject(record),
             )
         )
     return Page(entries, page.number, paginator)

@@ -4,13 +4,29 @@ twenty to a page, in the same few queries however long the history is."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from investments.models import Unit
 from leads.history import HISTORY_PAGE_SIZE, FieldChange, RelationChange, lead_history_page
-from leads.models import FailureReason, Lead
+from leads.models import (
+    Activity,
+    ActivityKind,
+    Contract,
+    ContractKind,
+    Document,
+    FailureReason,
+    Lead,
+    Note,
+    Offer,
+    OfferItem,
+    Reservation,
+)
 from leads.services.common import save_lead
 from leads.services.pipeline import lead_change_status, lead_mark_failed, lead_reactivate
 from tests.factories import (
@@ -18,6 +34,7 @@ from tests.factories import (
     ContractorFactory,
     InvestmentFactory,
     LeadFactory,
+    UnitFactory,
     source,
     status,
 )
@@ -195,7 +212,7 @@ def test_a_page_number_out_of_range_gives_the_last_page(advisor, lead):
     assert page.object_list[-1].kind == "created"
 
 
-def test_history_page_takes_six_queries_however_long_the_history(
+def test_history_page_takes_seven_queries_however_long_the_history(
     advisor, teammate, django_assert_num_queries
 ):
     short = LeadFactory(branch=advisor.branch, employees=[advisor])
@@ -205,8 +222,9 @@ def test_history_page_takes_six_queries_however_long_the_history(
     make_status_changes(long, advisor, 30)
 
     for lead in (short, long):
-        # count, records with their related names joined, one query per M2M field.
-        with django_assert_num_queries(6):
+        # count, the page of the timeline, the lead's records with their related names
+        # joined, one query per M2M field.
+        with django_assert_num_queries(7):
             entries = lead_history_page(lead=lead).object_list
             [str(change) for entry in entries for change in entry.changes + entry.relations]
 
@@ -258,8 +276,8 @@ def test_history_tab_query_count_is_the_same_for_3_and_30_records(
     assert (short.history.count(), long.history.count()) == (3, 30)
 
     for lead in (short, long):
-        # session, user, the lead (scoped); then the history page's six.
-        with django_assert_num_queries(9):
+        # session, user, the lead (scoped); then the history page's seven.
+        with django_assert_num_queries(10):
             response = history_tab(web, lead)
         assert response.status_code == 200
 
@@ -271,3 +289,94 @@ def test_script_in_a_client_name_reads_as_text_in_history(web, advisor, lead):
 
     assert "<script>alert(1)" not in response.text
     assert "+ &lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+
+
+# -- What was done on the lead, interleaved ------------------------------------------------
+
+
+def work_on(lead: Lead, user, *, conversations: int, investment: str = "Akacjowa") -> None:
+    """Conversations, an offer, a reservation, a contract, a note and a document on `lead`,
+    each written as the services write them (a history row per save)."""
+    investment = InvestmentFactory(name=investment)
+    lead.investments.add(investment)
+    unit, other = UnitFactory(investment=investment), UnitFactory(investment=investment)
+    now = timezone.now()
+    for n in range(conversations):
+        Activity.objects.create(
+            lead=lead, employee=user, kind=ActivityKind.PHONE, done_at=now - timedelta(hours=n)
+        )
+    offer = Offer.objects.create(lead=lead, created_by=user)
+    OfferItem.objects.create(offer=offer, unit=unit, list_price=unit.list_price, price=1)
+    Reservation.objects.create(lead=lead, unit=unit, reserved_until=now.date(), created_by=user)
+    contract = Contract.objects.create(
+        lead=lead, kind=ContractKind.DEVELOPER, signed_at=now.date(), price=500_000, number="U/1"
+    )
+    contract.units.add(other)
+    note = Note.objects.create(lead=lead, text="Klient prosi o rzut mieszkania", created_by=user)
+    Document.objects.create(
+        lead=lead,
+        note=note,
+        file=ContentFile(b"%PDF-1.4 rzut", name="rzut.pdf"),
+        original_name="rzut.pdf",
+        content_type="application/pdf",
+        size=13,
+        uploaded_by=user,
+    )
+
+
+def test_conversations_offers_contracts_notes_and_documents_read_among_the_lead_changes(
+    advisor, lead, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    work_on(lead, advisor, conversations=1)
+    lead_change_status(lead=lead, status=status("oferta"), user=advisor)
+
+    entries = lead_history_page(lead=lead).object_list
+
+    assert entries[0].changes == [FieldChange(label="Status", old="Nowy", new="Oferta")]
+    subjects = {(entry.subject_kind, entry.subject) for entry in entries if entry.subject_kind}
+    assert ("Document", "rzut.pdf") in subjects
+    assert ("Note", "Klient prosi o rzut mieszkania") in subjects
+    assert ("Contract", "U/1") in subjects
+    assert ("Preliminary reservation", f"Akacjowa / {Unit.objects.first().number}") in subjects
+    assert any(kind == "Offer" for kind, _subject in subjects)
+    assert any(kind == "Conversation" and "Phone call" in text for kind, text in subjects)
+    contract_units = next(e for e in entries if e.subject == "U/1" and e.relations)
+    assert contract_units.relations[0].label == "Units"
+    assert entries[-1].kind == "created" and entries[-1].subject_kind == ""  # the lead's birth
+
+
+def test_a_changed_conversation_reads_from_its_own_previous_snapshot(advisor, lead):
+    planned = Activity.objects.create(
+        lead=lead, employee=advisor, planned_at=timezone.now() + timedelta(days=1)
+    )
+    lead_change_status(lead=lead, status=status("oferta"), user=advisor)  # in between
+    planned.notes = "Oddzwonić po 16"
+    planned.save()
+
+    entry = newest(lead)
+
+    assert entry.subject_kind == "Conversation"
+    assert entry.changes == [FieldChange(label="Notes", old="", new="Oddzwonić po 16")]
+
+
+def test_history_with_work_on_the_lead_costs_the_same_queries_for_3_and_60_conversations(
+    advisor, settings, tmp_path, django_assert_max_num_queries
+):
+    settings.MEDIA_ROOT = tmp_path
+    leads = []
+    for conversations in (3, 60):
+        lead = LeadFactory(branch=advisor.branch, employees=[advisor])
+        work_on(lead, advisor, conversations=conversations, investment=f"Inw {conversations}")
+        leads.append(lead)
+
+    for lead in leads:
+        for page_number in (1, 2, 3):
+            # count and page; then one query per kind on the page and one per M2M field of
+            # the kinds that have them (the lead four, a contract two): never more than 15.
+            with django_assert_max_num_queries(15) as context:
+                page = lead_history_page(lead=lead, page_number=page_number)
+                [str(change) for entry in page for change in entry.changes + entry.relations]
+            kinds = {entry.subject_kind for entry in page}
+            m2m = 4 * ("" in kinds) + 2 * ("Contract" in kinds)
+            assert len(context) == 2 + len(kinds) + m2m
