@@ -22,7 +22,7 @@ from leads.detail_selectors import (
 )
 from leads.forms import FailureForm, StatusChangeForm
 from leads.history import lead_history_page
-from leads.models import Lead
+from leads.models import Lead, LeadStatus
 from leads.selectors import lead_get_for_user
 from leads.services.pipeline import lead_change_status, lead_mark_failed, lead_reactivate
 from settings_app.selectors import crm_settings
@@ -48,7 +48,9 @@ def lead_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     lead = lead_get_for_user(user=request.user, pk=pk)
     tab = request.GET.get("tab", DEFAULT_TAB)
     failure_form = FailureForm() if request.GET.get("action") == "fail" else None
-    return _render_page(request, lead, tab=tab, failure_form=failure_form)
+    return _render_page(
+        request, lead, tab=tab, failure_form=failure_form, suggest=request.GET.get("suggest")
+    )
 
 
 @login_required
@@ -127,6 +129,7 @@ def _render_page(
     *,
     tab: str,
     failure_form: FailureForm | None = None,
+    suggest: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
     manual_allowed = crm_settings().manual_status_change_allowed
@@ -142,9 +145,18 @@ def _render_page(
         ),
         "failure_form": (failure_form or FailureForm()) if is_open else None,
         "failure_dialog_open": failure_form is not None,
+        "suggested_status": (
+            _suggested_status(lead, slug=suggest) if suggest and can_change_status else None
+        ),
         **_tab_context(request, lead, tab if tab in TABS else DEFAULT_TAB),
     }
     return render(request, "leads/detail/page.html", context, status=status)
+
+
+def _suggested_status(lead: Lead, *, slug: str) -> LeadStatus | None:
+    """The status an action suggested moving to (`?suggest=<slug>`, after a conversation or
+    an offer), while it is another active one than the lead's."""
+    return LeadStatus.objects.filter(slug=slug, active=True).exclude(pk=lead.status_id).first()
 
 
 def _tab_context(request: HttpRequest, lead: Lead, tab: str) -> dict:

@@ -232,6 +232,38 @@ def test_failure_dialog_is_not_offered_by_url_for_a_failed_lead(web, advisor, le
 # -- Change status -------------------------------------------------------------------------
 
 
+def test_a_suggested_status_is_offered_to_accept_or_dismiss(web, advisor, lead):
+    response = web.get(detail_url(lead, suggest="oferta"))
+
+    banner = response.text.split('id="status-suggestion"')[1].split("</section>")[0]
+    assert "Move this lead to the status “Oferta”?" in banner
+    assert f'name="status" value="{status("oferta").pk}"' in banner
+    assert f'href="{detail_url(lead)}" id="status-suggestion-dismiss"' in banner
+
+    accepted = web.post(
+        reverse("leads:status", args=[lead.pk]), {"status": status("oferta").pk}, follow=True
+    )
+    lead.refresh_from_db()
+    assert lead.status.slug == "oferta"
+    assert 'id="status-suggestion"' not in accepted.text
+
+
+@pytest.mark.parametrize("slug", ["nowy", "no-such-status"])
+def test_no_suggestion_of_the_current_or_an_unknown_status(web, lead, slug):
+    response = web.get(detail_url(lead, suggest=slug))
+    assert 'id="status-suggestion"' not in response.text
+
+
+def test_no_suggestion_when_manual_changes_are_off_or_the_lead_failed(web, advisor, lead, price):
+    set_manual_status_changes(False)
+    assert 'id="status-suggestion"' not in web.get(detail_url(lead, suggest="oferta")).text
+
+    set_manual_status_changes(True)
+    lead_mark_failed(lead=lead, reason=price, user=advisor)
+    assert 'id="status-suggestion"' not in web.get(detail_url(lead, suggest="oferta")).text
+
+
+
 def test_advisor_changes_the_status_and_sees_a_message(web, advisor, lead):
     offer = status("oferta")
 
