@@ -49,6 +49,18 @@ urlpatterns = [
     # Working a lead: offers.
     # Working a lead: reservations and contracts.
     # Working a lead: notes and documents.
+    path("<int:pk>/notes/add/", documents.note_create_view, name="note_create"),
+    path("<int:pk>/documents/upload/", documents.document_upload_view, name="document_upload"),
+    path(
+        "<int:pk>/documents/<int:document_pk>/download/",
+        documents.document_download_view,
+        name="document_download",
+    ),
+    path(
+        "<int:pk>/documents/<int:document_pk>/delete/",
+        documents.document_delete_view,
+        name="document_delete",
+    ),
     # Excel export.
     path("export/", exports.lead_export_view, name="export"),
 ]

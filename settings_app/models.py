@@ -41,6 +41,18 @@ class CRMSettings(SingletonModel):
         help_text=_("When a client is created with a phone, a call is planned this long after."),
     )
 
+    # Which kinds of files may be attached to leads; the type is told from the file's
+    # content, never from its name.
+    documents_allow_pdf = models.BooleanField(_("PDF documents allowed"), default=True)
+    documents_allow_images = models.BooleanField(
+        _("images allowed"), default=True, help_text=_("PNG, JPEG, GIF and WebP.")
+    )
+    documents_allow_office = models.BooleanField(
+        _("office documents allowed"),
+        default=True,
+        help_text=_("Word and Excel (DOCX, XLSX, DOC, XLS) and OpenDocument (ODT, ODS)."),
+    )
+
     intake_fallback_assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("last-resort assignee of inquiries"),
