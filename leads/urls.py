@@ -48,6 +48,18 @@ urlpatterns = [
     # Working a lead: surveys.
     # Working a lead: offers.
     # Working a lead: reservations and contracts.
+    path("<int:pk>/reservations/new/", sales.reservation_create_view, name="reservation_create"),
+    path(
+        "<int:pk>/reservations/<int:reservation_pk>/cancel/",
+        sales.reservation_cancel_view,
+        name="reservation_cancel",
+    ),
+    path("<int:pk>/contracts/new/", sales.contract_create_view, name="contract_create"),
+    path(
+        "<int:pk>/contracts/<int:contract_pk>/cancel/",
+        sales.contract_cancel_view,
+        name="contract_cancel",
+    ),
     # Working a lead: notes and documents.
     path("<int:pk>/notes/add/", documents.note_create_view, name="note_create"),
     path("<int:pk>/documents/upload/", documents.document_upload_view, name="document_upload"),
