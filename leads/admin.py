@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from .models import AssignmentRule, DeletionReason, FailureReason, LeadStatus
+from .models.surveys import QuestionKind, SurveyQuestion, SurveyTemplate
 
 
 class AssignmentRuleForm(forms.ModelForm):
@@ -103,3 +104,101 @@ class AssignmentRuleAdmin(admin.ModelAdmin):
     @admin.display(description=_("advisors"), ordering="pool_count")
     def pool_size(self, rule: AssignmentRule) -> int:
         return rule.pool_count
+
+
+# -- Surveys ------------------------------------------------------------------------------
+
+CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
+
+
+class SurveyQuestionForm(forms.ModelForm):
+    """One question; the rules of its choices are told next to the choices field."""
+
+    class Meta:
+        model = SurveyQuestion
+        fields = ["order", "text", "kind", "required", "choices"]
+        widgets = {"choices": forms.Textarea(attrs={"rows": 3, "cols": 30})}
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        lines = [line.strip() for line in cleaned.get("choices", "").splitlines()]
+        choices = [line for line in lines if line]
+        if kind in CHOICE_KINDS:
+            if len(choices) < 2:
+                message = _("A choice question needs at least two choices, one per line.")
+                self.add_error("choices", message)
+            elif len(set(choices)) < len(choices):
+                self.add_error("choices", _("Each choice may be given only once."))
+        elif choices and kind:
+            self.add_error("choices", _("Only the choice kinds have choices: leave this empty."))
+        cleaned["choices"] = "\n".join(choices)
+        answered = self.instance.pk is not None and self.instance.answers.exists()
+        if answered and "kind" in self.changed_data:
+            message = _("This question is already answered: its kind cannot change.")
+            self.add_error("kind", message + " " + _("Add a new question instead."))
+        return cleaned
+
+
+class SurveyQuestionInline(admin.TabularInline):
+    """The questions in their order. An answered question cannot be deleted: admin refuses
+    it (its answers protect it) with the answers named."""
+
+    model = SurveyQuestion
+    form = SurveyQuestionForm
+    extra = 1
+    ordering = ["order", "id"]
+
+
+class SurveyTemplateForm(forms.ModelForm):
+    class Meta:
+        model = SurveyTemplate
+        fields = ["name", "description", "is_default", "active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("is_default"):
+            if not cleaned.get("active"):
+                self.add_error("active", _("The default survey must be active."))
+            other = SurveyTemplate.objects.filter(is_default=True).exclude(pk=self.instance.pk)
+            if (current := other.first()) is not None:
+                message = _("“%(name)s” is the default survey: untick its default first.")
+                self.add_error("is_default", message % {"name": current})
+        return cleaned
+
+
+@admin.register(SurveyTemplate)
+class SurveyTemplateAdmin(admin.ModelAdmin):
+    """Survey templates and their questions in order. A template that has been filled is
+    deactivated, never deleted (its responses keep it)."""
+
+    form = SurveyTemplateForm
+    inlines = [SurveyQuestionInline]
+    list_display = ["name", "is_default", "active", "question_count", "response_count"]
+    list_display_links = ["name"]
+    list_filter = ["active"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                question_total=Count("questions", distinct=True),
+                response_total=Count("responses", distinct=True),
+            )
+        )
+
+    @admin.display(description=_("questions"), ordering="question_total")
+    def question_count(self, template: SurveyTemplate) -> int:
+        return template.question_total
+
+    @admin.display(description=_("filled surveys"), ordering="response_total")
+    def response_count(self, template: SurveyTemplate) -> int:
+        return template.response_total
+
+    def has_delete_permission(self, request, obj=None):
+        # A template that has been filled is deactivated, not deleted.
+        if obj is not None and obj.responses.exists():
+            return False
+        return super().has_delete_permission(request, obj)

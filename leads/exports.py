@@ -8,7 +8,7 @@ fetched per chunk, and openpyxl writes the sheet in write-only mode.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from types import SimpleNamespace
 from typing import IO, Any
 
@@ -24,8 +24,9 @@ from crm.core.jobs import JobProgress
 from crm.core.models import BackgroundJob, User
 
 from .filters import LeadFilter
-from .models import IntakeOutcome, Lead
+from .models import IntakeOutcome, Lead, SurveyQuestion
 from .selectors import leads_visible_to
+from .selectors.surveys import survey_export_answers, survey_export_questions
 
 LEAD_EXPORT = "lead_export"
 CHUNK_SIZE = 2000
@@ -76,12 +77,17 @@ _LEAD_FIELDS = (
 _CLIENT_FIELDS = ("kind", "company_name", "first_name", "last_name", "email", "phone")
 
 
-def lead_rows(leads: QuerySet[Lead]) -> Iterator[list[Any]]:
+def lead_rows(
+    leads: QuerySet[Lead], *, survey_questions: Sequence[SurveyQuestion] = ()
+) -> Iterator[list[Any]]:
     """One list of cell values per lead, in LEAD_COLUMNS order and the queryset's order.
 
     Leads are streamed from a server-side cursor in chunks; for each chunk, one query per
     many-to-many relation (clients, employees, investments) fetches the names. The query
-    count grows with the number of chunks only, never with the rows."""
+    count grows with the number of chunks only, never with the rows.
+
+    With `survey_questions` (the default survey's, see `survey_export_columns`), each row
+    ends with the lead's newest answers to them, one more query per chunk."""
     outcomes = {value: str(label) for value, label in IntakeOutcome.choices}
     user_name = _UserNames()
     rows = leads.values_list(*_LEAD_FIELDS).iterator(chunk_size=CHUNK_SIZE)
@@ -105,6 +111,8 @@ def lead_rows(leads: QuerySet[Lead]) -> Iterator[list[Any]]:
             .values_list("lead_id", "investment__name"),
             lambda values: values[0],
         )
+        surveys = survey_export_answers(lead_ids=ids, questions=survey_questions)
+        no_survey = [None] * len(survey_questions)
         for (
             pk,
             name,
@@ -136,6 +144,7 @@ def lead_rows(leads: QuerySet[Lead]) -> Iterator[list[Any]]:
                 failure_reason,
                 is_repeat,
                 outcomes.get(outcome, outcome),
+                *surveys.get(pk, no_survey),
             ]
 
 
@@ -184,14 +193,21 @@ def write_leads_xlsx(
     leads: QuerySet[Lead], file_obj: IO[bytes], *, progress: ProgressCallback | None = None
 ) -> int:
     """Write the leads as an .xlsx into file_obj; return the number of rows written.
-    Headers come in the active language."""
+    Headers come in the active language; the default survey's questions follow the list's
+    columns."""
+    survey_questions = survey_export_questions()
     return write_xlsx(
         file_obj,
-        columns=LEAD_COLUMNS,
-        rows=lead_rows(leads),
+        columns=[*LEAD_COLUMNS, *survey_export_columns(survey_questions)],
+        rows=lead_rows(leads, survey_questions=survey_questions),
         title=str(_("Leads")),
         progress=progress,
     )
+
+
+def survey_export_columns(questions: Sequence[SurveyQuestion]) -> list[Column]:
+    """One column per question of the default survey, headed by the question."""
+    return [Column(question.text, 20) for question in questions]
 
 
 def lead_export_file_name() -> str:

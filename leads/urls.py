@@ -46,6 +46,8 @@ urlpatterns = [
     path("<int:pk>/unlink/<int:client_pk>/", verification.lead_unlink_view, name="unlink"),
     # Working a lead: conversations (and "My day").
     # Working a lead: surveys.
+    path("<int:pk>/surveys/new/", surveys.survey_new_view, name="survey_new"),
+    path("<int:pk>/surveys/", surveys.survey_create_view, name="survey_create"),
     # Working a lead: offers.
     # Working a lead: reservations and contracts.
     path("<int:pk>/reservations/new/", sales.reservation_create_view, name="reservation_create"),

@@ -36,6 +36,16 @@ ENGLISH_HEADERS = [
     "Repeat lead",
     "Intake outcome",
 ]
+# The default survey's questions (the seeded "Ankieta zakupowa") follow the list's columns.
+SURVEY_HEADERS = [
+    "Budżet (PLN)",
+    "Liczba pokoi",
+    "Powierzchnia (m²)",
+    "Piętro",
+    "Finansowanie",
+    "Termin zakupu",
+    "Cel zakupu",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -103,7 +113,7 @@ def test_export_rows_carry_the_list_columns(client, manager, advisor):
 
     sheet = read_xlsx(export(client, manager, **EN))
 
-    assert [cell.value for cell in sheet[1]] == ENGLISH_HEADERS
+    assert [cell.value for cell in sheet[1]] == ENGLISH_HEADERS + SURVEY_HEADERS
     assert all(cell.font.b for cell in sheet[1])
     row = [cell.value for cell in sheet[2]]
     assert row == [
@@ -121,6 +131,7 @@ def test_export_rows_carry_the_list_columns(client, manager, advisor):
         "Cena",
         "Yes",
         "Linked",
+        *[None] * len(SURVEY_HEADERS),  # no survey filled
     ]
     for column in ("G", "I", "K"):
         assert sheet[f"{column}2"].is_date
@@ -208,9 +219,10 @@ def test_export_query_count_does_not_grow_with_rows(client, manager, django_asse
         )
         lead.investments.add(InvestmentFactory())
     client.force_login(manager)
-    # session, user, permissions (user's and groups'), the capped count, the leads, and
-    # one prefetch each for clients, employees and investments.
-    with django_assert_num_queries(9):
+    # session, user, permissions (user's and groups'), the capped count, the default
+    # survey's questions, the leads, and one prefetch each for clients, employees,
+    # investments and survey answers.
+    with django_assert_num_queries(11):
         response = client.get(reverse("leads:export"))
     assert len(names(read_xlsx(response))) == 30
 
