@@ -49,6 +49,10 @@ urlpatterns = [
     path("<int:pk>/surveys/new/", surveys.survey_new_view, name="survey_new"),
     path("<int:pk>/surveys/", surveys.survey_create_view, name="survey_create"),
     # Working a lead: offers.
+    path("<int:pk>/offers/new/", offers.offer_create_view, name="offer_create"),
+    path("<int:pk>/offers/<int:offer_pk>/send/", offers.offer_send_view, name="offer_send"),
+    path("<int:pk>/offers/<int:offer_pk>/answer/", offers.offer_answer_view, name="offer_answer"),
+    path("<int:pk>/offers/<int:offer_pk>/print/", offers.offer_print_view, name="offer_print"),
     # Working a lead: reservations and contracts.
     path("<int:pk>/reservations/new/", sales.reservation_create_view, name="reservation_create"),
     path(
