@@ -6,6 +6,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import LeadSource
@@ -33,6 +34,15 @@ def _date_range_filter(field_name: str, label) -> django_filters.DateFromToRange
 def planned_activity_exists() -> Exists:
     """True for a lead with a conversation still planned (its next step)."""
     return Exists(Activity.objects.filter(lead=OuterRef("pk"), done_at__isnull=True))
+
+
+def overdue_activity_exists() -> Exists:
+    """True for a lead with a planned conversation in the past, not done."""
+    return Exists(
+        Activity.objects.filter(
+            lead=OuterRef("pk"), done_at__isnull=True, planned_at__lt=timezone.now()
+        )
+    )
 
 
 class LeadFilter(django_filters.FilterSet):
@@ -73,6 +83,7 @@ class LeadFilter(django_filters.FilterSet):
         label=_("Intake outcome"), field_name="intake_outcome", choices=IntakeOutcome.choices
     )
     no_next_step = _yes_no_filter(_("No next step"), method="filter_no_next_step")
+    overdue = _yes_no_filter(_("Overdue"), method="filter_overdue")
     # Not in the panel: the client page's "all leads of this client" link and the export of
     # selected rows (?id=3,5,8).
     client = django_filters.NumberFilter(method="filter_client", widget=forms.HiddenInput)
@@ -128,6 +139,12 @@ class LeadFilter(django_filters.FilterSet):
         if value:
             return queryset.open().exclude(planned_activity_exists())
         return queryset.filter(planned_activity_exists())
+
+    def filter_overdue(self, queryset, name, value):
+        # An open lead whose next step (a planned conversation not done) is in the past.
+        if value:
+            return queryset.open().filter(overdue_activity_exists())
+        return queryset.exclude(overdue_activity_exists())
 
     @property
     def board_employee(self) -> User | None:

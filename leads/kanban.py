@@ -18,6 +18,7 @@ LIMITed index scan per column.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db.models import (
     Count,
@@ -25,6 +26,7 @@ from django.db.models import (
     QuerySet,
     prefetch_related_objects,
 )
+from django.utils import timezone
 
 from clients.models import Client
 from crm.core.models import User
@@ -165,15 +167,19 @@ def column_cards(
 
 def _draw_ready(cards: list[Lead]) -> None:
     """Give every card what it shows, for all of them at once: clients, employees and
-    investments (one prefetch each) and `has_next_step` (one query for all cards)."""
+    investments (one prefetch each), `has_next_step` and `next_step_overdue` (one query
+    for all cards)."""
     prefetch_related_objects(cards, *CARD_PREFETCH)
-    planned = set(
-        Activity.objects.filter(
-            lead_id__in=[card.pk for card in cards], done_at__isnull=True
-        ).values_list("lead_id", flat=True)
-    )
+    next_steps: dict[int, datetime] = {}
+    for lead_id, planned_at in Activity.objects.filter(
+        lead_id__in=[card.pk for card in cards], done_at__isnull=True
+    ).values_list("lead_id", "planned_at"):
+        if lead_id not in next_steps or planned_at < next_steps[lead_id]:
+            next_steps[lead_id] = planned_at
+    now = timezone.now()
     for card in cards:
-        card.has_next_step = card.pk in planned
+        card.has_next_step = card.pk in next_steps
+        card.next_step_overdue = card.has_next_step and next_steps[card.pk] < now
 
 
 def kanban_board(

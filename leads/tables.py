@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.formatting import format_duration
 from leads.models import IntakeOutcome, Lead
 
 # Columns a user may hide, in display order; "select" and "name" always show.
@@ -27,6 +28,7 @@ OPTIONAL_COLUMNS = [
     "source",
     "investments",
     "next_step",
+    "overdue",
 ]
 DEFAULT_COLUMNS = OPTIONAL_COLUMNS
 
@@ -63,6 +65,10 @@ class LeadTable(tables.Table):
     investments = tables.Column(verbose_name=_("Investments"), orderable=False, accessor="pk")
     next_step = tables.Column(
         verbose_name=_("Next step"), order_by=("next_step_at", "pk"), accessor="pk"
+    )
+    # How long the next step is overdue (a planned conversation in the past, not done).
+    overdue = tables.Column(
+        verbose_name=_("Overdue"), order_by=("next_step_at", "pk"), accessor="pk"
     )
 
     class Meta:
@@ -163,12 +169,24 @@ class LeadTable(tables.Table):
             return EMPTY
         return format_html('<span class="tag tag--warn">{}</span>', gettext("no next step"))
 
+    def render_overdue(self, record: Lead) -> str:
+        next_step_at = record.next_step_at
+        if not next_step_at or next_step_at >= timezone.now():
+            return EMPTY
+        if record.is_failed or record.status.is_won:
+            return EMPTY
+        return format_html(
+            '<span class="tag tag--danger" data-overdue title="{}">{}</span>',
+            _when(next_step_at),
+            format_duration(timezone.now() - next_step_at),
+        )
+
 
 def compact_lead_table(leads, *, exclude: tuple[str, ...] | list[str] = ()) -> LeadTable:
     """A short, unsorted lead table for other pages (the start page, a client's leads)."""
     return LeadTable(
         leads,
-        exclude=["select", "updated_at", "source", "investments", *exclude],
+        exclude=["select", "updated_at", "source", "investments", "overdue", *exclude],
         orderable=False,
     )
 

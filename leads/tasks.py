@@ -7,9 +7,31 @@ from celery import shared_task
 from crm.core.jobs import job_run
 
 from .exports import LEAD_EXPORT, write_lead_export_job
+from .services.reminders import digests_queue, reminders_queue_due
+from .services.sales import reservations_expire_due
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def run_lead_export(job_id: str) -> None:
     """Build the .xlsx of a large lead export job; a job already finished is left alone."""
     job_run(job_id=job_id, kind=LEAD_EXPORT, writer=write_lead_export_job)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def expire_reservations() -> int:
+    """Expire the preliminary reservations past their last day (beat, hourly); a second
+    run finds nothing left to do."""
+    return reservations_expire_due()
+
+
+@shared_task(ignore_result=True)
+def queue_conversation_reminders() -> int:
+    """Owe the reminders of the conversations due soon (beat, every minute); a second run,
+    or a run on another worker at the same time, owes nothing new."""
+    return reminders_queue_due()
+
+
+@shared_task(ignore_result=True)
+def queue_daily_digests() -> int:
+    """Owe each employee's daily digest (beat, every morning); once per employee and day."""
+    return digests_queue()

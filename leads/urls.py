@@ -45,6 +45,17 @@ urlpatterns = [
     path("<int:pk>/new-client/", verification.lead_new_client_view, name="new_client"),
     path("<int:pk>/unlink/<int:client_pk>/", verification.lead_unlink_view, name="unlink"),
     # Working a lead: conversations (and "My day").
+    path("my-day/", conversations.my_day_view, name="my_day"),
+    path(
+        "<int:pk>/conversations/new/",
+        conversations.conversation_add_view,
+        name="conversation_add",
+    ),
+    path(
+        "<int:pk>/conversations/<int:activity_pk>/done/",
+        conversations.conversation_done_view,
+        name="conversation_done",
+    ),
     # Working a lead: surveys.
     path("<int:pk>/surveys/new/", surveys.survey_new_view, name="survey_new"),
     path("<int:pk>/surveys/", surveys.survey_create_view, name="survey_create"),

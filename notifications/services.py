@@ -4,6 +4,7 @@ and sending it (in a Celery task, see tasks.py)."""
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -11,12 +12,15 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy, override
 
 from crm.core.models import User
-from leads.models import Lead
+from leads.models import Activity, Lead
+from leads.selectors.conversations import digest_for
 
 from .models import Notification, NotificationKind
 
@@ -24,6 +28,11 @@ SUBJECTS = {
     NotificationKind.LEAD_ASSIGNED: gettext_lazy("New lead: %(name)s"),
     NotificationKind.INQUIRY_ADDED: gettext_lazy("New inquiry on your lead: %(name)s"),
     NotificationKind.LEAD_LINKED: gettext_lazy("Lead linked to your client: %(name)s"),
+    NotificationKind.CONVERSATION_REMINDER: gettext_lazy(
+        "Reminder: %(kind)s with %(name)s at %(time)s"
+    ),
+    NotificationKind.DAILY_DIGEST: gettext_lazy("Your Lejek digest for %(date)s"),
+    NotificationKind.RESERVATION_EXPIRED: gettext_lazy("Reservation expired: %(name)s"),
 }
 INTROS = {
     NotificationKind.LEAD_ASSIGNED: gettext_lazy("A new lead has been assigned to you: %(name)s."),
@@ -31,6 +40,15 @@ INTROS = {
         "A new inquiry has arrived on your lead %(name)s."
     ),
     NotificationKind.LEAD_LINKED: gettext_lazy("A lead has been linked to your client: %(name)s."),
+    NotificationKind.CONVERSATION_REMINDER: gettext_lazy(
+        "Reminder: you have planned a conversation (%(kind)s) with %(name)s at %(time)s."
+    ),
+    NotificationKind.DAILY_DIGEST: gettext_lazy(
+        "Overdue conversations: %(overdue)s. Open leads without a next step: %(without)s."
+    ),
+    NotificationKind.RESERVATION_EXPIRED: gettext_lazy(
+        "A preliminary reservation on your lead %(name)s has expired; the unit is available again."
+    ),
 }
 # The contact snapshot shown in the email, labelled by the lead's own field names.
 CONTACT_FIELDS = ["contact_first_name", "contact_last_name", "contact_email", "contact_phone"]
@@ -39,13 +57,15 @@ CONTACT_FIELDS = ["contact_first_name", "contact_last_name", "contact_email", "c
 SMTP_TIMEOUT = 30
 
 
-def notification_key(*, kind: str, lead: Lead, recipient: User, about: str = "") -> str:
-    """What the email is about; the same key is the same email."""
-    return ":".join(filter(None, [kind, str(lead.pk), str(recipient.pk), about]))
+def notification_key(*, kind: str, lead: Lead | None, recipient: User, about: str = "") -> str:
+    """What the email is about; the same key is the same email. No lead: an email about
+    many leads (the daily digest)."""
+    lead_part = str(lead.pk) if lead is not None else ""
+    return ":".join(filter(None, [kind, lead_part, str(recipient.pk), about]))
 
 
 def notification_queue(
-    *, kind: NotificationKind, lead: Lead, recipient: User, about: str = ""
+    *, kind: NotificationKind, lead: Lead | None, recipient: User, about: str = ""
 ) -> str:
     """Owe `recipient` an email about `lead`, sent once the caller's transaction commits.
     Asking again for the same (kind, lead, recipient, about) owes nothing new. `about`
@@ -61,6 +81,28 @@ def notification_queue(
     # must not turn the committed change into an error page.
     transaction.on_commit(lambda: send_notification.delay(key), robust=True)
     return key
+
+
+def notification_queue_bulk(*, notifications: list[Notification]) -> list[str]:
+    """Owe many emails at once (a periodic sweep): the rows not owed yet are inserted in
+    one statement, each sent once the caller's transaction commits; returns their keys.
+    A row owed already, or inserted meanwhile by a sweep running at the same time, stays
+    one row, and the send's row lock and sent_at make it one email."""
+    from .tasks import send_notification
+
+    keys = [notification.key for notification in notifications]
+    owed = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
+    new = [notification for notification in notifications if notification.key not in owed]
+    Notification.objects.bulk_create(new, ignore_conflicts=True)
+    new_keys = [notification.key for notification in new]
+
+    def send() -> None:
+        for key in new_keys:
+            send_notification.delay(key)
+
+    if new_keys:
+        transaction.on_commit(send, robust=True)
+    return new_keys
 
 
 def notification_send(*, key: str) -> bool:
@@ -109,16 +151,21 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
     recipient, lead = notification.recipient, notification.lead
     language = recipient.language or settings.LANGUAGE_CODE
     with override(language):
+        if lead is None:
+            return _digest_email(notification, language=language)
         name = one_line(
             " ".join(filter(None, [lead.contact_first_name, lead.contact_last_name])) or lead.name
         )
+        values = {"name": name}
+        if notification.kind == NotificationKind.CONVERSATION_REMINDER:
+            values = _reminder_values(notification, default_name=name)
         # Collapsed to one line: a name carrying CR/LF must never start a new header.
-        subject = one_line(gettext(SUBJECTS[notification.kind]) % {"name": name})
+        subject = one_line(gettext(SUBJECTS[notification.kind]) % values)
         context = {
             "language": language,
             "subject": subject,
             "greeting_name": recipient.first_name or recipient.username,
-            "intro": gettext(INTROS[notification.kind]) % {"name": name},
+            "intro": gettext(INTROS[notification.kind]) % values,
             "lead": lead,
             "contact": [
                 (capfirst(Lead._meta.get_field(field).verbose_name), getattr(lead, field))
@@ -128,21 +175,91 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
             "message_label": capfirst(Lead._meta.get_field("message").verbose_name),
             "lead_url": settings.LEJEK_BASE_URL.rstrip("/") + lead.get_absolute_url(),
         }
-        email = EmailMultiAlternatives(
-            subject=subject,
-            body=render_to_string("notifications/email.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[recipient.email],
-            headers={
-                "Message-ID": notification_message_id(notification.key),
-                "Content-Language": language,
-                # No out-of-office replies to a robot.
-                "Auto-Submitted": "auto-generated",
-            },
-            connection=get_connection(timeout=settings.EMAIL_TIMEOUT or SMTP_TIMEOUT),
-        )
-        email.attach_alternative(render_to_string("notifications/email.html", context), "text/html")
+        return _email(notification, context, template="notifications/email")
+
+
+def _email(notification: Notification, context: dict, *, template: str) -> EmailMultiAlternatives:
+    """The email of `context` (its subject already one line) from `template`.txt and .html."""
+    email = EmailMultiAlternatives(
+        subject=context["subject"],
+        body=render_to_string(f"{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient.email],
+        headers={
+            "Message-ID": notification_message_id(notification.key),
+            "Content-Language": context["language"],
+            # No out-of-office replies to a robot.
+            "Auto-Submitted": "auto-generated",
+        },
+        connection=get_connection(timeout=settings.EMAIL_TIMEOUT or SMTP_TIMEOUT),
+    )
+    email.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return email
+
+
+def _reminder_values(notification: Notification, *, default_name: str) -> dict[str, str]:
+    """What a reminder's subject and intro say: the conversation's kind, with whom (its
+    client, else the lead's contact) and when, from the key's "<activity id>:<planned at>"
+    (the time the reminder was queued for, in Lejek's time zone)."""
+    activity_pk, _sep, planned_at = notification.key.split(":", 3)[-1].partition(":")
+    activity = (
+        Activity.objects.select_related("client").filter(pk=activity_pk).first()
+        if activity_pk.isdigit()
+        else None
+    )
+    try:
+        when = datetime.fromisoformat(planned_at)
+    except ValueError:
+        when = activity.planned_at if activity is not None else None
+    name = default_name
+    if activity is not None and activity.client is not None:
+        name = one_line(str(activity.client)) or default_name
+    return {
+        "name": name,
+        "kind": activity.get_kind_display().lower() if activity else gettext("conversation"),
+        "time": date_format(timezone.localtime(when), "SHORT_DATETIME_FORMAT") if when else "",
+    }
+
+
+def _digest_email(notification: Notification, *, language: str) -> EmailMultiAlternatives:
+    """The daily digest (an email about no one lead): the recipient's overdue conversations
+    and open leads without a next step, each with a link, read when it is sent."""
+    recipient = notification.recipient
+    digest = digest_for(user=recipient)
+    base = settings.LEJEK_BASE_URL.rstrip("/")
+    day = notification.key.rsplit(":", 1)[-1]
+    try:
+        day = date_format(date.fromisoformat(day), "SHORT_DATE_FORMAT")
+    except ValueError:
+        day = date_format(timezone.localdate(), "SHORT_DATE_FORMAT")
+    values = {
+        "date": day,
+        "overdue": digest.overdue_count,
+        "without": digest.without_next_step_count,
+    }
+    context = {
+        "language": language,
+        "subject": one_line(gettext(SUBJECTS[notification.kind]) % values),
+        "greeting_name": recipient.first_name or recipient.username,
+        "intro": gettext(INTROS[notification.kind]) % values,
+        "overdue": [
+            {
+                "when": date_format(timezone.localtime(a.planned_at), "SHORT_DATETIME_FORMAT"),
+                "kind": a.get_kind_display(),
+                "lead": one_line(a.lead.name),
+                "url": base + a.lead.get_absolute_url(),
+            }
+            for a in digest.overdue
+        ],
+        "overdue_more": digest.overdue_count - len(digest.overdue),
+        "without_next_step": [
+            {"lead": one_line(lead.name), "url": base + lead.get_absolute_url()}
+            for lead in digest.without_next_step
+        ],
+        "without_more": digest.without_next_step_count - len(digest.without_next_step),
+        "my_day_url": base + reverse("leads:my_day"),
+    }
+    return _email(notification, context, template="notifications/digest")
 
 
 def notification_message_id(key: str) -> str:

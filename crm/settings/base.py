@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -173,6 +174,24 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         # A drain that waited for a worker longer than this is superseded by the next one.
         "options": {"expires": 50},
+    },
+    # Preliminary reservations past their last day: the unit is freed, the advisor emailed.
+    "expire-reservations": {
+        "task": "leads.tasks.expire_reservations",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
+    # Reminders before planned conversations (the settings' minutes ahead), exactly once each.
+    "queue-conversation-reminders": {
+        "task": "leads.tasks.queue_conversation_reminders",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
+    # The morning digest of overdue conversations and leads without a next step.
+    "queue-daily-digests": {
+        "task": "leads.tasks.queue_daily_digests",
+        "schedule": crontab(hour=7, minute=0),
+        "options": {"expires": 3 * 3600},
     },
 }
 # Exports up to this many rows are built in the request; larger ones become a Celery job.

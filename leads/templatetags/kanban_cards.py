@@ -44,6 +44,10 @@ def _tags(lead: Lead, text: dict[str, str]) -> str:
                 '<span class="tag tag--warn" data-no-next-step>{}</span>', text["no_next_step"]
             )
         )
+    elif getattr(lead, "next_step_overdue", False) and not lead.status.is_won:
+        tags.append(
+            format_html('<span class="tag tag--danger" data-overdue>{}</span>', text["overdue"])
+        )
     if not tags:
         return ""
     return format_html(

@@ -117,6 +117,7 @@ def _card_text() -> dict[str, str]:
         "age": _("Age"),
         "repeat": _("repeat"),
         "no_next_step": _("no next step"),
+        "overdue": _("overdue"),
         "move": _("Move…"),
     }
 
