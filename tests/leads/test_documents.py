@@ -565,7 +565,7 @@ def test_a_user_without_the_permission_cannot_delete(client, advisor, lead, docu
     lead.employees.add(stranger)
     client.force_login(stranger)
 
-    response = client.post(delete_url(document), follow=True)
+    response = client.post(delete_url(document), follow=True, HTTP_ACCEPT_LANGUAGE="en")
 
     assert "You may not delete documents." in [str(m) for m in response.context["messages"]]
     assert Document.objects.filter(pk=document.pk).exists()

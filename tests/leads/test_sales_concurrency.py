@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from investments.models import Unit, UnitStatus
 from leads.models import Lead, Reservation, UnitHold
@@ -54,7 +54,9 @@ def race(work) -> list:
     def run(n: int) -> None:
         try:
             barrier.wait()
-            results[n] = work(n)
+            # A thread starts in the default language (Polish); the messages are read in English.
+            with translation.override("en"):
+                results[n] = work(n)
         except Exception as error:  # noqa: BLE001  (kept for the assertions)
             results[n] = error
         finally:
