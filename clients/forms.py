@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.forms import FocusFirstErrorMixin
 from crm.core.models import User
 
 from .models import Client, ClientKind, Contractor, LeadSource
@@ -54,28 +55,6 @@ def employees_for(user: User, *, include: int | None = None):
     if include:
         employees = User.objects.filter(Q(pk__in=employees.values("pk")) | Q(pk=include))
     return employees.order_by("last_name", "first_name", "username")
-
-
-class FocusFirstErrorMixin:
-    """Autofocus on the first field of the form, or, once the form has errors, on the
-    first field with one, so a keyboard user lands where the fix is needed."""
-
-    first_field: str = ""
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        self.focus_first_error()
-
-    def focus_first_error(self) -> None:
-        for name, field in self.fields.items():
-            if name in self.errors and not field.widget.is_hidden:
-                for other in self.fields.values():
-                    other.widget.attrs.pop("autofocus", None)
-                field.widget.attrs["autofocus"] = True
-                return
-
-    def _focus_first_field(self) -> None:
-        self.fields[self.first_field].widget.attrs["autofocus"] = True
 
 
 class ClientForm(FocusFirstErrorMixin, forms.ModelForm):

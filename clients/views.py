@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from crm.core.forms import add_service_errors
 from crm.core.listing import list_context
 
 from .filters import client_filterset_for, contractors_matching
@@ -40,16 +41,6 @@ CONTRACTOR_SORTS = {
 }
 
 
-def _add_service_errors(form: ClientForm | ContractorForm, error: ValidationError) -> None:
-    """Show a service's refusal on the form: next to its field when the form has one."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-    else:
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    form.focus_first_error()
-
-
 @login_required
 def client_list_view(request: HttpRequest) -> HttpResponse:
     filterset = client_filterset_for(request)
@@ -72,7 +63,7 @@ def client_create_view(request: HttpRequest) -> HttpResponse:
         try:
             client = client_create(user=request.user, data=form.cleaned_data)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Client “%(client)s” added.") % {"client": client})
             if client_is_visible_to(user=request.user, client=client):
@@ -91,7 +82,7 @@ def client_update_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             client = client_update(client=client, user=request.user, data=form.cleaned_data)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Client “%(client)s” saved.") % {"client": client})
             if client_is_visible_to(user=request.user, client=client):
@@ -123,7 +114,7 @@ def contractor_create_view(request: HttpRequest) -> HttpResponse:
         try:
             contractor = contractor_create(user=request.user, data=form.cleaned_data)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Contractor “%(name)s” added.") % {"name": contractor})
             return redirect(contractor)
@@ -141,7 +132,7 @@ def contractor_update_view(request: HttpRequest, pk: int) -> HttpResponse:
                 contractor=contractor, user=request.user, data=form.cleaned_data
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Contractor “%(name)s” saved.") % {"name": contractor})
             return redirect(contractor)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import FocusFirstErrorMixin
+from crm.core.forms import FocusFirstErrorMixin
 
 from ..services.documents import NOTE_MAX_LENGTH, FileKind
 

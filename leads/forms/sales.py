@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import FocusFirstErrorMixin
 from clients.models import Client
+from crm.core.forms import FocusFirstErrorMixin
 from investments.models import Unit
 
 from ..models import ContractKind, Lead

@@ -30,6 +30,7 @@ from settings_app.selectors import crm_settings
 
 from .common import first_active_status
 from .events import lead_event_record
+from .pipeline import lead_closed_refusal
 
 FIRST_EVENT_OF_KIND = {
     ActivityKind.PHONE: LeadEventKind.FIRST_PHONE,
@@ -47,10 +48,8 @@ def _locked_open_lead(lead: Lead) -> Lead:
     """The lead's row locked and re-read; refused when it is deleted or failed (work on
     it starts again once it is restored or reactivated)."""
     lead = Lead.objects.select_for_update(of=("self",)).select_related("status").get(pk=lead.pk)
-    if lead.is_deleted:
-        raise ValidationError(_("This inquiry is deleted; restore it first."))
-    if lead.is_failed:
-        raise ValidationError(_("This lead is marked as a failure; reactivate it first."))
+    if refusal := lead_closed_refusal(lead=lead, won_closes=False):
+        raise ValidationError(refusal)
     return lead
 
 

@@ -33,6 +33,8 @@ from leads.models import Document, Lead, Note
 from settings_app.models import CRMSettings
 from settings_app.selectors import crm_settings
 
+from .pipeline import lead_closed_refusal
+
 DOCUMENT_MAX_SIZE = 10 * 1024 * 1024  # 10 MB, exactly that much is fine
 NAME_MAX_LENGTH = 150
 NOTE_MAX_LENGTH = 10_000
@@ -309,10 +311,10 @@ def _removes_stored_files_on_failure(service: Callable[P, R]) -> Callable[P, R]:
 
 
 def _require_writable(lead: Lead) -> None:
-    if lead.is_deleted:
-        raise ValidationError(
-            _("This inquiry is deleted: restore it before adding or removing notes and files.")
-        )
+    # Notes and files still go on a failed or won lead (a contract scan); not on a
+    # deleted inquiry.
+    if refusal := lead_closed_refusal(lead=lead, won_closes=False, failed_closes=False):
+        raise ValidationError(refusal)
 
 
 # -- The services ------------------------------------------------------------------------------

@@ -15,10 +15,9 @@ from django.utils.translation import gettext as _
 from clients.models import Client
 from crm.core.models import User
 from investments.models import Unit, UnitStatus
-from leads.models import Lead, LeadStatus, Offer, OfferChannel, OfferItem, OfferStatus
-from settings_app.selectors import crm_settings
+from leads.models import Lead, Offer, OfferChannel, OfferItem, OfferStatus
 
-from .common import save_lead
+from .pipeline import lead_advance_by_event, lead_closed_refusal
 
 # The status the first offer moves a lead to (when the lead is in an earlier one).
 OFFER_STATUS_SLUG = "oferta"
@@ -60,7 +59,7 @@ def offer_create(
     at once when manual status changes are off; when they are on, the returned offer's
     `suggested_status` names that status for the user to accept or dismiss (else None).
     """
-    refusal = offer_creation_refusal(lead=lead)
+    refusal = lead_closed_refusal(lead=lead)
     if refusal:
         raise ValidationError(refusal)
     errors: dict[str, list[str]] = {}
@@ -122,46 +121,10 @@ def offer_create(
         rows.append(row)
     OfferItem.objects.bulk_create(rows)
 
-    offer.suggested_status = None
-    target = _status_after_first_offer(lead) if is_first else None
-    if target is not None:
-        if crm_settings().manual_status_change_allowed:
-            offer.suggested_status = target
-        else:
-            lead_move_to_status_by_event(lead=lead, status=target, user=user)
+    offer.suggested_status = (
+        lead_advance_by_event(lead=lead, slug=OFFER_STATUS_SLUG, user=user) if is_first else None
+    )
     return offer
-
-
-def offer_creation_refusal(*, lead: Lead) -> str | None:
-    """Why no new offer can be made on the lead (a closed one: deleted, failed or won), or
-    None when one can."""
-    if lead.is_deleted:
-        return _("This inquiry is deleted; restore it before making offers.")
-    if lead.is_failed:
-        return _("This lead is marked as a failure; reactivate it before making offers.")
-    if lead.status.is_won:
-        return _("This lead is won; no new offers can be made on it.")
-    return None
-
-
-def _status_after_first_offer(lead: Lead) -> LeadStatus | None:
-    """ "Oferta", when the lead is in a status before it (and "Oferta" is in use)."""
-    target = LeadStatus.objects.filter(slug=OFFER_STATUS_SLUG, active=True).first()
-    if target is None or lead.status.order >= target.order:
-        return None
-    return target
-
-
-@transaction.atomic
-def lead_move_to_status_by_event(*, lead: Lead, status: LeadStatus, user: User) -> Lead:
-    """Move a lead to a status because something happened on it (its first offer), not by
-    hand: the manual-change setting does not apply. The board entries and the lead's
-    history follow (the history names the user whose action moved it)."""
-    if lead.is_failed or lead.is_deleted or status.pk == lead.status_id:
-        return lead
-    lead.status = status
-    lead.closed_at = timezone.now() if status.is_won else None
-    return save_lead(lead, user=user)
 
 
 @transaction.atomic
@@ -195,11 +158,13 @@ def offer_set_status(*, offer: Offer, status: str, user: User) -> Offer:
 def _locked(offer: Offer) -> Offer:
     """The offer read again under a row lock (two clicks at once see one status), with its
     lead to check."""
-    locked = Offer.objects.select_for_update(of=("self",)).select_related("lead").get(pk=offer.pk)
-    if locked.lead.is_deleted:
-        raise ValidationError(_("This inquiry is deleted; restore it first."))
-    if locked.lead.is_failed:
-        raise ValidationError(_("This lead is marked as a failure; reactivate it first."))
+    locked = (
+        Offer.objects.select_for_update(of=("self",))
+        .select_related("lead__status")
+        .get(pk=offer.pk)
+    )
+    if refusal := lead_closed_refusal(lead=locked.lead, won_closes=False):
+        raise ValidationError(refusal)
     return locked
 
 

@@ -1,4 +1,5 @@
-"""The pipeline: status changes, failure and reactivation."""
+"""The pipeline: status changes (by hand and by events), failure and reactivation, and
+whether a lead takes new work."""
 
 from __future__ import annotations
 
@@ -23,17 +24,62 @@ def lead_change_status(*, lead: Lead, status: LeadStatus, user: User) -> Lead:
     """
     if not crm_settings().manual_status_change_allowed:
         raise ValidationError(_("Manual status changes are turned off in the CRM settings."))
-    if lead.is_failed:
-        raise ValidationError(_("This lead is marked as a failure; reactivate it first."))
-    if lead.is_deleted:
-        raise ValidationError(_("This inquiry is deleted; restore it first."))
+    if refusal := lead_closed_refusal(lead=lead, won_closes=False):
+        raise ValidationError(refusal)
     if not status.active:
         raise ValidationError(_("The status “%(status)s” is not active.") % {"status": status})
+    return lead_move_by_event(lead=lead, status=status, user=user)
+
+
+@transaction.atomic
+def lead_move_by_event(*, lead: Lead, status: LeadStatus, user: User) -> Lead:
+    """Move a lead to `status` because something happened on it (a contract, its first
+    offer or reservation), not by hand: the manual-change setting does not apply. Reaching
+    a won status closes the lead; leaving it reopens it. The history names `user`."""
     if status.pk == lead.status_id:
         return lead
     lead.status = status
     lead.closed_at = timezone.now() if status.is_won else None
     return save_lead(lead, user=user)
+
+
+def lead_status_after_event(*, lead: Lead, slug: str) -> LeadStatus | None:
+    """The active status `slug` when the open lead is still in an earlier stage (its first
+    offer takes it to "oferta", its first reservation to "rezerwacja-wstepna"), else None."""
+    if lead.is_failed or lead.is_deleted or lead.status.is_won:
+        return None
+    target = LeadStatus.objects.filter(slug=slug, active=True).first()
+    if target is None or (lead.status.order, lead.status_id) >= (target.order, target.pk):
+        return None
+    return target
+
+
+@transaction.atomic
+def lead_advance_by_event(*, lead: Lead, slug: str, user: User) -> LeadStatus | None:
+    """After an event that belongs to the stage `slug`: move an open lead in an earlier
+    stage there when manual status changes are off; when they are on, return that status
+    for the page to suggest (the user accepts or dismisses it). None: nothing to suggest."""
+    target = lead_status_after_event(lead=lead, slug=slug)
+    if target is None or crm_settings().manual_status_change_allowed:
+        return target
+    lead_move_by_event(lead=lead, status=target, user=user)
+    return None
+
+
+def lead_closed_refusal(
+    *, lead: Lead, won_closes: bool = True, failed_closes: bool = True
+) -> str | None:
+    """Why the lead takes no new work now (a conversation, survey, offer, reservation,
+    contract, note), or None. A deleted inquiry is restored first and a failed lead
+    reactivated first (unless `failed_closes` is off: notes and files still go on it); a
+    won lead is closed to the work before a contract (`won_closes`)."""
+    if lead.is_deleted:
+        return _("This inquiry is deleted; restore it first.")
+    if failed_closes and lead.is_failed:
+        return _("This lead is marked as a failure; reactivate it first.")
+    if won_closes and lead.status.is_won:
+        return _("This lead is won and closed.")
+    return None
 
 
 @transaction.atomic

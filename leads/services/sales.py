@@ -33,7 +33,7 @@ from notifications.models import NotificationKind
 from notifications.services import notification_queue
 from settings_app.selectors import crm_settings
 
-from .common import save_lead
+from .pipeline import lead_advance_by_event, lead_closed_refusal, lead_move_by_event
 
 # The pipeline stage a lead reaches with its first preliminary reservation.
 RESERVATION_STATUS_SLUG = "rezerwacja-wstepna"
@@ -61,7 +61,8 @@ def reservation_create(
     sold (the message says by whom and until when). The lead reaches the "preliminary
     reservation" stage when manual status changes are off (otherwise the view offers it).
     """
-    sales_refuse_closed_lead(lead=lead, won_too=True)
+    if refusal := lead_closed_refusal(lead=lead):
+        raise ValidationError(refusal)
     today = timezone.localdate()
     if reserved_until is None:
         reserved_until = today + timedelta(days=crm_settings().reservation_days)
@@ -102,7 +103,7 @@ def reservation_create(
             {"unit": _holder_refusal(unit) or _("This unit is already held.")}
         ) from None
     _unit_set_status(unit, UnitStatus.RESERVED, user=user)
-    lead_reach_status_automatically(lead=lead, slug=RESERVATION_STATUS_SLUG, user=user)
+    lead_advance_by_event(lead=lead, slug=RESERVATION_STATUS_SLUG, user=user)
     return reservation
 
 
@@ -197,7 +198,8 @@ def contract_create(
     is then turned into the contract (its hold passes to the contract). Refused for a unit
     held by anyone else or sold, a client not on the lead, a price of zero or less, and a
     signing date in the future."""
-    sales_refuse_closed_lead(lead=lead, won_too=False)
+    if refusal := lead_closed_refusal(lead=lead, won_closes=False):
+        raise ValidationError(refusal)
     unit_ids = sorted({unit.pk for unit in units})
     clients = list(clients)
     errors = {}
@@ -305,11 +307,8 @@ def _lead_win(lead: Lead, *, user: User) -> None:
     won = LeadStatus.objects.filter(is_won=True, active=True).order_by("order", "id").first()
     if won is None:
         raise ValidationError(_("No won status is configured."))
-    if lead.status.is_won:
-        return
-    lead.status = won
-    lead.closed_at = timezone.now()
-    save_lead(lead, user=user)
+    if not lead.status.is_won:
+        lead_move_by_event(lead=lead, status=won, user=user)
 
 
 def _lead_unwin(lead: Lead, *, user: User) -> None:
@@ -327,42 +326,7 @@ def _lead_unwin(lead: Lead, *, user: User) -> None:
     status = earlier.filter(pk=status_id).first() or earlier.order_by("order", "id").first()
     if status is None:
         raise ValidationError(_("No active lead status is configured."))
-    lead.status = status
-    lead.closed_at = None
-    save_lead(lead, user=user)
-
-
-# -- Shared ----------------------------------------------------------------------------------
-
-
-def lead_reach_status_automatically(*, lead: Lead, slug: str, user: User) -> None:
-    """Move the lead to the status `slug` if it is in an earlier one and manual status
-    changes are off (when they are on, the page offers the change instead)."""
-    target = lead_status_to_suggest(lead=lead, slug=slug)
-    if target is not None and not crm_settings().manual_status_change_allowed:
-        lead.status = target
-        save_lead(lead, user=user)
-
-
-def lead_status_to_suggest(*, lead: Lead, slug: str) -> LeadStatus | None:
-    """The active status `slug` if the open lead is in an earlier stage, else None."""
-    if lead.is_failed or lead.is_deleted or lead.status.is_won:
-        return None
-    target = LeadStatus.objects.filter(slug=slug, active=True).first()
-    if target is None or (lead.status.order, lead.status_id) >= (target.order, target.pk):
-        return None
-    return target
-
-
-def sales_refuse_closed_lead(*, lead: Lead, won_too: bool) -> None:
-    """Refuse new reservations or contracts on a failed or deleted lead (and new
-    reservations on a won one: its contract is signed)."""
-    if lead.is_failed:
-        raise ValidationError(_("This lead is marked as a failure; reactivate it first."))
-    if lead.is_deleted:
-        raise ValidationError(_("This inquiry is deleted; restore it first."))
-    if won_too and lead.status.is_won:
-        raise ValidationError(_("This lead is won: it takes no new reservations."))
+    lead_move_by_event(lead=lead, status=status, user=user)
 
 
 def _holds_of(unit_ids: list[int]) -> dict[int, UnitHold]:

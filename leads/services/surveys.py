@@ -25,21 +25,12 @@ from leads.models import (
     SurveyTemplate,
 )
 
+from .pipeline import lead_closed_refusal
+
 YES = "yes"
 NO = "no"
 # The largest number an answer may hold: 13 digits before the point, 2 after.
 NUMBER_LIMIT = Decimal("10") ** 13
-
-
-def survey_fill_refusal(*, lead: Lead) -> str | None:
-    """Why no survey can be filled for the lead now (closed or deleted), or None."""
-    if lead.is_deleted:
-        return _("This inquiry is deleted: restore it before filling a survey.")
-    if lead.is_failed:
-        return _("This lead is marked as a failure: reactivate it before filling a survey.")
-    if lead.status.is_won:
-        return _("This lead is won and closed: no new survey can be filled for it.")
-    return None
 
 
 @transaction.atomic
@@ -66,7 +57,7 @@ def survey_response_create(
         raise PermissionDenied(_("Your role does not include filling surveys."))
     # Locked: a lead closed by someone else meanwhile gets no survey.
     lead = Lead.objects.select_for_update().select_related("status").get(pk=lead.pk)
-    refusal = survey_fill_refusal(lead=lead)
+    refusal = lead_closed_refusal(lead=lead)
     if refusal:
         raise ValidationError(refusal)
     if not template.active:

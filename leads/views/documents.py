@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from clients.views import _add_service_errors
+from crm.core.forms import add_service_errors
 from leads.detail_selectors import lead_get_light_for_user
 from leads.forms.documents import DocumentForm, NoteForm
 from leads.models import Lead
@@ -67,7 +67,7 @@ def _saved_or_refused(
             messages.error(request, str(error))
             return redirect(_tab_url(lead))
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, done)
             return redirect(_tab_url(lead))

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from crm.core.forms import add_service_errors
 from leads.detail_selectors import lead_get_light_for_user
 from leads.forms.offers import OfferAnswerForm, OfferForm, SendOfferForm, UnitFilterForm
 from leads.models import Lead, Offer, OfferChannel
@@ -25,10 +26,10 @@ from leads.selectors.offers import (
 )
 from leads.services.offers import (
     offer_create,
-    offer_creation_refusal,
     offer_mark_sent,
     offer_set_status,
 )
+from leads.services.pipeline import lead_closed_refusal
 
 UNITS_PER_PAGE = 20
 
@@ -37,8 +38,8 @@ def tab_context(request: HttpRequest, lead: Lead) -> dict:
     """What the offers part of the "Offers and reservations" tab reads beyond the lead."""
     return {
         "offers": lead_offers(lead=lead),
-        "offers_editable": not (lead.is_failed or lead.is_deleted),
-        "offers_creatable": offer_creation_refusal(lead=lead) is None,
+        "offers_editable": lead_closed_refusal(lead=lead, won_closes=False) is None,
+        "offers_creatable": lead_closed_refusal(lead=lead) is None,
         "offer_channels": OfferChannel.choices,
     }
 
@@ -48,7 +49,7 @@ def tab_context(request: HttpRequest, lead: Lead) -> dict:
 def offer_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the unit picker (filters and chosen units in the query string); POST: create."""
     lead = lead_get_light_for_user(user=request.user, pk=pk)
-    refusal = offer_creation_refusal(lead=lead)
+    refusal = lead_closed_refusal(lead=lead)
     if refusal:
         messages.error(request, refusal)
         return redirect(lead)
@@ -59,7 +60,7 @@ def offer_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             offer = offer_create(lead=lead, user=request.user, **form.service_arguments())
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("%(offer)s is created.") % {"offer": offer})
             if offer.suggested_status is not None:
@@ -82,15 +83,6 @@ def _render_create(
         "clear_filters_query": urlencode({"units": chosen}, doseq=True),
     }
     return render(request, "leads/offers/create.html", context, status=status)
-
-
-def _add_service_errors(form: OfferForm, error: ValidationError) -> None:
-    """Show a service's refusal on the form: next to its field when the form has one."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @require_POST

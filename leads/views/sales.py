@@ -8,13 +8,13 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm.core.forms import add_service_errors
 from leads.detail_selectors import lead_get_light_for_user
 from leads.forms.sales import ContractCancelForm, ContractForm, ReservationForm
 from leads.models import Lead
@@ -24,14 +24,13 @@ from leads.selectors.sales import (
     lead_reservations,
     reservation_get_for_user,
 )
+from leads.services.pipeline import lead_closed_refusal, lead_status_after_event
 from leads.services.sales import (
     RESERVATION_STATUS_SLUG,
     contract_cancel,
     contract_create,
-    lead_status_to_suggest,
     reservation_cancel,
     reservation_create,
-    sales_refuse_closed_lead,
 )
 from settings_app.selectors import crm_settings
 
@@ -62,7 +61,7 @@ def reservation_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             reservation_create(lead=lead, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The unit is reserved."))
             return _to_tab(lead, "offers", suggest=RESERVATION_STATUS_SLUG)
@@ -95,7 +94,7 @@ def contract_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             contract_create(lead=lead, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The contract is recorded; the lead is won."))
             return _to_tab(lead, "contracts")
@@ -122,7 +121,7 @@ def contract_cancel_view(request: HttpRequest, pk: int, contract_pk: int) -> Htt
                 reason=form.cleaned_data["cancellation_reason"],
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The contract is cancelled; its units are available."))
             return _to_tab(contract.lead, "contracts")
@@ -143,10 +142,8 @@ def _contract_initial(lead: Lead) -> dict:
 
 def _refused(request: HttpRequest, lead: Lead, *, won_too: bool) -> HttpResponse | None:
     """Back to a closed lead with the reason it takes no new reservation or contract."""
-    try:
-        sales_refuse_closed_lead(lead=lead, won_too=won_too)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    if refusal := lead_closed_refusal(lead=lead, won_closes=won_too):
+        messages.error(request, refusal)
         return redirect(lead)
     return None
 
@@ -154,19 +151,9 @@ def _refused(request: HttpRequest, lead: Lead, *, won_too: bool) -> HttpResponse
 def _to_tab(lead: Lead, tab: str, *, suggest: str = "") -> HttpResponse:
     """Back to the lead's tab; with `?suggest=` when the lead may move to a later stage."""
     query = f"?tab={tab}"
-    if suggest and lead_status_to_suggest(lead=lead, slug=suggest) is not None:
+    if suggest and lead_status_after_event(lead=lead, slug=suggest) is not None:
         query += f"&suggest={suggest}"
     return redirect(lead.get_absolute_url() + query)
-
-
-def _add_service_errors(form: Form, error: ValidationError) -> None:
-    """Show a service's refusal on the form: next to its field when the form has one."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-    else:
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    form.focus_first_error()
 
 
 def _posted(request: HttpRequest):

@@ -19,13 +19,14 @@ from leads.selectors.surveys import (
     survey_template_for_filling,
     survey_template_get,
 )
-from leads.services.surveys import survey_fill_refusal, survey_response_create
+from leads.services.pipeline import lead_closed_refusal
+from leads.services.surveys import survey_response_create
 
 
 def tab_context(request: HttpRequest, lead: Lead) -> dict:
     """What the tab reads beyond the lead: a page of its filled surveys."""
     page = lead_survey_responses_page(lead=lead, page_number=request.GET.get("page"))
-    return {"survey_page": page, "survey_can_fill": survey_fill_refusal(lead=lead) is None}
+    return {"survey_page": page, "survey_can_fill": lead_closed_refusal(lead=lead) is None}
 
 
 @login_required
@@ -33,7 +34,7 @@ def tab_context(request: HttpRequest, lead: Lead) -> dict:
 def survey_new_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The survey form for a lead: the default template, or ?template=<id>."""
     lead = lead_get_light_for_user(user=request.user, pk=pk)
-    refusal = survey_fill_refusal(lead=lead)
+    refusal = lead_closed_refusal(lead=lead)
     template = survey_template_for_filling(pk=request.GET.get("template"))
     if template is None and not refusal:
         refusal = _("No survey is set up yet: an administrator adds one in the admin panel.")

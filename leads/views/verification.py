@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from clients.forms import ClientForm
 from clients.models import Client
 from clients.selectors import client_get_for_user
-from clients.views import _add_service_errors
+from crm.core.forms import add_service_errors
 from leads.candidates import client_candidates
 from leads.detail_selectors import lead_get_light_for_user
 from leads.models import DeletionReason, IntakeOutcome, Lead
@@ -135,7 +135,7 @@ def lead_new_client_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             client = lead_convert_to_client(lead=lead, user=request.user, data=form.cleaned_data)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,

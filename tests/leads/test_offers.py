@@ -507,7 +507,7 @@ def test_a_failed_or_won_lead_takes_no_new_offer(web, advisor, lead, units):
     lead_mark_failed(lead=lead, reason=FailureReason.objects.get(name="Cena"), user=advisor)
 
     page = web.get(create_url(lead), follow=True)
-    assert "reactivate it before making offers" in " ".join(messages_of(page))
+    assert "This lead is marked as a failure; reactivate it first." in " ".join(messages_of(page))
     posted = web.post(create_url(lead), offer_data([(units["A1"], "420000")]))
     assert posted.status_code == 302
     assert not Offer.objects.exists()
@@ -526,7 +526,7 @@ def test_a_deleted_inquiry_takes_no_new_offer(web, advisor, lead, units):
 
     response = web.post(create_url(lead), offer_data([(units["A1"], "420000")]), follow=True)
 
-    assert "restore it before making offers" in " ".join(messages_of(response))
+    assert "This inquiry is deleted; restore it first." in " ".join(messages_of(response))
     with pytest.raises(ValidationError, match="deleted"):
         make_offer(lead, advisor, [(units["A1"], Decimal("420000"))])
     assert not Offer.objects.exists()

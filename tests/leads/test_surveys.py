@@ -371,9 +371,9 @@ def close(lead, advisor, how: str):
 @pytest.mark.parametrize(
     ("how", "message"),
     [
-        ("failed", "This lead is marked as a failure: reactivate it before filling a survey."),
-        ("won", "This lead is won and closed: no new survey can be filled for it."),
-        ("deleted", "This inquiry is deleted: restore it before filling a survey."),
+        ("failed", "This lead is marked as a failure; reactivate it first."),
+        ("won", "This lead is won and closed."),
+        ("deleted", "This inquiry is deleted; restore it first."),
     ],
 )
 def test_closed_or_deleted_lead_takes_no_new_survey(
