@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
+from django.test import Client as HttpClient
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -38,5 +40,22 @@ def log_in(page, live_server):
         page.get_by_label("Hasło").fill(password)
         page.keyboard.press("Enter")
         page.wait_for_url(f"{live_server.url}/")
+
+    return _log_in
+
+
+@pytest.fixture
+def logged_in_page(page, live_server):
+    """Log a user in without the login form: the browser gets a session cookie made by
+    Django's test client (for stories that are not about logging in)."""
+
+    def _log_in(user):
+        http = HttpClient()
+        http.force_login(user)
+        cookie = http.cookies[settings.SESSION_COOKIE_NAME]
+        page.context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+        )
+        return page
 
     return _log_in

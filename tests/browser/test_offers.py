@@ -14,13 +14,6 @@ from investments.models import UnitStatus
 from leads.models import Offer
 from tests.factories import ClientFactory, InvestmentFactory, LeadFactory, UnitFactory
 
-from . import offers_fixtures
-
-# The fixtures of the story (Chromium, Polish browser, a logged-in page).
-browser_type_launch_args = offers_fixtures.browser_type_launch_args
-browser_context_args = offers_fixtures.browser_context_args
-logged_in_page = offers_fixtures.logged_in_page
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
