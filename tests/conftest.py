@@ -148,6 +148,32 @@ def celery_worker(django_db_setup, django_db_blocker):
         forget_connections(app)
 
 
+@pytest.fixture
+def celery_beat(celery_worker, tmp_path):
+    """Celery beat in a thread, firing the reminder sweep every second onto the worker's
+    broker and queue (the celery_worker fixture points the app at them)."""
+    from celery.beat import Service
+
+    from crm.celery import app
+
+    saved = app.conf.beat_schedule
+    app.conf.beat_schedule = {
+        "reminders-every-second": {
+            "task": "leads.tasks.queue_conversation_reminders",
+            "schedule": 1.0,
+        }
+    }
+    service = Service(app=app, max_interval=0.5, schedule_filename=str(tmp_path / "beat"))
+    thread = threading.Thread(target=service.start, daemon=True)
+    thread.start()
+    try:
+        yield service
+    finally:
+        service.stop()
+        thread.join(10)
+        app.conf.beat_schedule = saved
+
+
 def forget_connections(app) -> None:
     # Celery caches on first use what the broker and backend settings give: the producer
     # pool, the queues and routes (app.amqp) and the result backend (per thread). Eager
