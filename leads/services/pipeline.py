@@ -86,7 +86,8 @@ def lead_closed_refusal(
 def lead_mark_failed(
     *, lead: Lead, reason: FailureReason | None, user: User, comment: str = ""
 ) -> Lead:
-    """Close a lead as a failure (fiasko) with an active reason; it stays for reports."""
+    """Close a lead as a failure (fiasko) with an active reason; it stays for reports. Its
+    active preliminary reservations are cancelled, their units available again."""
     if reason is None:
         raise ValidationError({"failure_reason": _("Choose the reason for the failure.")})
     if not reason.active:
@@ -97,11 +98,16 @@ def lead_mark_failed(
         raise ValidationError(_("This lead is already marked as a failure."))
     if lead.status.is_won:
         raise ValidationError(_("A won lead cannot be marked as a failure."))
+    # Imported here: the sales services build on this module's status moves.
+    from .sales import lead_reservations_release
+
     now = timezone.now()
     lead.failed_at = now
     lead.closed_at = now
     lead.failure_reason = reason
     lead.failure_comment = comment.strip()
+    # A failed lead holds no unit: its preliminary reservations are cancelled.
+    lead_reservations_release(lead=lead, user=user)
     return save_lead(lead, user=user)
 
 

@@ -117,6 +117,19 @@ def reservation_cancel(*, reservation: Reservation, user: User) -> Reservation:
     return reservation
 
 
+def lead_reservations_release(*, lead: Lead, user: User) -> int:
+    """Cancel the lead's active reservations (it failed: its units go back on sale);
+    return how many. The caller holds the transaction."""
+    released = 0
+    active = lead.reservations.filter(status=ReservationStatus.ACTIVE)
+    for pk in active.values_list("pk", flat=True):
+        reservation = _reservation_lock(pk)
+        if reservation.is_active:
+            _reservation_end(reservation, status=ReservationStatus.CANCELLED, user=user)
+            released += 1
+    return released
+
+
 def reservations_expire_due(*, today: date | None = None) -> int:
     """End every active reservation whose last day is before `today`: expired, its hold
     gone, the unit available again (in the unit's history), and its advisor (who made

@@ -286,6 +286,22 @@ def test_cancelling_frees_the_unit(advisor, teammate, lead, rival_lead, unit):
     reserve(rival_lead, unit, teammate)
 
 
+def test_a_lead_marked_as_failure_gives_its_reserved_units_back(
+    advisor, teammate, lead, rival_lead, unit
+):
+    reservation = reserve(lead, unit, advisor)
+
+    lead_mark_failed(lead=lead, reason=FailureReason.objects.get(name="Cena"), user=advisor)
+
+    reservation.refresh_from_db()
+    unit.refresh_from_db()
+    assert reservation.status == ReservationStatus.CANCELLED
+    assert reservation.history.first().history_user == advisor
+    assert unit.status == UnitStatus.AVAILABLE
+    assert not UnitHold.objects.exists()
+    reserve(rival_lead, unit, teammate)  # on sale again
+
+
 def test_an_ended_reservation_cannot_be_cancelled_again(advisor, lead, unit):
     reservation = reserve(lead, unit, advisor)
     reservation_cancel(reservation=reservation, user=advisor)
