@@ -1,5 +1,5 @@
 """Forms of notes and documents. They only take the input: the file itself (size, type
-from its content, name) is checked by `leads.services.documents.upload_check`, whose
+from its content, name) is checked by `leads.uploads.upload_check`, whose
 refusals the views show next to the file field."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.core.forms import FocusFirstErrorMixin
 
-from ..services.documents import NOTE_MAX_LENGTH, FileKind
+from ..services.documents import NOTE_MAX_LENGTH
+from ..uploads import FileKind
 
 
 def _file_input(kinds: list[FileKind]) -> forms.FileInput:

@@ -23,14 +23,8 @@ from leads.detail_selectors import lead_get_light_for_user
 from leads.forms.documents import DocumentForm, NoteForm
 from leads.models import Lead
 from leads.selectors.documents import lead_document_get, lead_documents, lead_notes
-from leads.services.documents import (
-    GROUPS,
-    FileKind,
-    allowed_kinds,
-    document_delete,
-    document_upload,
-    note_create,
-)
+from leads.services.documents import document_delete, document_upload, note_create
+from leads.uploads import GROUPS, FileKind, allowed_kinds
 
 PAGE_SIZE = 20
 

@@ -17,15 +17,9 @@ from django.db import DatabaseError, connection
 from django.urls import reverse
 
 from leads.models import DeletionReason, Document, FailureReason, IntakeOutcome, Lead, Note
-from leads.services.documents import (
-    DOCUMENT_MAX_SIZE,
-    document_delete,
-    document_upload,
-    filename_sanitize,
-    note_create,
-    sniff,
-)
+from leads.services.documents import document_delete, document_upload, note_create
 from leads.services.pipeline import lead_mark_failed
+from leads.uploads import DOCUMENT_MAX_SIZE, filename_sanitize, sniff
 from leads.views.documents import attachment_header
 from settings_app.models import CRMSettings
 from tests.factories import LeadFactory, UserFactory
