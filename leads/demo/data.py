@@ -213,3 +213,94 @@ SPAM = (
     ("Marketing", "B2B", "kontakt@leadgen.example", "", "Sprzedamy bazę 10 000 kontaktów."),
     ("John", "Smith", "crypto@invest.example", "", "Earn 3000 EUR weekly, click the link."),
 )
+
+# -- Working the leads (leads/demo/work.py) ---------------------------------------------------
+
+# How often each kind of conversation follows the first call, by how far the lead has got:
+# (phone, email, meeting, sms) early in the pipeline and from "Wstępnie wybrany lokal" on.
+EARLY_CONVERSATION_WEIGHTS = (60, 22, 6, 12)
+LATE_CONVERSATION_WEIGHTS = (45, 18, 30, 7)
+# What advisors write after a conversation; {investment} is the lead's investment.
+CONVERSATION_NOTES = {
+    "phone": (
+        "Pierwszy kontakt. Klient szuka mieszkania w inwestycji {investment}, wysłałam ofertę.",
+        "Omówiliśmy metraże i ceny. Klient przemyśli i oddzwoni.",
+        "Nie odebrał, zostawiona wiadomość głosowa.",
+        "Rozmowa o harmonogramie płatności 10/20/70.",
+        "Klient pyta o termin oddania budynku i odbiory techniczne.",
+        "Potwierdził zainteresowanie lokalem z ogródkiem, prosi o rzut.",
+        "Bank zaakceptował wniosek kredytowy, klient chce rezerwować.",
+        "Umówiliśmy spotkanie w biurze sprzedaży.",
+        "Pyta o możliwość zmian lokatorskich (przesunięcie ścianki).",
+        "Czeka na decyzję kredytową, kontakt za tydzień.",
+    ),
+    "email": (
+        "Wysłane rzuty mieszkań i aktualny cennik inwestycji {investment}.",
+        "Przesłany wzór umowy deweloperskiej i prospekt informacyjny.",
+        "Klient odpisał z pytaniami o miejsce postojowe i komórkę.",
+        "Potwierdzenie terminu spotkania mailowo.",
+        "Wysłane zestawienie kosztów dodatkowych (notariusz, PCC).",
+    ),
+    "meeting": (
+        "Spotkanie w biurze sprzedaży, oglądali mieszkanie pokazowe.",
+        "Prezentacja na budowie inwestycji {investment}, klientom podoba się ekspozycja.",
+        "Spotkanie z doradcą kredytowym, omówiona zdolność kredytowa.",
+        "Negocjacje ceny i terminu płatności drugiej transzy.",
+        "Omówione warunki rezerwacji i opłaty rezerwacyjnej.",
+    ),
+    "sms": (
+        "Przypomnienie o jutrzejszym spotkaniu.",
+        "Prośba o kontakt zwrotny.",
+        "Klient potwierdził SMS-em, że oddzwoni po 17:00.",
+    ),
+}
+# The next step an advisor plans, by kind.
+NEXT_STEP_NOTES = {
+    "phone": (
+        "Zadzwonić po decyzji kredytowej.",
+        "Oddzwonić w sprawie rzutu i ceny.",
+        "Dopytać, czy oferta dotarła.",
+        "Zapytać o termin spotkania w biurze.",
+        "Potwierdzić wybór lokalu.",
+    ),
+    "email": ("Wysłać aktualny cennik.", "Przesłać wzór umowy rezerwacyjnej."),
+    "meeting": (
+        "Spotkanie w biurze sprzedaży.",
+        "Oglądanie mieszkania pokazowego.",
+        "Podpisanie umowy rezerwacyjnej.",
+    ),
+    "sms": ("Przypomnieć o spotkaniu.",),
+}
+NOTE_TEXTS = (
+    "Klient prosi o kontakt wyłącznie mailowy w godzinach pracy.",
+    "Żona decyduje o wyborze mieszkania, mąż o finansowaniu.",
+    "Zainteresowany także drugim mieszkaniem pod wynajem.",
+    "Kredyt w PKO BP, doradca kredytowy: pan Marek z Wielkopolskiego Centrum Kredytowego.",
+    "Klient porównuje z ofertą konkurencji na Naramowicach.",
+    "Sprzedaje obecne mieszkanie, zakup zależy od terminu sprzedaży.",
+    "Prosi o rabat za zakup mieszkania z miejscem postojowym.",
+    "Ważny termin oddania: dziecko zaczyna szkołę we wrześniu.",
+    "Nie dzwonić przed 10:00, pracuje na nocne zmiany.",
+    "Zapytać na budowie o możliwość zmian lokatorskich w łazience.",
+)
+MANAGER_NOTE_TEXTS = (
+    "Klient dzwonił do biura, prosi o pilny kontakt.",
+    "Rabat do 3% uzgodniony z zarządem — można zaproponować.",
+)
+OFFER_NOTES = (
+    "Cena z miejscem postojowym w garażu podziemnym.",
+    "Oferta ważna do podanej daty, harmonogram płatności 10/20/70.",
+    "Rabat przy podpisaniu umowy w tym miesiącu.",
+    "",
+    "",
+)
+OFFER_CHANNEL_WEIGHTS = {"email": 70, "in_person": 20, "phone": 5, "post": 5}
+RESERVATION_FEES = (None, 2000, 5000, 5000, 10000)
+CONTRACT_NUMBER_PREFIXES = {"developer": "UD", "preliminary": "UP"}
+# The "Ankieta zakupowa" questions' answers (migration 0014), by a word of the question.
+SURVEY_CHOICE_WEIGHTS = {
+    "finansowanie": {"Gotówka": 30, "Kredyt hipoteczny": 70},
+    "termin": {"Od razu": 25, "Do 3 miesięcy": 40, "Do roku": 25, "Powyżej roku": 10},
+    "cel": {"Na własne potrzeby": 65, "Inwestycja / wynajem": 25, "Dla rodziny": 10},
+}
+SURVEY_TEXT_ANSWERS = ("Balkon od południa.", "Blisko tramwaju.", "Bez uwag.")

@@ -13,14 +13,12 @@ from __future__ import annotations
 import copy
 import math
 import random
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.management.base import CommandError
 from django.db import transaction
-from django.db.models import Model
 from django.utils import timezone
 
 from clients.models import Client, ClientKind, Contractor, LeadSource
@@ -28,13 +26,24 @@ from crm.core.models import Branch, Role, User
 from crm.core.normalization import fold_name
 from crm.core.services import user_create
 from investments.models import Investment, Unit, UnitKind, UnitStatus
-from leads.models import DeletionReason, FailureReason, IntakeOutcome, Lead, LeadStatus
+from leads.models import (
+    DeletionReason,
+    FailureReason,
+    IntakeOutcome,
+    Lead,
+    LeadEvent,
+    LeadEventKind,
+    LeadStatus,
+)
 from leads.services.board import board_entries_rebuild
-from leads.services.events import lead_events_backfill_created
+from leads.services.offers import OFFER_STATUS_SLUG
+from leads.services.sales import RESERVATION_STATUS_SLUG
 from settings_app.selectors import crm_settings
 
 from . import data
+from .history import record_history
 from .identities import Identities, format_phone
+from .work import LeadWork
 
 
 @dataclass
@@ -74,8 +83,8 @@ class DemoSeeder:
         self.identities = Identities(rng)
         self.used_external_ids: set[tuple[str, str]] = set()
         self.planned: list[PlannedLead] = []
-        # (unit, when its status changed, by whom): for the units' history
-        self.unit_changes: list[tuple[Unit, datetime, User]] = []
+        # (unit, when its status changed, by whom, to what): for the units' history
+        self.unit_changes: list[tuple[Unit, datetime, User | None, str]] = []
 
     # -- reference data and the team ---------------------------------------------------------
 
@@ -102,7 +111,14 @@ class DemoSeeder:
         self.intake_sources = [
             s for s in self.sources if s.slug in data.INTAKE_SOURCES
         ] or self.sources
-        self.default_lead_name = crm_settings().default_lead_name
+        settings = crm_settings()
+        self.default_lead_name = settings.default_lead_name
+        self.reservation_days = settings.reservation_days
+        by_slug = {status.slug: status for status in self.open_statuses}
+        # The stages the sales services move leads to; the seeded pipeline's places if an
+        # administrator renamed them.
+        self.offer_status = by_slug.get(OFFER_STATUS_SLUG, self.open_statuses[:2][-1])
+        self.reservation_status = by_slug.get(RESERVATION_STATUS_SLUG, self.open_statuses[-1])
 
     def create_team(self) -> None:
         """Through user_create, as an administrator would: the role sets the group."""
@@ -203,7 +219,8 @@ class DemoSeeder:
         if wanted:
             unit = self.rng.choice(wanted)
             unit.status = status
-            self.unit_changes.append((unit, lead.updated_at, lead.updated_by))
+            lead._demo_unit = unit  # its reservation or contract is planned in work.py
+            self.unit_changes.append((unit, lead.updated_at, lead.updated_by, status))
 
     # -- contractors -----------------------------------------------------------------------
 
@@ -381,11 +398,12 @@ class DemoSeeder:
         if is_intake:
             self._fill_inquiry(lead, investments[0])
         self._settle(lead, earlier_inquiry=index < household.lead_count - 1, employees=employees)
-        # A contract sells a unit; a preliminary reservation (the last open stage) holds one.
+        # A contract sells a unit; a preliminary reservation (its own stage) holds one.
         if lead.status == self.won_status:
             self._take_unit(investments[0], unit_kind, UnitStatus.SOLD, lead)
-        elif lead.status == self.open_statuses[-1] and lead.failed_at is None:
+        elif lead.status == self.reservation_status and lead.failed_at is None:
             self._take_unit(investments[0], unit_kind, UnitStatus.RESERVED, lead)
+        lead._demo_kind = unit_kind  # what its offers and survey are about
         if index == 0:
             self._welcome_clients(household, lead, consent_marketing)
         household.leads.append(lead)
@@ -464,6 +482,11 @@ class DemoSeeder:
                 lead.updated_at = min(
                     lead.created_at + timedelta(minutes=rng.randint(1, 240)), self.end
                 )
+            elif lead.status == self.reservation_status:
+                # A preliminary reservation lasts `reservation_days` and is still running:
+                # the lead got there within the last few days.
+                recent = self.end - timedelta(days=rng.uniform(0.2, self.reservation_days - 1.2))
+                lead.updated_at = max(recent, lead.created_at + age * rng.uniform(0.5, 0.9))
             else:
                 lead.updated_at = lead.created_at + age * rng.uniform(0.1, 0.95)
 
@@ -613,7 +636,12 @@ class DemoSeeder:
             snapshot.status = UnitStatus.AVAILABLE
             opening.append((snapshot, self.set_up_at, self.administrator))
         record_history(Unit, opening)
-        record_history(Unit, self.unit_changes, update=True)
+        changes = []
+        for unit, when, user, status in sorted(self.unit_changes, key=lambda change: change[1]):
+            snapshot = copy.copy(unit)
+            snapshot.status = status
+            changes.append((snapshot, when, user))
+        record_history(Unit, changes, update=True)
 
     def save_leads(self) -> None:
         leads = [planned.lead for planned in self.planned]
@@ -633,7 +661,10 @@ class DemoSeeder:
                 for related in getattr(planned, attribute)
             )
         board_entries_rebuild()  # bulk_create went around the services that keep them
-        lead_events_backfill_created()
+        # Each lead's "created" event, which lead_create would have recorded.
+        LeadEvent.objects.bulk_create(
+            LeadEvent(lead=lead, kind=LeadEventKind.CREATED, at=lead.created_at) for lead in leads
+        )
         self._lead_history(leads)
 
     def _lead_history(self, leads: list[Lead]) -> None:
@@ -650,8 +681,16 @@ class DemoSeeder:
                 snapshot.intake_outcome = IntakeOutcome.NEW
             snapshot.updated_at, snapshot.updated_by = lead.created_at, lead.created_by
             created.append((snapshot, lead.created_at, lead.created_by))
-            if lead.updated_at > lead.created_at:
-                changed.append((lead, lead.updated_at, lead.updated_by))
+            # Where it is now, from when it moved there; conversations logged since then
+            # touched its "updated" stamp without a snapshot (as conversation_log does).
+            moved_at = getattr(lead, "_demo_moved_at", lead.updated_at)
+            if moved_at > lead.created_at:
+                snapshot = lead
+                if moved_at != lead.updated_at:
+                    snapshot = copy.copy(lead)
+                    snapshot.updated_at = moved_at
+                    snapshot.updated_by = lead._demo_moved_by
+                changed.append((snapshot, moved_at, snapshot.updated_by))
         record_history(Lead, created)
         record_history(Lead, changed, update=True)
 
@@ -665,22 +704,6 @@ class DemoSeeder:
             "contractors": len(self.contractors),
             "leads": len(self.planned),
         }
-
-
-def record_history(
-    model: type[Model],
-    rows: Iterable[tuple[Model, datetime, User | None]],
-    *,
-    update: bool = False,
-) -> None:
-    """Write django-simple-history rows in bulk, dated and signed as the story says:
-    bulk_create skips the history signals, and one save() per row would be far slower."""
-    instances = []
-    for instance, when, user in rows:
-        instance._history_date = when
-        instance._history_user = user
-        instances.append(instance)
-    model.history.bulk_history_create(instances, update=update, batch_size=500)
 
 
 @transaction.atomic
@@ -698,7 +721,10 @@ def seed_demo_data() -> dict[str, int]:
     seeder.create_contractors()
     households = seeder.plan_households()
     seeder.plan_leads(households)
+    work = LeadWork(seeder)
+    work.plan()  # before the units are saved: their history shows the reservations
     seeder.save_clients(households)
     seeder.save_units()
     seeder.save_leads()
-    return seeder.summary()
+    work.save()
+    return seeder.summary() | work.summary()

@@ -20,6 +20,7 @@ def lead_event_record(*, lead: Lead, kind: LeadEventKind, at: datetime) -> None:
 BACKFILL_CREATED_SQL = """
     INSERT INTO leads_leadevent (lead_id, kind, at)
     SELECT id, 'created', created_at FROM leads_lead
+    WHERE true  -- SQLite parses "SELECT ... ON CONFLICT" only after a WHERE clause
     ON CONFLICT (lead_id, kind) DO NOTHING
 """
 

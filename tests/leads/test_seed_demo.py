@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import F, Sum
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 from stdnum.pl import nip, regon
 
@@ -19,8 +24,31 @@ from crm.core.models import Branch, Role, User
 from crm.core.normalization import fold_name, normalize_email, normalize_phone
 from crm.core.services import ROLE_GROUPS
 from investments.models import Investment, Unit, UnitKind, UnitStatus
-from leads.models import IntakeOutcome, Lead, LeadStatus
+from leads.models import (
+    Activity,
+    Contract,
+    ContractKind,
+    IntakeOutcome,
+    Lead,
+    LeadEvent,
+    LeadEventKind,
+    LeadStatus,
+    Note,
+    Offer,
+    OfferItem,
+    OfferStatus,
+    Reservation,
+    ReservationStatus,
+    SurveyAnswer,
+    SurveyResponse,
+    SurveyTemplate,
+    UnitHold,
+)
 from leads.selectors import leads_visible_to
+from leads.selectors.conversations import leads_without_next_step_ids, my_day
+from leads.services.conversations import FIRST_EVENT_OF_KIND
+from leads.services.surveys import survey_answer_text
+from settings_app.selectors import crm_settings
 
 LOGINS = {
     "administrator": ("lejek-admin-2026", Role.ADMINISTRATOR),
@@ -37,26 +65,75 @@ def seed_demo(**options) -> str:
     return out.getvalue()
 
 
+@dataclass
+class SeedRuns:
+    output: str  # the second run's, whose data the tests read
+    fingerprints: list[dict]
+    seconds: list[float]
+
+
 @pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """Seed once for the whole module, inside a transaction rolled back when the module is
-    done: seeding takes seconds, and every test here only reads the data (anything a test
-    writes is rolled back to a savepoint by pytest-django as usual)."""
+def seed_runs(django_db_setup, django_db_blocker):
+    """Seed twice for the whole module, inside a transaction rolled back when the module is
+    done: the first run in a savepoint rolled back at once (to compare with the second,
+    for determinism), the second kept for every test here, which only reads the data
+    (anything a test writes is rolled back to a savepoint by pytest-django as usual)."""
+    fingerprints, seconds = [], []
     with django_db_blocker.unblock(), transaction.atomic():
         with override_settings(DEBUG=True):  # the command refuses to seed with DEBUG off
-            output = seed_demo()
-        yield output
+            for run in range(2):
+                with transaction.atomic():
+                    started = time.perf_counter()
+                    output = seed_demo()
+                    seconds.append(time.perf_counter() - started)
+                    fingerprints.append(fingerprint())
+                    if run == 0:
+                        transaction.set_rollback(True)
+        yield SeedRuns(output, fingerprints, seconds)
         transaction.set_rollback(True)
 
 
+@pytest.fixture(scope="module")
+def seeded(seed_runs):
+    return seed_runs.output
+
+
+WORK_MODELS = (Activity, LeadEvent, Offer, OfferItem, Reservation, Contract, UnitHold, Note)
+WORK_MODELS += (SurveyResponse, SurveyAnswer)
+
+
 def table_counts() -> dict[str, int]:
-    models = (Branch, User, Investment, Unit, Client, Contractor, Lead)
+    models = (Branch, User, Investment, Unit, Client, Contractor, Lead, *WORK_MODELS)
     counts = {model.__name__: model.objects.count() for model in models}
     for name in ("clients", "contractors", "investments", "employees"):
         counts[f"Lead.{name}"] = getattr(Lead, name).through.objects.count()
-    for model in (Client, Contractor, Unit, Lead):
+    for model in (Client, Contractor, Unit, Lead, Activity, Offer, Reservation, Contract, Note):
         counts[f"{model.__name__}.history"] = model.history.count()
     return counts
+
+
+def fingerprint() -> dict:
+    """What two runs of the same seed must share: every count, and values that do not
+    depend on the database's ids."""
+    return {
+        "counts": table_counts(),
+        "leads": list(
+            Lead.objects.order_by("created_at", "name").values_list(
+                "created_at", "updated_at", "name", "status__slug", "external_id"
+            )
+        ),
+        "activities": list(
+            Activity.objects.order_by("created_at", "kind", "planned_at", "done_at").values_list(
+                "created_at", "kind", "planned_at", "done_at", "employee__username", "notes"
+            )
+        ),
+        "offered": OfferItem.objects.aggregate(Sum("price"), Sum("list_price")),
+        "contracts": list(Contract.objects.order_by("number").values_list("number", "price")),
+        "reserved": sorted(
+            Reservation.objects.values_list("unit__investment__code", "unit__number", "status")
+        ),
+        "answers": sorted(SurveyAnswer.objects.values_list("question__text", "value")),
+    }
 
 
 def test_seed_demo_prints_the_demo_logins(seeded, db):
@@ -207,3 +284,228 @@ def test_seed_demo_refuses_to_run_with_debug_off(db, settings):
     with pytest.raises(CommandError, match="DEBUG"):
         seed_demo()
     assert User.objects.count() == users
+
+
+# -- working the leads ----------------------------------------------------------------------
+
+
+def test_seed_demo_gives_the_same_data_twice_and_stays_fast(seed_runs, db):
+    first, second = seed_runs.fingerprints
+    assert first["counts"] == second["counts"]
+    assert first == second
+    assert all(count > 0 for count in second["counts"].values()), second["counts"]
+    # 30 s is what the seeder promises for `make run`; the test database is PostgreSQL.
+    assert max(seed_runs.seconds) < 30, seed_runs.seconds
+
+
+def test_every_reserved_unit_has_one_active_reservation_of_its_reserving_lead(seeded, db):
+    reserved = list(Unit.objects.filter(status=UnitStatus.RESERVED))
+    assert len(reserved) >= 10
+    days = crm_settings().reservation_days
+    today = timezone.localdate()
+    for unit in reserved:
+        reservation = Reservation.objects.select_related("lead__status", "created_by").get(
+            unit=unit, status=ReservationStatus.ACTIVE
+        )
+        hold = UnitHold.objects.get(unit=unit)
+        assert hold.reservation_id == reservation.pk and hold.contract_id is None
+        lead = reservation.lead
+        assert lead.status.slug == "rezerwacja-wstepna"
+        assert lead.failed_at is None and not lead.is_deleted
+        assert today < reservation.reserved_until <= today + timedelta(days=days)
+        assert reservation.created_by.role == Role.ADVISOR
+        assert lead.employees.filter(pk=reservation.created_by_id).exists()
+        assert lead.investments.filter(pk=unit.investment_id).exists()
+        assert reservation.client_id in set(lead.clients.values_list("pk", flat=True))
+        assert reservation.ended_at is None
+
+
+def test_every_sold_unit_is_held_by_a_contract_of_a_won_lead(seeded, db):
+    sold = list(Unit.objects.filter(status=UnitStatus.SOLD))
+    assert len(sold) >= 10
+    for unit in sold:
+        hold = UnitHold.objects.select_related("contract__lead__status").get(unit=unit)
+        contract = hold.contract
+        assert contract is not None and hold.reservation_id is None
+        assert contract.kind in (ContractKind.DEVELOPER, ContractKind.PRELIMINARY)
+        assert contract.lead.status.is_won and not contract.is_cancelled
+        assert list(contract.units.all()) == [unit]
+        assert set(contract.clients.all()) == set(contract.lead.clients.all())
+        assert contract.signed_at == timezone.localdate(contract.lead.closed_at)
+        assert abs(contract.price - unit.list_price) <= unit.list_price * Decimal("0.05")
+        assert contract.number
+    assert not Reservation.objects.filter(
+        status=ReservationStatus.ACTIVE, unit__status=UnitStatus.SOLD
+    ).exists()
+    won = Lead.objects.filter(status__is_won=True)
+    assert not won.filter(contracts__isnull=True).exists()
+
+
+def test_holds_match_the_units_state_and_have_a_reason(seeded, db):
+    assert not UnitHold.objects.filter(reservation__isnull=True, contract__isnull=True).exists()
+    assert not UnitHold.objects.filter(unit__status=UnitStatus.AVAILABLE).exists()
+    held = UnitHold.objects.count()
+    assert held == Unit.objects.exclude(status=UnitStatus.AVAILABLE).count()
+    assert (
+        not UnitHold.objects.exclude(reservation__isnull=True)
+        .exclude(reservation__status=ReservationStatus.ACTIVE)
+        .exists()
+    )
+    # Past reservations (turned into contracts, cancelled, expired) were ended and freed.
+    ended = Reservation.objects.exclude(status=ReservationStatus.ACTIVE)
+    assert ended.exists() and not ended.filter(ended_at__isnull=True).exists()
+    assert not ended.filter(hold__isnull=False).exists()
+
+
+def test_units_history_shows_their_reservations_and_sales(seeded, db):
+    for unit in Unit.objects.exclude(status=UnitStatus.AVAILABLE)[:20]:
+        statuses = list(unit.history.order_by("history_date").values_list("status", flat=True))
+        assert statuses[0] == UnitStatus.AVAILABLE and statuses[-1] == unit.status
+
+
+def test_demo_conversations_are_done_in_the_past_or_planned_ahead(seeded, db):
+    now = timezone.now()
+    activities = list(Activity.objects.select_related("lead", "employee"))
+    assert len(activities) > 1000
+    for activity in activities:
+        assert activity.employee.role == Role.ADVISOR
+        if activity.done_at is None:
+            assert activity.planned_at is not None
+            assert activity.created_at <= activity.planned_at
+        else:
+            assert activity.lead.created_at <= activity.done_at <= now
+            if activity.lead.closed_at:
+                assert activity.done_at <= activity.lead.closed_at
+    planned = [activity for activity in activities if activity.done_at is None]
+    assert not any(activity.done_at for activity in planned)
+    assert {a.kind for a in activities if a.done_at} >= {"phone", "email", "meeting", "sms"}
+
+
+def test_verified_leads_have_one_to_six_conversations_and_open_ones_one_next_step(seeded, db):
+    done, planned = defaultdict(int), defaultdict(int)
+    for lead_id, done_at in Activity.objects.values_list("lead_id", "done_at"):
+        (planned if done_at is None else done)[lead_id] += 1
+    verified = Lead.objects.exclude(intake_outcome=IntakeOutcome.DELETED).filter(
+        clients__isnull=False
+    )
+    for lead_id in verified.distinct().values_list("pk", flat=True):
+        assert 1 <= done[lead_id] <= 6, lead_id
+    assert all(count == 1 for count in planned.values())
+    open_ids = set(Lead.objects.open().values_list("pk", flat=True))
+    assert set(planned) <= open_ids
+    without = len(open_ids - set(planned))
+    assert 0.05 * len(open_ids) <= without <= 0.3 * len(open_ids)
+    deleted = Lead.objects.filter(intake_outcome=IntakeOutcome.DELETED)
+    assert not Activity.objects.filter(lead__in=deleted).exists()
+
+
+def test_each_demo_advisor_has_a_lively_day(seeded, db):
+    now = timezone.now()
+    today = timezone.localdate(now)
+    for advisor in User.objects.filter(role=Role.ADVISOR):
+        planned = Activity.objects.filter(
+            employee=advisor, done_at__isnull=True, lead__in=Lead.objects.open()
+        )
+        assert planned.filter(planned_at__date__lt=today).exists(), advisor
+        assert planned.filter(planned_at__date=today).exists(), advisor
+        assert planned.filter(planned_at__date=today + timedelta(days=1)).exists(), advisor
+        day = my_day(user=advisor)
+        assert day.overdue.items
+        assert day.today_planned.items or day.tomorrow_planned.items
+        assert leads_without_next_step_ids(user=advisor).exists()
+
+
+def test_my_day_page_shows_the_advisors_overdue_conversations(seeded, db, client):
+    client.login(username="doradca1", password="lejek-doradca-2026")
+    response = client.get(reverse("leads:my_day"))
+    assert response.status_code == 200
+    advisor = User.objects.get(username="doradca1")
+    oldest = my_day(user=advisor).overdue.items[0]
+    assert oldest.lead.name in response.content.decode()
+
+
+def test_first_conversation_events_are_the_earliest_of_each_kind(seeded, db):
+    earliest = {}
+    for lead_id, kind, done_at in Activity.objects.filter(done_at__isnull=False).values_list(
+        "lead_id", "kind", "done_at"
+    ):
+        key = (lead_id, FIRST_EVENT_OF_KIND[kind])
+        earliest[key] = min(done_at, earliest.get(key, done_at))
+    events = {
+        (lead_id, kind): at
+        for lead_id, kind, at in LeadEvent.objects.exclude(kind=LeadEventKind.CREATED)
+        .exclude(kind=LeadEventKind.CLIENT_CREATED)
+        .values_list("lead_id", "kind", "at")
+    }
+    assert events == earliest
+    assert LeadEvent.objects.filter(kind=LeadEventKind.CREATED).count() == Lead.objects.count()
+
+
+def test_offers_are_only_on_leads_that_reached_the_offer_stage(seeded, db):
+    offer_order = LeadStatus.objects.get(slug="oferta").order
+    offers = list(Offer.objects.select_related("lead__status").prefetch_related("items__unit"))
+    assert len(offers) >= 100
+    assert {offer.status for offer in offers} >= {"draft", "sent", "accepted"}
+    per_lead = defaultdict(int)
+    for offer in offers:
+        lead = offer.lead
+        per_lead[lead.pk] += 1
+        assert lead.status.order >= offer_order and not lead.is_deleted
+        assert offer.client_id in {c.pk for c in lead.clients.all()}
+        assert (offer.sent_at is not None) == (offer.status != OfferStatus.DRAFT)
+        assert bool(offer.channel) == (offer.status != OfferStatus.DRAFT)
+        assert lead.created_at <= offer.created_at <= (lead.closed_at or timezone.now())
+        items = list(offer.items.all())
+        assert 1 <= len(items) <= 3
+        investments = {i.pk for i in lead.investments.all()}
+        for item in items:
+            assert item.unit.investment_id in investments
+            assert item.list_price == item.unit.list_price
+            assert item.list_price * Decimal("0.95") <= item.price <= item.list_price
+    assert max(per_lead.values()) <= 2
+    assert OfferItem.objects.filter(price__lt=F("list_price")).exists()  # some discounts
+
+
+def test_surveys_answer_the_templates_questions_validly(seeded, db):
+    template = SurveyTemplate.objects.get(name="Ankieta zakupowa")
+    responses = list(SurveyResponse.objects.select_related("lead").prefetch_related("answers"))
+    verified = (
+        Lead.objects.exclude(intake_outcome=IntakeOutcome.DELETED)
+        .filter(clients__isnull=False)
+        .distinct()
+        .count()
+    )
+    assert 0.3 * verified <= len(responses) <= 0.5 * verified
+    questions = {question.pk: question for question in template.questions.all()}
+    for response in responses:
+        assert response.template_id == template.pk
+        assert response.lead.created_at <= response.filled_at <= timezone.now()
+        answered = {answer.question_id: answer for answer in response.answers.all()}
+        assert set(answered) <= set(questions)
+        for question in questions.values():
+            if question.required:
+                assert question.pk in answered, question
+        for answer in answered.values():
+            question = questions[answer.question_id]
+            assert survey_answer_text(question=question, value=answer.value) == answer.value
+
+
+def test_some_leads_have_internal_notes_in_polish(seeded, db):
+    with_notes = Note.objects.values("lead").distinct().count()
+    assert 0.2 * 500 <= with_notes <= 0.4 * 500
+    assert Note.history.count() == Note.objects.count()
+    for note in Note.objects.select_related("lead", "created_by")[:50]:
+        assert note.created_by.role in (Role.ADVISOR, Role.MANAGER)
+        assert note.lead.created_at <= note.created_at <= timezone.now()
+
+
+def test_history_tab_of_a_won_lead_tells_its_sale(seeded, db, client):
+    contract = Contract.objects.select_related("lead").order_by("-signed_at").first()
+    client.login(username="kierownik", password="lejek-kierownik-2026")
+    response = client.get(
+        reverse("leads:tab", args=[contract.lead_id, "history"]), headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    unit = contract.units.get()
+    assert contract.number in page and str(unit) in page
