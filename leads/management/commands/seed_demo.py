@@ -19,9 +19,10 @@ class Command(BaseCommand):
         "administrator, a manager and three advisors, 5 investments with 200 units, 200 clients, "
         "10 contractors and 500 leads over the last 18 months, worked as advisors work them "
         "(conversations and next steps, surveys, offers, reservations, contracts, notes), "
-        "always the same (fixed random seed). Idempotent by a marker: when the demo administrator already exists in the demo "
-        "branch, nothing is created and the demo logins are printed again. Refuses to run "
-        "with DEBUG off unless --force is given: the demo passwords are public."
+        "always the same (fixed random seed). Idempotent by a marker: when the demo "
+        "administrator already exists in the demo branch, nothing is created and the demo "
+        "logins are printed again. Refuses to run with DEBUG off unless --force is given: "
+        "the demo passwords are public."
     )
 
     def add_arguments(self, parser) -> None:
