@@ -74,3 +74,14 @@ bench-intake: install system-deps
 	DATABASE_URL=$(BENCH_INTAKE_DATABASE_URL) DEBUG=1 $(PY) manage.py migrate --no-input -v 0
 	DATABASE_URL=$(BENCH_INTAKE_DATABASE_URL) DEBUG=0 SECRET_KEY=bench-only-not-a-secret \
 	  $(PY) manage.py bench_intake $(BENCH_INTAKE_ARGS)
+
+# Working a lead (README "Benchmark"): a heavy lead's page and tabs, "My day" and the
+# reminder sweep, on a database filled by generate_bench_data, then `bench_work --setup`
+# (e.g. BENCH_WORK_ARGS="--setup"). Migrates first.
+BENCH_WORK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lejek_bench_work
+BENCH_WORK_ARGS ?=
+.PHONY: bench-work
+bench-work: install
+	DATABASE_URL=$(BENCH_WORK_DATABASE_URL) DEBUG=1 $(PY) manage.py migrate --no-input -v 0
+	DATABASE_URL=$(BENCH_WORK_DATABASE_URL) DEBUG=0 SECRET_KEY=bench-only-not-a-secret \
+	  $(PY) manage.py bench_work $(BENCH_WORK_ARGS)
