@@ -46,21 +46,11 @@ EXPORT_TARGET_S = 5
 EXPORT_TARGET_RSS_MB = 250
 
 
-@dataclass
-class Page:
-    key: str
-    label: str
-    user: User
-    url: str
-    target_ms: float | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    status: int = 0
-    queries: int = 0
-    size_kb: float = 0.0
-    timings_ms: list[float] = field(default_factory=list)
-    # This process's CPU time per request (Django's own work, not PostgreSQL's): on a busy
-    # machine wall time grows with the load, CPU time much less.
-    cpu_ms: list[float] = field(default_factory=list)
+class TimingStats:
+    """Median, CPU median and p95 of the `timings_ms` and `cpu_ms` a timed thing keeps."""
+
+    timings_ms: list[float]
+    cpu_ms: list[float]
 
     @property
     def median(self) -> float:
@@ -74,6 +64,23 @@ class Page:
     def p95(self) -> float:
         ordered = sorted(self.timings_ms)
         return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+@dataclass
+class Page(TimingStats):
+    key: str
+    label: str
+    user: User
+    url: str
+    target_ms: float | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    status: int = 0
+    queries: int = 0
+    size_kb: float = 0.0
+    timings_ms: list[float] = field(default_factory=list)
+    # This process's CPU time per request (Django's own work, not PostgreSQL's): on a busy
+    # machine wall time grows with the load, CPU time much less.
+    cpu_ms: list[float] = field(default_factory=list)
 
 
 @dataclass

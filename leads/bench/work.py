@@ -13,8 +13,6 @@ Pieces that are not built yet (the "My day" URL, the sweep function) are reporte
 
 from __future__ import annotations
 
-import math
-import statistics
 import time
 import traceback
 from collections.abc import Callable
@@ -43,7 +41,7 @@ from leads.models import (
 )
 from settings_app.selectors import crm_settings
 
-from .measure import Page
+from .measure import Page, TimingStats
 from .work_data import heavy_lead, light_lead, marker
 
 # The issue's targets (median, ms).
@@ -74,7 +72,7 @@ class WorkPage(Page):
 
 
 @dataclass
-class Sweep:
+class Sweep(TimingStats):
     """The reminder sweep's runs: what it found and how long it took."""
 
     at: datetime
@@ -85,19 +83,6 @@ class Sweep:
     timings_ms: list[float] = field(default_factory=list)
     cpu_ms: list[float] = field(default_factory=list)
     note: str = ""
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.timings_ms)
-
-    @property
-    def cpu_median(self) -> float:
-        return statistics.median(self.cpu_ms)
-
-    @property
-    def p95(self) -> float:
-        ordered = sorted(self.timings_ms)
-        return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
 @dataclass

@@ -263,7 +263,6 @@ def test_no_suggestion_when_manual_changes_are_off_or_the_lead_failed(web, advis
     assert 'id="status-suggestion"' not in web.get(detail_url(lead, suggest="oferta")).text
 
 
-
 def test_advisor_changes_the_status_and_sees_a_message(web, advisor, lead):
     offer = status("oferta")
 
