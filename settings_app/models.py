@@ -41,6 +41,15 @@ class CRMSettings(SingletonModel):
         help_text=_("When a client is created with a phone, a call is planned this long after."),
     )
 
+    sla_first_contact_minutes = models.PositiveIntegerField(
+        _("first contact SLA (minutes)"),
+        default=60,
+        help_text=_(
+            "A lead should get its first conversation within this many minutes of its "
+            "creation; the response times report lists the leads over it."
+        ),
+    )
+
     # Which kinds of files may be attached to leads; the type is told from the file's
     # content, never from its name.
     documents_allow_pdf = models.BooleanField(_("PDF documents allowed"), default=True)

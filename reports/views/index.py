@@ -6,12 +6,12 @@ from django.shortcuts import render
 
 from leads.selectors import lead_status_counts
 
-from .selectors import leads_by_source
+from ..selectors import leads_by_source
 
 
 @login_required
 def report_index_view(request: HttpRequest) -> HttpResponse:
-    """The first reports: open leads by status and all leads by source."""
+    """The list of reports, with open leads by status and all leads by source."""
     statuses = lead_status_counts(user=request.user)
     sources = leads_by_source(user=request.user)
     peak = max([status.lead_count for status in statuses] + [1])

@@ -1,0 +1,88 @@
+"""The sources report: per source, and per source and month, by SQL aggregation."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_lazy as _
+
+from crm.core.models import User
+from leads.models import IntakeOutcome, Lead, Offer, Reservation
+from leads.selectors import leads_visible_to
+
+
+def _has(model) -> Q:
+    # IN over the whole (small) table, not EXISTS per lead: PostgreSQL hashes the ids once
+    # instead of probing an index for every lead counted.
+    return Q(pk__in=model.objects.order_by().values("lead_id"))
+
+
+def source_metrics() -> dict[str, tuple]:
+    """What the sources report counts: key → (label, condition on a lead). "Leads" are the
+    inquiries not deleted; a deleted one counts only under "deleted". Won means the lead's
+    status is a won one (a contract was signed)."""
+    kept = ~Q(intake_outcome=IntakeOutcome.DELETED)
+    return {
+        "leads": (_("Leads"), kept),
+        "verified": (
+            _("Verified"),
+            Q(intake_outcome__in=[IntakeOutcome.LINKED, IntakeOutcome.CONVERTED]),
+        ),
+        "deleted": (_("Deleted (spam, test…)"), Q(intake_outcome=IntakeOutcome.DELETED)),
+        "linked": (_("Linked to a client"), Q(intake_outcome=IntakeOutcome.LINKED)),
+        "converted": (_("Converted to a client"), Q(intake_outcome=IntakeOutcome.CONVERTED)),
+        "offer": (_("With an offer"), kept & _has(Offer)),
+        "reservation": (_("With a reservation"), kept & _has(Reservation)),
+        "won": (_("Contracts (won)"), kept & Q(status__is_won=True)),
+        "failed": (_("Failed"), kept & Q(failed_at__isnull=False)),
+    }
+
+
+def conversion(won: int, leads: int) -> float | None:
+    """Won as a percentage of leads, one decimal; None without leads."""
+    return round(100 * won / leads, 1) if leads else None
+
+
+def source_summary(leads: QuerySet[Lead]) -> list[dict]:
+    """Per source (one GROUP BY with a filtered COUNT per metric): source_id, source name
+    and every metric of `source_metrics()`, plus the conversion %; busiest sources first."""
+    counts = {
+        key: Count("pk", filter=condition) for key, (_l, condition) in source_metrics().items()
+    }
+    rows = list(
+        leads.order_by()
+        .values("source_id", "source__name")
+        .annotate(**counts)
+        .order_by("-leads", "source__name")
+    )
+    for row in rows:
+        row["conversion"] = conversion(row["won"], row["leads"])
+    return rows
+
+
+def source_months(leads: QuerySet[Lead]) -> list[dict]:
+    """Leads (not deleted) per source and month of creation (local time): source_id,
+    source__name, month (a date), leads. One GROUP BY."""
+    return list(
+        leads.not_deleted()
+        .order_by()
+        .annotate(month=TruncMonth("created_at"))
+        .values("source_id", "source__name", "month")
+        .annotate(leads=Count("pk"))
+        .order_by("month", "source__name")
+    )
+
+
+def leads_by_source(*, user: User) -> list[dict]:
+    """Per source: all visible leads, won and failed (deleted inquiries excluded)."""
+    return list(
+        leads_visible_to(user)
+        .not_deleted()
+        .values("source__name")
+        .annotate(
+            total=Count("pk"),
+            won=Count("pk", filter=Q(status__is_won=True)),
+            failed=Count("pk", filter=Q(failed_at__isnull=False)),
+        )
+        .order_by("-total", "source__name")
+    )

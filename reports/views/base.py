@@ -1,0 +1,66 @@
+"""What every report view shares: the filter form from the URL, the page, the export."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable
+from datetime import date, datetime
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from ..exports import report_xlsx_response
+from ..filters import ReportFilterForm, report_filter_for
+
+Build = Callable[[ReportFilterForm], dict]
+
+
+def report_response(
+    request: HttpRequest, *, name: str, title, build: Build, template: str = "reports/report.html"
+) -> HttpResponse:
+    """The report page for the filters in the URL, or with ?format=xlsx its tables as an
+    .xlsx file. Invalid filters show the form's errors and no numbers (never a 500)."""
+    form = report_filter_for(request)
+    context = {"form": form, "title": title, "name": name, "tables": [], "charts": []}
+    if form.is_valid():
+        context.update(build(form))
+        if request.GET.get("format") == "xlsx":
+            return report_xlsx_response(name=f"{name}-report", tables=context["tables"])
+        context["export_url"] = f"{request.path}?{form.query(format='xlsx')}"
+    return render(request, template, context)
+
+
+def drilldown_url(form: ReportFilterForm, **params) -> str:
+    """The link to the leads behind a number: the report's filters plus `params`."""
+    return f"{reverse('reports:leads')}?{form.query(**params)}"
+
+
+def months_between(start: date, end: date) -> list[date]:
+    """The first days of the months from start's month to end's, both included."""
+    months, current = [], start.replace(day=1)
+    while current <= end:
+        months.append(current)
+        current = current.replace(
+            year=current.year + current.month // 12, month=current.month % 12 + 1
+        )
+    return months
+
+
+def month_key(value: date | datetime) -> date:
+    """The month (its first day) of a TruncMonth value, in local time."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        value = value.date()
+    return value.replace(day=1)
+
+
+def month_bounds(month: date, start: date, end: date) -> dict[str, str]:
+    """The filter dates of one month, cut to the report's period."""
+    last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    return {"date_from": max(month, start).isoformat(), "date_to": min(last, end).isoformat()}
+
+
+def month_label(month: date) -> str:
+    return f"{month:%m.%Y}"

@@ -1,0 +1,103 @@
+"""The funnel report: statuses reached (from the lead history), failure reasons, advisors."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import LeadFactory
+
+from .conftest import PERIOD, at
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("reports:funnel")
+
+
+def _tables(client, user, **params):
+    client.force_login(user)
+    response = client.get(URL, {**PERIOD, **params})
+    assert response.status_code == 200
+    return response, list(response.context["tables"])
+
+
+def test_leads_reaching_each_status_count_the_history(client, manager, report_data):
+    _response, (steps, *_rest) = _tables(client, manager)
+    # L1, L2, L4, L5, L6 (L3 deleted); L4 was at "Oferta" before going back to "Nowy", L2
+    # jumped straight to "Umowa" and counts for every step on the way.
+    assert steps.values() == [
+        ["Nowy", 5, None],
+        ["Oferta", 4, 80.0],
+        ["Oczekujący", 1, 25.0],
+        ["Lead aktywny", 1, 100.0],
+        ["Wstępnie wybrany lokal", 1, 100.0],
+        ["Weryfikacja zdolności kredytowej", 1, 100.0],
+        ["Negocjacje", 1, 100.0],
+        ["Rezerwacja wstępna", 1, 100.0],
+        ["Umowa", 1, 100.0],
+    ]
+
+
+def test_failure_reasons_with_share_and_status_at_failure(client, manager, report_data):
+    _response, (_steps, reasons, by_status, _advisors) = _tables(client, manager)
+    assert reasons.values() == [["Cena", 1, 100.0], ["Total", 1, 100.0]]
+    assert by_status.values() == [["Cena", "Nowy", 1]]
+
+
+def test_per_advisor_leads_won_failed_conversion_and_median(client, manager, report_data):
+    _response, tables = _tables(client, manager)
+    # Anna: L1 (first call after 90 min), L2 (first email after 20), L4, L5 → median 55.
+    assert tables[3].values() == [
+        ["Anna Wiśniewska", 4, 1, 1, 25.0, 55.0],
+        ["Piotr Zieliński", 1, 0, 0, 0.0, None],
+    ]
+
+
+def test_advisor_sees_only_own_row(client, advisor, report_data):
+    _response, tables = _tables(client, advisor)
+    assert tables[3].values() == [["Anna Wiśniewska", 4, 1, 1, 25.0, 55.0]]
+    assert tables[0].values()[0] == ["Nowy", 4, None]
+
+
+def test_other_branch_sees_none_of_these_numbers(client, other_manager, report_data):
+    _response, tables = _tables(client, other_manager)
+    assert tables[0].values()[0] == ["Nowy", 1, None]
+    assert tables[1].values() == []
+    assert [row[0] for row in tables[3].values()] == ["Marek Obcy"]
+
+
+def test_funnel_chart_is_drawn_from_the_steps(client, manager, report_data):
+    response, _tables_ = _tables(client, manager)
+    funnel = response.context["charts"][0]
+    assert funnel["kind"] == "funnel"
+    assert [bar["value"] for bar in funnel["bars"]] == [5, 4, 1, 1, 1, 1, 1, 1, 1]
+    assert "Oferta: 4</title>" in response.content.decode()
+
+
+def test_query_count_does_not_grow_with_leads(
+    client, manager, advisor, report_data, django_assert_num_queries
+):
+    client.force_login(manager)
+    client.get(URL, PERIOD)
+    # Session, user, menu permissions (2), form choices (4), statuses, the furthest-status
+    # GROUP BY, the failure GROUP BY, the advisor GROUP BY and the medians per advisor.
+    with django_assert_num_queries(13):
+        client.get(URL, PERIOD)
+    for day in range(1, 15):
+        LeadFactory(branch=advisor.branch, employees=[advisor], created_at=at(date(2026, 2, day)))
+    with django_assert_num_queries(13):
+        client.get(URL, PERIOD)
+
+
+def test_export_matches_the_tables(client, manager, report_data):
+    import io
+
+    from openpyxl import load_workbook
+
+    _response, tables = _tables(client, manager)
+    response = client.get(URL, {**PERIOD, "format": "xlsx"})
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    for sheet, table in zip(workbook.worksheets, tables, strict=True):
+        assert [list(row) for row in sheet.iter_rows(values_only=True)][1:] == table.values()

@@ -1,0 +1,65 @@
+"""Repeat customers per month."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from leads.models import Lead
+from leads.selectors import of_returning_customer
+from reports.selectors.repeat import of_returning_customer_ids
+from tests.factories import ClientFactory, LeadFactory, status
+
+from .conftest import PERIOD
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("reports:repeat")
+
+
+def test_share_of_repeat_leads_and_returning_customers_per_month(client, manager, report_data):
+    client.force_login(manager)
+    response = client.get(URL, PERIOD)
+    (table,) = response.context["tables"]
+    # January: L1, L2 (a repeat lead); February: L4 (L3 deleted); March: L5 (its client
+    # has the won L2: a returning customer), L6.
+    assert table.values() == [
+        ["01.2026", 2, 1, 50.0, 0, 0.0],
+        ["02.2026", 1, 0, 0.0, 0, 0.0],
+        ["03.2026", 2, 0, 0.0, 1, 50.0],
+    ]
+    lines = response.context["charts"][0]["lines"]
+    assert [[p["value"] for p in line["points"]] for line in lines] == [
+        [50.0, 0.0, 0.0],
+        [0.0, 0.0, 50.0],
+    ]
+
+
+def test_months_without_leads_show_no_share(client, other_manager, report_data):
+    client.force_login(other_manager)
+    (table,) = client.get(URL, PERIOD).context["tables"]
+    assert table.values() == [
+        ["01.2026", 1, 0, 0.0, 0, 0.0],
+        ["02.2026", 0, 0, None, 0, None],
+        ["03.2026", 0, 0, None, 0, None],
+    ]
+
+
+def test_query_count(client, manager, report_data, django_assert_num_queries):
+    client.force_login(manager)
+    client.get(URL, PERIOD)
+    # Session, user, menu permissions (2), form choices (4), the monthly GROUP BY.
+    with django_assert_num_queries(9):
+        client.get(URL, PERIOD)
+
+
+def test_returning_customer_set_matches_the_lead_list_definition(advisor, report_data):
+    """The report's hashed set of returning-customer leads is exactly the leads that
+    `leads.selectors.of_returning_customer()` marks, whichever leads are won."""
+    customer = report_data["L2"].clients.get()
+    third = LeadFactory(branch=advisor.branch, status=status("umowa"), clients=[customer])
+    lone = LeadFactory(branch=advisor.branch, status=status("umowa"), clients=[ClientFactory()])
+    expected = set(Lead.objects.filter(of_returning_customer()).values_list("pk", flat=True))
+    assert expected == {report_data["L2"].pk, report_data["L5"].pk, third.pk}
+    assert lone.pk not in expected
+    assert set(of_returning_customer_ids().values_list("lead_id", flat=True)) == expected
