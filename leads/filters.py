@@ -84,6 +84,12 @@ class LeadFilter(django_filters.FilterSet):
     )
     no_next_step = _yes_no_filter(_("No next step"), method="filter_no_next_step")
     overdue = _yes_no_filter(_("Overdue"), method="filter_overdue")
+    # The leads of one import (?import_batch=<id>), linked from the import's page; a hidden
+    # field: a select of every import would cost the panel a query. The leads stay those
+    # the user may see.
+    import_batch = django_filters.NumberFilter(
+        label=_("Import"), field_name="import_batch_id", widget=forms.HiddenInput
+    )
     # Not in the panel: the client page's "all leads of this client" link and the export of
     # selected rows (?id=3,5,8).
     client = django_filters.NumberFilter(method="filter_client", widget=forms.HiddenInput)

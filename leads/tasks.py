@@ -7,6 +7,7 @@ from celery import shared_task
 from crm.core.jobs import job_run
 
 from .exports import LEAD_EXPORT, write_lead_export_job
+from .imports.jobs import IMPORT_CHECK, IMPORT_RUN, write_import_check_job, write_import_run_job
 from .services.reminders import digests_queue, reminders_queue_due
 from .services.sales import reservations_expire_due
 
@@ -15,6 +16,19 @@ from .services.sales import reservations_expire_due
 def run_lead_export(job_id: str) -> None:
     """Build the .xlsx of a large lead export job; a job already finished is left alone."""
     job_run(job_id=job_id, kind=LEAD_EXPORT, writer=write_lead_export_job)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def run_lead_import_check(job_id: str) -> None:
+    """The dry run of an import (counts and row errors); a finished job is left alone."""
+    job_run(job_id=job_id, kind=IMPORT_CHECK, writer=write_import_check_job)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def run_lead_import(job_id: str) -> None:
+    """Import a confirmed batch; a job left running by a killed worker resumes after the
+    last committed chunk (see leads/imports/run.py)."""
+    job_run(job_id=job_id, kind=IMPORT_RUN, writer=write_import_run_job)
 
 
 @shared_task(acks_late=True, ignore_result=True)

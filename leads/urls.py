@@ -6,6 +6,7 @@ from .views import (
     documents,
     edit,
     exports,
+    imports,
     kanban,
     lists,
     offers,
@@ -92,4 +93,10 @@ urlpatterns = [
     ),
     # Excel export.
     path("export/", exports.lead_export_view, name="export"),
+    # Import.
+    path("import/", imports.import_start_view, name="import"),
+    path("import/<int:pk>/", imports.import_detail_view, name="import_detail"),
+    path("import/<int:pk>/mapping/", imports.import_mapping_view, name="import_mapping"),
+    path("import/<int:pk>/confirm/", imports.import_confirm_view, name="import_confirm"),
+    path("import/<int:pk>/rejected/", imports.import_rejected_view, name="import_rejected"),
 ]

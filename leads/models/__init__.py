@@ -4,6 +4,7 @@ from .activities import Activity, ActivityDirection, ActivityKind
 from .board import BoardEntry
 from .documents import Document, Note, document_upload_to
 from .events import LeadEvent, LeadEventKind
+from .imports import ImportBatch, ImportKind, ImportRowError, ImportStatus, import_upload_to
 from .intake import AssignmentRule, AssignmentStrategy, IntakeReceipt
 from .lead import IntakeOutcome, Lead, LeadQuerySet
 from .pipeline import DeletionReason, FailureReason, LeadStatus, Reason
@@ -32,6 +33,10 @@ __all__ = [
     "DeletionReason",
     "Document",
     "FailureReason",
+    "ImportBatch",
+    "ImportKind",
+    "ImportRowError",
+    "ImportStatus",
     "IntakeOutcome",
     "IntakeReceipt",
     "Lead",
@@ -54,4 +59,5 @@ __all__ = [
     "SurveyTemplate",
     "UnitHold",
     "document_upload_to",
+    "import_upload_to",
 ]

@@ -108,6 +108,15 @@ class Lead(models.Model):
         ),
     )
     raw_payload = models.JSONField(_("raw payload"), default=dict, blank=True)
+    import_batch = models.ForeignKey(
+        "leads.ImportBatch",
+        verbose_name=_("import"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+        help_text=_("The import (file) this lead came from, if any."),
+    )
     submitted_at = models.DateTimeField(
         _("submitted"),
         null=True,
@@ -170,7 +179,7 @@ class Lead(models.Model):
         m2m_fields=[clients, contractors, investments, employees],
         no_db_index=[
             "status", "branch", "source", "deletion_reason", "failure_reason", "created_by",
-            "updated_by", "created_at",
+            "updated_by", "created_at", "import_batch",
         ],
     )  # fmt: skip
     objects = LeadQuerySet.as_manager()

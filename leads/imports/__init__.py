@@ -1,0 +1,9 @@
+"""Importing leads from an Excel (.xlsx) or CSV file.
+
+- `reading`: the file as a header row and a stream of rows (never the whole sheet in memory).
+- `mapping`: which column is which field, guessed from Polish or English headers.
+- `rows`: one row as an inquiry, checked by the intake's own form and normalisation.
+- `check`: the dry run over all rows (counts and per-row errors).
+- `run`: the import itself, in chunks, resumable (see its docstring).
+- `rejected`: the .xlsx of the rejected rows with their errors.
+"""

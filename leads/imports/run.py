@@ -1,0 +1,171 @@
+"""The import itself: each new row received as an inquiry by the intake's own
+`lead_receive` (the same client matching, assignment, history, board entries and email to
+the assignee as an inquiry from the website), with `import:<row key>` as its external id.
+
+No half imports, and what a killed worker leaves:
+- By default rows are written in chunks of CHUNK_SIZE, each chunk in one transaction that
+  also moves the batch's `rows_done` (the last row number committed) and its counts. A
+  worker killed mid-chunk leaves that chunk rolled back; the task is delivered again (acks
+  late) and the run resumes after `rows_done`. Were a chunk ever written twice anyway, the
+  rows' external ids (the intake's unique receipts) make the second time duplicates.
+- All or nothing: the whole file in one transaction; any row the import refuses rolls
+  everything back and the batch fails with nothing imported; a killed worker leaves
+  nothing, and the redelivered task starts over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from leads.models import ImportBatch, ImportRowError, ImportStatus, IntakeOutcome, Lead
+from leads.services.assignment import NoAssignee
+from leads.services.intake import Received, lead_receive
+
+from .check import CHUNK_SIZE, chunked, imported_before, read_rows
+from .rows import Row
+
+COUNTS = (
+    "rows_total", "rows_new", "rows_linked", "rows_duplicate_file", "rows_duplicate_db",
+    "rows_error", "rows_imported",
+)  # fmt: skip
+
+
+class RowRefused(Exception):
+    """A row the import refused under all-or-nothing: everything is rolled back."""
+
+    def __init__(self, row: int, message: str):
+        super().__init__(message)
+        self.row = row
+        self.message = message
+
+
+def import_run(batch: ImportBatch, *, progress: Callable[[int], None] | None = None) -> None:
+    """Import a checked (or interrupted) batch; ends DONE, or FAILED with nothing imported
+    when all-or-nothing met a refused row."""
+    if batch.all_or_nothing:
+        try:
+            with transaction.atomic():
+                ImportBatch.objects.filter(pk=batch.pk).update(
+                    rows_done=0, **dict.fromkeys(COUNTS, 0)
+                )
+                _run(batch, progress=progress, chunk_size=None)
+        except RowRefused as refused:
+            _fail(batch, refused)
+            return
+    else:
+        # A fresh run counts from zero (the dry run's counts are replaced); a resumed one
+        # keeps the counts of its committed chunks.
+        ImportBatch.objects.filter(pk=batch.pk, rows_done=0).update(**dict.fromkeys(COUNTS, 0))
+        _run(batch, progress=progress, chunk_size=CHUNK_SIZE)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportStatus.DONE, finished_at=timezone.now()
+    )
+    batch.refresh_from_db()
+
+
+def _run(batch: ImportBatch, *, progress, chunk_size: int | None) -> None:
+    seen: set[str] = set()
+    done = batch.rows_done if chunk_size else 0
+    rows = read_rows(batch)
+    for chunk in chunked(rows, chunk_size or 10**12):
+        if chunk[-1].number <= done:
+            # Committed before the worker was killed: only remember its rows' keys.
+            seen.update(row.key for row in chunk if row.is_valid)
+            continue
+        with transaction.atomic():
+            # The batch's row is locked: a redelivered task running at the same time
+            # waits here, then sees the chunk done and skips it.
+            locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+            if chunk[-1].number <= locked.rows_done:
+                seen.update(row.key for row in chunk if row.is_valid)
+                continue
+            counts = _import_chunk(batch, chunk, seen, all_or_nothing=not chunk_size)
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                rows_done=chunk[-1].number, **{name: F(name) + n for name, n in counts.items()}
+            )
+        done = chunk[-1].number
+        if progress is not None:
+            progress(
+                ImportBatch.objects.filter(pk=batch.pk).values_list("rows_total", flat=True)[0]
+            )
+
+
+def _import_chunk(
+    batch: ImportBatch, chunk: list[Row], seen: set[str], *, all_or_nothing: bool
+) -> dict[str, int]:
+    counts = dict.fromkeys(COUNTS, 0)
+    before = imported_before(row.external_id for row in chunk if row.is_valid)
+    created: list[int] = []
+    errors: list[ImportRowError] = []
+    source = batch.source
+    for row in chunk:
+        counts["rows_total"] += 1
+        if not row.is_valid:
+            counts["rows_error"] += 1
+            if all_or_nothing:
+                column, message = row.errors[0]
+                raise RowRefused(row.number, f"{column}: {message}")
+            continue  # its errors were recorded by the dry run
+        if row.key in seen:
+            counts["rows_duplicate_file"] += 1
+            continue
+        seen.add(row.key)
+        if row.external_id in before:
+            counts["rows_duplicate_db"] += 1
+            continue
+        data: dict[str, Any] = {**row.data, "external_id": row.external_id}
+        try:
+            receipt = lead_receive(source=source, data=data, raw_payload=_payload(batch, row))
+        except (ValidationError, NoAssignee) as error:
+            message = "; ".join(getattr(error, "messages", [str(error)]))
+            if all_or_nothing:
+                raise RowRefused(row.number, message) from error
+            counts["rows_error"] += 1
+            errors.append(ImportRowError(batch=batch, row=row.number, message=message[:500]))
+            continue
+        if receipt.outcome == Received.DUPLICATE:
+            counts["rows_duplicate_db"] += 1
+            continue
+        counts["rows_imported"] += 1
+        if (
+            receipt.outcome == Received.APPENDED
+            or receipt.lead.intake_outcome == IntakeOutcome.LINKED
+        ):
+            counts["rows_linked"] += 1
+        else:
+            counts["rows_new"] += 1
+        if receipt.outcome == Received.CREATED:
+            created.append(receipt.lead.pk)
+    if created:
+        Lead.objects.filter(pk__in=created).update(import_batch=batch)
+    ImportRowError.objects.bulk_create(errors)
+    return counts
+
+
+def _payload(batch: ImportBatch, row: Row) -> dict[str, Any]:
+    """The lead's raw payload: where it came from, and the row as read."""
+    return {
+        "import": {"batch": batch.pk, "file": batch.file_name, "row": row.number},
+        "row": {
+            key: value.isoformat() if hasattr(value, "isoformat") else value
+            for key, value in row.data.items()
+        },
+    }
+
+
+def _fail(batch: ImportBatch, refused: RowRefused) -> None:
+    message = _("Nothing was imported: row %(row)s was refused (%(message)s).") % {
+        "row": refused.row,
+        "message": refused.message,
+    }
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportStatus.FAILED, error=message, finished_at=timezone.now(), rows_imported=0
+    )
+    batch.refresh_from_db()

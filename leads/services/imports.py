@@ -1,0 +1,121 @@
+"""Writes of an import: the upload, the mapping (which starts the dry run) and the
+confirmation (which starts the import). The work itself runs in Celery (leads/imports/)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import IO
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from clients.models import LeadSource
+from crm.core.jobs import job_start
+from crm.core.models import User
+from leads.imports.jobs import IMPORT_CHECK, IMPORT_RUN
+from leads.imports.mapping import guess_mapping, mapping_errors
+from leads.imports.reading import ImportFileError, read_table
+from leads.models import ImportBatch, ImportKind, ImportStatus
+
+IMPORT_PERMISSION = "leads.import_lead"
+
+
+def _require_permission(user: User) -> None:
+    if not user.has_perm(IMPORT_PERMISSION):
+        raise PermissionDenied
+
+
+def file_sha256(file_obj: IO[bytes]) -> str:
+    """The SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    file_obj.seek(0)
+    while chunk := file_obj.read(1024 * 1024):
+        digest.update(chunk)
+    file_obj.seek(0)
+    return digest.hexdigest()
+
+
+@transaction.atomic
+def import_batch_upload(
+    *, user: User, file_obj: IO[bytes], file_name: str, source: LeadSource, all_or_nothing: bool
+) -> ImportBatch:
+    """Store an uploaded file as a new batch with its headers and the guessed mapping.
+    Raises ValidationError (under "file") for a file that cannot be read as a table."""
+    _require_permission(user)
+    try:
+        table = read_table(file_obj, file_name)
+        headers = table.headers
+        table.rows.close()  # only the header row is read now
+    except ImportFileError as error:
+        raise ValidationError({"file": [str(error)]}) from error
+    batch = ImportBatch(
+        created_by=user,
+        branch_id=user.branch_id,
+        file_name=file_name[-255:],
+        file_sha256=file_sha256(file_obj),
+        source=source,
+        kind=ImportKind.LEADS,
+        headers=headers,
+        mapping=guess_mapping(headers),
+        all_or_nothing=all_or_nothing,
+    )
+    batch.file.save(file_name, File(file_obj), save=False)
+    batch.full_clean()
+    batch.save()
+    return batch
+
+
+@transaction.atomic
+def import_batch_map(*, batch: ImportBatch, user: User, mapping: dict[str, str]) -> ImportBatch:
+    """Save the batch's column mapping and start its dry run. A mapping with neither the
+    email nor the phone (or a field twice) is refused before any row is read."""
+    from leads.tasks import run_lead_import_check
+
+    _require_owner(batch, user)
+    if batch.status not in (ImportStatus.UPLOADED, ImportStatus.CHECKED):
+        raise ValidationError(_("This import has already started; its mapping cannot change."))
+    mapping = {index: field for index, field in mapping.items() if field}
+    if errors := mapping_errors(mapping):
+        raise ValidationError(errors)
+    batch.mapping = mapping
+    batch.status = ImportStatus.CHECKING
+    batch.job = _start(batch, user, kind=IMPORT_CHECK, task=run_lead_import_check)
+    batch.save(update_fields=["mapping", "status", "job"])
+    return batch
+
+
+@transaction.atomic
+def import_batch_confirm(*, batch: ImportBatch, user: User) -> ImportBatch:
+    """Start the import of a checked batch. Refused when all-or-nothing was chosen and the
+    dry run found errors (nothing would be imported)."""
+    from leads.tasks import run_lead_import
+
+    _require_owner(batch, user)
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportStatus.CHECKED:
+        raise ValidationError(_("This import is not waiting for a confirmation."))
+    if batch.all_or_nothing and batch.rows_error:
+        raise ValidationError(
+            _(
+                "All or nothing was chosen and some rows have errors: fix the file and "
+                "upload it again."
+            )
+        )
+    batch.status = ImportStatus.RUNNING
+    batch.job = _start(batch, user, kind=IMPORT_RUN, task=run_lead_import)
+    batch.save(update_fields=["status", "job"])
+    return batch
+
+
+def _require_owner(batch: ImportBatch, user: User) -> None:
+    _require_permission(user)
+    if batch.created_by_id != user.pk:
+        raise PermissionDenied
+
+
+def _start(batch: ImportBatch, user: User, *, kind: str, task):
+    params = {"batch": batch.pk, "language": get_language()}
+    return job_start(user=user, kind=kind, params=params, total=batch.rows_total, task=task)
