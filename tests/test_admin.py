@@ -388,6 +388,9 @@ def test_administrator_opens_and_saves_the_crm_settings(admin_client):
             "reservation_days": 14,
             "reminder_minutes": 15,
             "first_call_offset_minutes": 120,
+            "sla_first_contact_minutes": 45,
+            "documents_allow_pdf": "on",
+            # images and office documents unticked: not sent
         },
     )
 
@@ -397,6 +400,8 @@ def test_administrator_opens_and_saves_the_crm_settings(admin_client):
     assert saved.manual_status_change_allowed is False
     assert saved.repeat_inquiry_scenario == RepeatInquiryScenario.ADD_TO_EXISTING
     assert saved.reservation_days == 14
+    assert saved.sla_first_contact_minutes == 45
+    assert (saved.documents_allow_pdf, saved.documents_allow_images) == (True, False)
     assert CRMSettings.objects.count() == 1
 
 

@@ -5,10 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from django.test import Client as HttpClient
 from django.utils import timezone
 
 from leads.models import DeletionReason, FailureReason, IntakeOutcome, LeadEvent, Offer, Reservation
 from tests.factories import ClientFactory, LeadFactory, UnitFactory, source, status
+
+
+@pytest.fixture
+def client():
+    """A browser asking for English: the tests compare the reports' labels as text."""
+    return HttpClient(HTTP_ACCEPT_LANGUAGE="en")
+
 
 # The period of the data set: the first quarter of 2026.
 PERIOD = {"date_from": "2026-01-01", "date_to": "2026-03-31"}

@@ -48,8 +48,8 @@ def test_months_without_leads_show_no_share(client, other_manager, report_data):
 def test_query_count(client, manager, report_data, django_assert_num_queries):
     client.force_login(manager)
     client.get(URL, PERIOD)
-    # Session, user, menu permissions (2), form choices (4), the monthly GROUP BY.
-    with django_assert_num_queries(9):
+    # Session, user, form choices (4), the monthly GROUP BY.
+    with django_assert_num_queries(7):
         client.get(URL, PERIOD)
 
 

@@ -208,9 +208,9 @@ def test_query_count_does_not_grow_with_leads(
         client.get(URL, PERIOD)
 
 
-# Session and user, the menu's permissions (2), the filter form's choices (branch,
+# Session and user, the filter form's choices (branch,
 # investment, source, advisor), the per-source aggregation and the sources × months one.
-QUERIES = 10
+QUERIES = 8
 
 
 @pytest.mark.parametrize(
