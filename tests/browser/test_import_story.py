@@ -1,26 +1,30 @@
 """The import as a manager does it in Chromium: upload the messy Windows-1250 CSV, fix the
-mapping, read the dry run's errors, import, see the summary, download the rejected rows."""
+mapping, read the dry run's errors, import (a real Celery worker runs it while the progress
+bar follows), see the summary, download the rejected rows; then the sources report counts
+the imported leads, and its export says the same."""
 
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from leads.models import ImportBatch, Lead
-from tests.browser.conftest import (  # noqa: F401  (pytest fixtures)
-    browser_context_args,
-    browser_type_launch_args,
-    logged_in_page,
+from tests.leads.import_fixtures import (  # noqa: F401  (pytest fixtures)
+    SAMPLE_CP1250,
+    known_client,
+    private_media,
 )
-
-from .import_fixtures import SAMPLE_CP1250, known_client, private_media  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("reference_data", "private_media", "known_client"),
+    pytest.mark.usefixtures("reference_data", "private_media", "known_client", "celery_worker"),
 ]
 SHOTS = os.environ.get("LEJEK_SCREENSHOTS")  # a folder to keep screenshots in, if set
 
@@ -31,7 +35,7 @@ def shot(page, name: str) -> None:
 
 
 def test_a_manager_imports_the_messy_csv_and_downloads_the_rejected_rows(
-    logged_in_page,  # noqa: F811  (the fixture imported above)
+    logged_in_page,
     live_server,
     manager,
     tmp_path,
@@ -59,7 +63,9 @@ def test_a_manager_imports_the_messy_csv_and_downloads_the_rejected_rows(
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("#import-confirm-form button").click()
 
-    page.locator("#count-imported").wait_for()
+    # The worker imports while the page polls its progress, until the summary replaces it.
+    expect(page.locator("#import-progress-bar")).to_be_attached()
+    page.locator("#count-imported").wait_for(timeout=30_000)
     assert page.locator("#count-imported").inner_text() == "6"
     shot(page, "4-summary")
     with page.expect_download() as download:
@@ -73,3 +79,18 @@ def test_a_manager_imports_the_messy_csv_and_downloads_the_rejected_rows(
     assert page.locator("#lead-results tbody tr").count() == 6
     batch = ImportBatch.objects.get()
     assert Lead.objects.filter(import_batch=batch, consent_marketing=True).count() == 0
+
+    # The sources report counts them, and its export reads the same.
+    today = timezone.localdate().isoformat()
+    page.goto(f"{live_server.url}/reports/sources/?date_from={today}&date_to={today}")
+    www = page.get_by_role("row", name=re.compile(r"^www\b"))
+    expected = Lead.objects.not_deleted().filter(source__slug="www").count()
+    assert expected >= 6
+    expect(www.locator("td").first).to_have_text(str(expected))  # leads; the name is a th
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Eksportuj do Excela").click()
+    report = tmp_path / "zrodla.xlsx"
+    download.value.save_as(report)
+    sheet = load_workbook(report).worksheets[0]
+    row = next(row for row in sheet.iter_rows(values_only=True) if row[0] == "www")
+    assert row[1] == expected
