@@ -15,6 +15,7 @@ class NotificationKind(models.TextChoices):
     CONVERSATION_REMINDER = "reminder", _("A planned conversation is coming up")
     DAILY_DIGEST = "digest", _("The daily digest: overdue leads and leads without a next step")
     RESERVATION_EXPIRED = "reservation_expired", _("A preliminary reservation has expired")
+    IMPORT_ASSIGNED = "import_assigned", _("Imported leads are yours")
 
 
 class Notification(models.Model):

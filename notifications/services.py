@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -19,7 +19,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy, override
 
 from crm.core.models import User
-from leads.models import Activity, Lead
+from leads.models import Activity, ImportBatch, Lead
 from leads.selectors.conversations import digest_for
 
 from .models import Notification, NotificationKind
@@ -33,8 +33,12 @@ SUBJECTS = {
     ),
     NotificationKind.DAILY_DIGEST: gettext_lazy("Your Lejek digest for %(date)s"),
     NotificationKind.RESERVATION_EXPIRED: gettext_lazy("Reservation expired: %(name)s"),
+    NotificationKind.IMPORT_ASSIGNED: gettext_lazy("Imported leads for you: %(count)s"),
 }
 INTROS = {
+    NotificationKind.IMPORT_ASSIGNED: gettext_lazy(
+        "An import of the file %(file)s by %(who)s has given you %(count)s new leads."
+    ),
     NotificationKind.LEAD_ASSIGNED: gettext_lazy("A new lead has been assigned to you: %(name)s."),
     NotificationKind.INQUIRY_ADDED: gettext_lazy(
         "A new inquiry has arrived on your lead %(name)s."
@@ -151,6 +155,8 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
     recipient, lead = notification.recipient, notification.lead
     language = recipient.language or settings.LANGUAGE_CODE
     with override(language):
+        if notification.kind == NotificationKind.IMPORT_ASSIGNED:
+            return _import_email(notification, language=language)
         if lead is None:
             return _digest_email(notification, language=language)
         name = one_line(
@@ -260,6 +266,29 @@ def _digest_email(notification: Notification, *, language: str) -> EmailMultiAlt
         "my_day_url": base + reverse("leads:my_day"),
     }
     return _email(notification, context, template="notifications/digest")
+
+
+def _import_email(notification: Notification, *, language: str) -> EmailMultiAlternatives:
+    """An import's one email to an employee it gave leads to: how many, from which file,
+    and a link to the lead list filtered to them (the key ends with "batch<id>")."""
+    recipient = notification.recipient
+    batch_id = notification.key.rsplit("batch", 1)[-1]
+    batch = ImportBatch.objects.select_related("created_by").filter(pk=batch_id).first()
+    count = Lead.objects.filter(import_batch=batch, employees=recipient).count() if batch else 0
+    values = {
+        "count": count,
+        "file": one_line(batch.file_name) if batch else "",
+        "who": one_line(str(batch.created_by or "")) if batch else "",
+    }
+    query = urlencode({"import_batch": batch_id, "employee": recipient.pk})
+    context = {
+        "language": language,
+        "subject": one_line(gettext(SUBJECTS[notification.kind]) % values),
+        "greeting_name": recipient.first_name or recipient.username,
+        "intro": gettext(INTROS[notification.kind]) % values,
+        "leads_url": f"{settings.LEJEK_BASE_URL.rstrip('/')}{reverse('leads:list')}?{query}",
+    }
+    return _email(notification, context, template="notifications/import")
 
 
 def notification_message_id(key: str) -> str:

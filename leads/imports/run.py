@@ -24,9 +24,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.core.models import User
 from leads.models import ImportBatch, ImportRowError, ImportStatus, IntakeOutcome, Lead
 from leads.services.assignment import NoAssignee
 from leads.services.intake import Received, lead_receive
+from notifications.models import NotificationKind
+from notifications.services import notification_queue
 
 from .check import CHUNK_SIZE, chunked, imported_before, read_rows
 from .rows import Row
@@ -64,10 +67,26 @@ def import_run(batch: ImportBatch, *, progress: Callable[[int], None] | None = N
         # keeps the counts of its committed chunks.
         ImportBatch.objects.filter(pk=batch.pk, rows_done=0).update(**dict.fromkeys(COUNTS, 0))
         _run(batch, progress=progress, chunk_size=CHUNK_SIZE)
-    ImportBatch.objects.filter(pk=batch.pk).update(
-        status=ImportStatus.DONE, finished_at=timezone.now()
-    )
+    with transaction.atomic():
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportStatus.DONE, finished_at=timezone.now()
+        )
+        _tell_assignees(batch)
     batch.refresh_from_db()
+
+
+def _tell_assignees(batch: ImportBatch) -> None:
+    """One email per employee given leads by the import (not one per lead: an import of
+    10 000 rows is not 10 000 emails). Owed once per batch and employee, so a resumed run
+    owes nothing new."""
+    employees = User.objects.filter(leads__import_batch=batch, is_active=True).distinct()
+    for employee in employees:
+        notification_queue(
+            kind=NotificationKind.IMPORT_ASSIGNED,
+            lead=None,
+            recipient=employee,
+            about=f"batch{batch.pk}",
+        )
 
 
 def _run(batch: ImportBatch, *, progress, chunk_size: int | None) -> None:
@@ -122,7 +141,9 @@ def _import_chunk(
             continue
         data: dict[str, Any] = {**row.data, "external_id": row.external_id}
         try:
-            receipt = lead_receive(source=source, data=data, raw_payload=_payload(batch, row))
+            receipt = lead_receive(
+                source=source, data=data, raw_payload=_payload(batch, row), notify=False
+            )
         except (ValidationError, NoAssignee) as error:
             message = "; ".join(getattr(error, "messages", [str(error)]))
             if all_or_nothing:

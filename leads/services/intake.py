@@ -60,10 +60,13 @@ class Receipt:
         return self.outcome != Received.DUPLICATE
 
 
-def lead_receive(*, source: LeadSource, data: dict[str, Any], raw_payload: Any = None) -> Receipt:
-    """Receive one inquiry whose fields were already checked (`read_intake_payload` or the
-    public form). Returns the lead it made or was added to, or the lead of the first
-    delivery of the same external id."""
+def lead_receive(
+    *, source: LeadSource, data: dict[str, Any], raw_payload: Any = None, notify: bool = True
+) -> Receipt:
+    """Receive one inquiry whose fields were already checked (`read_intake_payload`, the
+    public form or an import's row). Returns the lead it made or was added to, or the lead
+    of the first delivery of the same external id. `notify` off: no email per inquiry (an
+    import tells each assignee once, at its end)."""
     external_id = data.get("external_id") or ""
     config = intake_config()
     client = client_matching_contact(email=data.get("email", ""), phone=data.get("phone", ""))
@@ -82,12 +85,12 @@ def lead_receive(*, source: LeadSource, data: dict[str, Any], raw_payload: Any =
             ):
                 lead = client.leads.open().order_by("-created_at", "-id").first()
             if lead is not None:
-                _log_inquiry_on(lead, client=client, data=data, source=source)
+                _log_inquiry_on(lead, client=client, data=data, source=source, notify=notify)
                 outcome = Received.APPENDED
             else:
                 lead = _new_lead(
                     source, data, raw_payload, external_id, client, investments, assignee,
-                    config=config,
+                    config=config, notify=notify,
                 )  # fmt: skip
                 outcome = Received.CREATED
             if external_id:
@@ -105,7 +108,7 @@ def lead_receive(*, source: LeadSource, data: dict[str, Any], raw_payload: Any =
 
 
 def _new_lead(
-    source, data, raw_payload, external_id, client, investments, assignee, *, config
+    source, data, raw_payload, external_id, client, investments, assignee, *, config, notify
 ) -> Lead:
     now = timezone.now()
     investment_text = data.get("investment", "")
@@ -144,14 +147,17 @@ def _new_lead(
         clients=[client] if client is not None else [],
         investments=investments,
     )
-    notification_queue(kind=NotificationKind.LEAD_ASSIGNED, lead=lead, recipient=assignee)
+    if notify:
+        notification_queue(kind=NotificationKind.LEAD_ASSIGNED, lead=lead, recipient=assignee)
     return lead
 
 
 UTM_KEYS = ("source", "medium", "campaign", "content", "term")
 
 
-def _log_inquiry_on(lead: Lead, *, client: Client, data: dict[str, Any], source) -> None:
+def _log_inquiry_on(
+    lead: Lead, *, client: Client, data: dict[str, Any], source, notify: bool
+) -> None:
     """The repeat inquiry as a done inbound message on the lead, for its employees."""
     employees = list(lead.employees.all())
     contact = " ".join(
@@ -174,7 +180,7 @@ def _log_inquiry_on(lead: Lead, *, client: Client, data: dict[str, Any], source)
         done_at=timezone.now(),
         notes="\n".join(filter(None, details)),
     )
-    for employee in employees:
+    for employee in employees if notify else []:
         notification_queue(
             kind=NotificationKind.INQUIRY_ADDED,
             lead=lead,

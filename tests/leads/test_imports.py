@@ -12,6 +12,7 @@ from django.utils.timezone import localtime
 from openpyxl import Workbook
 
 from leads.models import ImportBatch, ImportRowError, ImportStatus, IntakeOutcome, Lead
+from notifications.models import Notification, NotificationKind
 from tests.factories import UserFactory
 
 from .import_fixtures import (
@@ -470,3 +471,31 @@ def test_the_import_page_makes_the_same_queries_whatever_the_number_of_imports(
     with django_assert_num_queries(6):
         page = http.get(reverse("leads:import"))
     assert page.content.decode().count("import_leads_cp1250.csv") == 5
+
+
+@pytest.mark.usefixtures("known_client")
+def test_each_employee_gets_one_email_for_the_whole_import_not_one_per_lead(
+    manager, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.LEJEK_BASE_URL = "https://crm.example.com"
+    http = browser(manager)
+    batch = checked_batch(http, SAMPLE_XLSX, django_capture_on_commit_callbacks)
+    mailoutbox.clear()
+
+    batch = imported_batch(http, batch, django_capture_on_commit_callbacks)
+
+    leads = Lead.objects.filter(import_batch=batch)
+    given = {}
+    for lead in leads.prefetch_related("employees"):
+        for employee in lead.employees.all():
+            given[employee] = given.get(employee, 0) + 1
+    assert given and not Notification.objects.filter(kind=NotificationKind.LEAD_ASSIGNED)
+    assert Notification.objects.filter(kind=NotificationKind.IMPORT_ASSIGNED).count() == len(given)
+    assert sorted(email.to[0] for email in mailoutbox) == sorted(e.email for e in given)
+    for email in mailoutbox:
+        employee = next(e for e in given if e.email == email.to[0])
+        assert email.subject == f"Imported leads for you: {given[employee]}"
+        assert (
+            f"https://crm.example.com/leads/?import_batch={batch.pk}&employee={employee.pk}"
+            in email.body
+        )
