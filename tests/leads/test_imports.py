@@ -8,7 +8,9 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from django.utils.timezone import localtime
+from django.utils.translation import gettext
 from openpyxl import Workbook
 
 from leads.models import ImportBatch, ImportRowError, ImportStatus, IntakeOutcome, Lead
@@ -494,7 +496,9 @@ def test_each_employee_gets_one_email_for_the_whole_import_not_one_per_lead(
     assert sorted(email.to[0] for email in mailoutbox) == sorted(e.email for e in given)
     for email in mailoutbox:
         employee = next(e for e in given if e.email == email.to[0])
-        assert email.subject == f"Imported leads for you: {given[employee]}"
+        with translation.override(employee.language or settings.LANGUAGE_CODE):
+            subject = gettext("Imported leads for you: %(count)s") % {"count": given[employee]}
+        assert email.subject == subject  # in the employee's language
         assert (
             f"https://crm.example.com/leads/?import_batch={batch.pk}&employee={employee.pk}"
             in email.body
