@@ -85,3 +85,14 @@ bench-work: install
 	DATABASE_URL=$(BENCH_WORK_DATABASE_URL) DEBUG=1 $(PY) manage.py migrate --no-input -v 0
 	DATABASE_URL=$(BENCH_WORK_DATABASE_URL) DEBUG=0 SECRET_KEY=bench-only-not-a-secret \
 	  $(PY) manage.py bench_work $(BENCH_WORK_ARGS)
+
+# Reports and import (README "Benchmark"): every report at a million leads, the sources
+# export and a 10 000-row import, on a database filled by generate_bench_data, then
+# `bench_reports --setup` (e.g. BENCH_REPORTS_ARGS="--setup"). Migrates first.
+BENCH_REPORTS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lejek_bench_reports
+BENCH_REPORTS_ARGS ?=
+.PHONY: bench-reports
+bench-reports: install
+	DATABASE_URL=$(BENCH_REPORTS_DATABASE_URL) DEBUG=1 $(PY) manage.py migrate --no-input -v 0
+	DATABASE_URL=$(BENCH_REPORTS_DATABASE_URL) DEBUG=0 SECRET_KEY=bench-only-not-a-secret \
+	  $(PY) manage.py bench_reports $(BENCH_REPORTS_ARGS)
