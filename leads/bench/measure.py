@@ -100,7 +100,9 @@ class Subjects:
     history_records: int
 
 
-def find_subjects() -> Subjects:
+def biggest_branch() -> dict:
+    """The branch with the most leads: its id, name and lead count (branch_id,
+    branch__name, n); refused on a database without leads."""
     biggest = (
         Lead.objects.values("branch_id", "branch__name")
         .annotate(n=Count("id"))
@@ -109,6 +111,11 @@ def find_subjects() -> Subjects:
     )
     if biggest is None:
         raise CommandError("No leads here: run manage.py generate_bench_data first.")
+    return biggest
+
+
+def find_subjects() -> Subjects:
+    biggest = biggest_branch()
     branch_id = biggest["branch_id"]
     manager = User.objects.filter(role=Role.MANAGER, branch_id=branch_id, is_active=True).first()
     busiest = (

@@ -36,7 +36,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import CommandError
 from django.db import connection, transaction
-from django.db.models import Count, Min
+from django.db.models import Min
 from django.test import Client as TestClient
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import NoReverseMatch, reverse
@@ -49,6 +49,7 @@ from crm.core.normalization import fold_name
 from leads.models import Activity, ImportBatch, Lead, LeadEvent
 
 from .data import Step
+from .measure import biggest_branch
 from .people import FIRST_NAMES, SURNAMES_MASCULINE
 from .work import WorkPage
 from .work_data import FILLER_SQL, LIGHT_OR_HEAVY
@@ -182,14 +183,7 @@ class ReportSubjects:
 
 def find_report_subjects() -> ReportSubjects:
     """The biggest branch's manager, an administrator, and the whole range of dates."""
-    biggest = (
-        Lead.objects.values("branch_id", "branch__name")
-        .annotate(n=Count("id"))
-        .order_by("-n")
-        .first()
-    )
-    if biggest is None:
-        raise CommandError("No leads here: run manage.py generate_bench_data first.")
+    biggest = biggest_branch()
     active = User.objects.filter(is_active=True).order_by("pk")
     manager = active.filter(role=Role.MANAGER, branch_id=biggest["branch_id"]).first()
     administrator = active.filter(role=Role.ADMINISTRATOR).first()

@@ -69,6 +69,7 @@ from . import database
 from .data import ACTIVITY_KINDS, ACTIVITY_NOTES, Step, _Weighted, _weighted_index
 from .database import ACTIVITY_COLUMNS, LEAD_COLUMNS, copy_into
 from .history import copy_history
+from .measure import biggest_branch
 
 WORK_PREFIX = "bench-work-"
 HEAVY_EXTERNAL_ID = "bench-work-heavy"
@@ -208,11 +209,7 @@ class WorkDataLoader:
             if advisor is None:
                 raise CommandError(f"No advisor {username!r}.")
         else:
-            biggest = (
-                Lead.objects.values("branch_id").annotate(n=Count("id")).order_by("-n").first()
-            )
-            if biggest is None:
-                raise CommandError("No leads here: run manage.py generate_bench_data first.")
+            biggest = biggest_branch()
             busiest = (
                 Lead.employees.through.objects.filter(
                     user__branch_id=biggest["branch_id"],
