@@ -14,7 +14,7 @@ from crm.core.models import Branch, User
 from investments.models import Investment
 from leads.models import Activity, BoardEntry, IntakeOutcome, Lead, LeadStatus
 from leads.search import search_leads
-from leads.selectors import leads_visible_to, of_returning_customer
+from leads.selectors import leads_visible_to
 
 YES_NO = [("", _("any")), ("true", _("yes")), ("false", _("no"))]
 
@@ -139,7 +139,7 @@ class LeadFilter(django_filters.FilterSet):
         return queryset.filter(failed_at__isnull=not value)
 
     def filter_returning(self, queryset, name, value):
-        return queryset.filter(of_returning_customer() if value else ~of_returning_customer())
+        return queryset.filter(of_returning_customer=bool(value))
 
     def filter_no_next_step(self, queryset, name, value):
         if value:

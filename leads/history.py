@@ -116,8 +116,12 @@ HIDDEN_FIELDS = frozenset(
 
 
 def _tracked_fields(tracked: Tracked) -> list[models.Field]:
+    """The model's fields its history keeps (not those it excludes), less the hidden."""
     hidden = HIDDEN_FIELDS | tracked.hidden
-    return [f for f in tracked.model._meta.concrete_fields if f.name not in hidden]
+    kept = {field.name for field in tracked.model.history.model.tracked_fields}
+    return [
+        f for f in tracked.model._meta.concrete_fields if f.name in kept and f.name not in hidden
+    ]
 
 
 def _missing(pk: Any) -> str:

@@ -108,7 +108,7 @@ class LeadTable(tables.Table):
         tags = []
         if record.is_repeat:
             tags.append(("tag", gettext("repeat"), ""))
-        if getattr(record, "of_returning_customer", False):
+        if record.of_returning_customer:
             tags.append(("tag tag--success", gettext("returning customer"), ""))
         if record.intake_outcome == IntakeOutcome.NEW:
             tags.append(("tag tag--warning", gettext("to verify"), ""))

@@ -32,6 +32,7 @@ from leads.demo import data as demo
 from leads.models import Activity, DeletionReason, FailureReason, Lead, LeadStatus
 from leads.services.board import board_entries_rebuild
 from leads.services.events import lead_events_backfill_created
+from leads.services.figures import lead_figures_rebuild
 
 from . import database
 from .database import ACTIVITY_COLUMNS, LEAD_COLUMNS, LINK_TABLES, copy_into
@@ -153,6 +154,7 @@ class BenchDataGenerator:
         self._timed("lead events", lead_events_backfill_created)
         self._timed("activities", self._copy_activities)
         self._timed("history (sample)", self._copy_history)
+        self._timed("leads' report figures", lead_figures_rebuild)
         self._timed(
             "foreign keys checked",
             lambda: database.verify_foreign_keys(LOADED_MODELS),

@@ -36,6 +36,7 @@ from leads.models import (
     LeadStatus,
 )
 from leads.services.board import board_entries_rebuild
+from leads.services.figures import lead_figures_rebuild
 from leads.services.offers import OFFER_STATUS_SLUG
 from leads.services.sales import RESERVATION_STATUS_SLUG
 from settings_app.selectors import crm_settings
@@ -727,4 +728,6 @@ def seed_demo_data() -> dict[str, int]:
     seeder.save_units()
     seeder.save_leads()
     work.save()
+    # Loaded in bulk, past the services that keep the leads' report figures.
+    lead_figures_rebuild()
     return seeder.summary() | work.summary()

@@ -3,7 +3,7 @@
 from .activities import Activity, ActivityDirection, ActivityKind
 from .board import BoardEntry
 from .documents import Document, Note, document_upload_to
-from .events import LeadEvent, LeadEventKind
+from .events import EVENT_COLUMNS, FIRST_CONTACT_KINDS, LeadEvent, LeadEventKind
 from .imports import ImportBatch, ImportKind, ImportRowError, ImportStatus, import_upload_to
 from .intake import AssignmentRule, AssignmentStrategy, IntakeReceipt
 from .lead import IntakeOutcome, Lead, LeadQuerySet
@@ -22,6 +22,8 @@ from .sales import (
 from .surveys import QuestionKind, SurveyAnswer, SurveyQuestion, SurveyResponse, SurveyTemplate
 
 __all__ = [
+    "EVENT_COLUMNS",
+    "FIRST_CONTACT_KINDS",
     "Activity",
     "ActivityDirection",
     "ActivityKind",

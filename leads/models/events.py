@@ -18,6 +18,24 @@ class LeadEventKind(models.TextChoices):
     FIRST_OTHER = "first_other", _("First other conversation")
 
 
+# The first conversation of each channel (phone, email, meeting, SMS, other).
+FIRST_CONTACT_KINDS = (
+    LeadEventKind.FIRST_PHONE,
+    LeadEventKind.FIRST_EMAIL,
+    LeadEventKind.FIRST_MEETING,
+    LeadEventKind.FIRST_SMS,
+    LeadEventKind.FIRST_OTHER,
+)
+
+# The lead's report columns that copy an event's time (leads/services/figures.py).
+EVENT_COLUMNS = {
+    LeadEventKind.CLIENT_CREATED: "client_created_at",
+    LeadEventKind.FIRST_PHONE: "first_phone_at",
+    LeadEventKind.FIRST_EMAIL: "first_email_at",
+    LeadEventKind.FIRST_MEETING: "first_meeting_at",
+}
+
+
 class LeadEvent(models.Model):
     """A moment in a lead's life the reports measure from (response times): each kind at
     most once per lead, with its time."""

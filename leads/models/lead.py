@@ -154,6 +154,37 @@ class Lead(models.Model):
     )
     is_repeat = models.BooleanField(_("repeat lead"), default=False)
 
+    # The report figures (see leads/services/figures.py): copies of what the reports count
+    # and measure, kept by the services that change it, so that a report over a million
+    # leads reads this table alone. Not edited by hand nor kept in the history.
+    first_contact_at = models.DateTimeField(
+        _("first conversation"), null=True, blank=True, editable=False
+    )
+    first_phone_at = models.DateTimeField(_("first call"), null=True, blank=True, editable=False)
+    first_email_at = models.DateTimeField(_("first email"), null=True, blank=True, editable=False)
+    first_meeting_at = models.DateTimeField(
+        _("first meeting"), null=True, blank=True, editable=False
+    )
+    client_created_at = models.DateTimeField(
+        _("client created"), null=True, blank=True, editable=False
+    )
+    furthest_status_order = models.PositiveSmallIntegerField(
+        _("furthest status order"), default=0, db_default=0, editable=False
+    )
+    has_offer = models.BooleanField(
+        _("has an offer"), default=False, db_default=False, editable=False
+    )
+    has_reservation = models.BooleanField(
+        _("has a reservation"), default=False, db_default=False, editable=False
+    )
+    of_returning_customer = models.BooleanField(
+        _("of a returning customer"),
+        default=False,
+        db_default=False,
+        editable=False,
+        help_text=_("A client of the lead has another, won lead."),
+    )
+
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -177,6 +208,11 @@ class Lead(models.Model):
     # key would only slow down every write of a lead.
     history = HistoricalRecords(
         m2m_fields=[clients, contractors, investments, employees],
+        excluded_fields=[
+            "first_contact_at", "first_phone_at", "first_email_at", "first_meeting_at",
+            "client_created_at", "furthest_status_order", "has_offer", "has_reservation",
+            "of_returning_customer",
+        ],
         no_db_index=[
             "status", "branch", "source", "deletion_reason", "failure_reason", "created_by",
             "updated_by", "created_at", "import_batch",
@@ -196,7 +232,31 @@ class Lead(models.Model):
             ("reassign_lead", _("Can reassign leads to other employees")),
         ]
         indexes = [
-            models.Index(fields=["branch", "-created_at"], name="lead_branch_created_idx"),
+            # A branch's newest leads (the list) and the reports: what they count and
+            # measure is included, so PostgreSQL answers a report over a million leads
+            # from this index alone (an index-only scan of ~120 MB instead of the table).
+            models.Index(
+                fields=["branch", "-created_at"],
+                include=[
+                    "id",
+                    "source",
+                    "status",
+                    "intake_outcome",
+                    "failed_at",
+                    "failure_reason",
+                    "is_repeat",
+                    "furthest_status_order",
+                    "has_offer",
+                    "has_reservation",
+                    "of_returning_customer",
+                    "first_contact_at",
+                    "first_phone_at",
+                    "first_email_at",
+                    "first_meeting_at",
+                    "client_created_at",
+                ],  # fmt: skip
+                name="lead_report_idx",
+            ),
             models.Index(fields=["status", "-created_at"], name="lead_status_created_idx"),
             # A manager's kanban column: its capped count and newest cards read this index
             # alone (the included columns answer "not failed, not deleted").

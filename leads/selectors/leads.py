@@ -24,7 +24,9 @@ def leads_visible_to(user: User) -> QuerySet[Lead]:
 
 
 def of_returning_customer() -> Exists:
-    """Whether a lead's client is a returning customer: one who has another, won lead."""
+    """Whether a lead's client is a returning customer: one who has another, won lead.
+    The lead's stored `of_returning_customer` copies it (leads/services/figures.py): lists,
+    pages and reports read that column."""
     return Exists(
         Lead.objects.filter(status__is_won=True, clients__leads=OuterRef("pk")).exclude(
             pk=OuterRef("pk")
@@ -45,7 +47,7 @@ def with_list_columns(leads: QuerySet[Lead]) -> QuerySet[Lead]:
         leads.select_related("status", "source", "created_by", "updated_by", "failure_reason")
         .prefetch_related("clients", "employees", "investments")
         .defer("raw_payload", "message", "failure_comment")
-        .annotate(next_step_at=Subquery(next_step), of_returning_customer=of_returning_customer())
+        .annotate(next_step_at=Subquery(next_step))
     )
 
 
@@ -55,8 +57,7 @@ def lead_list(*, user: User) -> QuerySet[Lead]:
 
 
 def lead_get_for_user(*, user: User, pk: int) -> Lead:
-    """One lead the user may see, with what its page shows (`of_returning_customer`
-    included); 404 otherwise."""
+    """One lead the user may see, with what its page shows; 404 otherwise."""
     queryset = (
         leads_visible_to(user)
         .select_related(
@@ -69,8 +70,6 @@ def lead_get_for_user(*, user: User, pk: int) -> Lead:
             "deletion_reason",
         )
         .prefetch_related("clients__caretaker", "employees", "investments", "contractors")
-        # For the header's badge, in the lead's own query (as on the list's rows).
-        .annotate(of_returning_customer=of_returning_customer())
     )
     return get_object_or_404(queryset, pk=pk)
 

@@ -13,6 +13,7 @@ from leads.models import Lead, LeadEventKind, LeadStatus
 
 from .board import board_entries_create, board_entries_update
 from .events import lead_event_record
+from .figures import FIGURE_FIELDS, lead_figures_returning, lead_figures_status
 
 HistoricalLead = Lead.history.model
 # The history's copy of each many-to-many relation ("clients" → its snapshot model).
@@ -35,13 +36,25 @@ def first_status() -> LeadStatus:
     return status
 
 
+# What `save_lead` writes: every column but the report figures other than the furthest
+# status, which it keeps itself.
+SAVED_FIELDS = [
+    field.name
+    for field in Lead._meta.concrete_fields
+    if not field.primary_key and field.name not in FIGURE_FIELDS - {"furthest_status_order"}
+]
+
+
 def save_lead(lead: Lead, *, user: User | None) -> Lead:
     """Validate and save a changed lead, recording who changed it (also in its history)."""
     lead.updated_by = user
     lead.updated_at = timezone.now()
     lead._history_user = user  # django-simple-history records who made the change
     lead.full_clean()
-    lead.save()
+    lead_figures_status(lead)
+    # The other report figures are kept by their own statements (leads/services/figures.py):
+    # this object's copies of them may be stale, so they are never written back from it.
+    lead.save(update_fields=None if lead._state.adding else SAVED_FIELDS)
     board_entries_update(lead=lead)
     return lead
 
@@ -69,12 +82,15 @@ def lead_insert(
         "investments": [obj.pk for obj in investments],
         "employees": list(dict.fromkeys(user.pk for user in employees)),
     }
+    lead_figures_status(lead)
     lead.skip_history_when_saving = True
     try:
         lead.save()
     finally:
         del lead.skip_history_when_saving
     links = {name: _link(lead, name, ids) for name, ids in relations.items() if ids}
+    if relations["clients"]:
+        lead_figures_returning(lead_ids=[lead.pk])
     _history_record_created(lead, user=user, links=links)
     board_entries_create(lead=lead, employee_ids=relations["employees"])
     lead_event_record(lead=lead, kind=LeadEventKind.CREATED, at=lead.created_at)

@@ -30,6 +30,7 @@ from settings_app.selectors import crm_settings
 
 from .common import first_active_status
 from .events import lead_event_record
+from .figures import lead_figures_event
 from .pipeline import lead_closed_refusal
 
 FIRST_EVENT_OF_KIND = {
@@ -74,9 +75,11 @@ def _record_first_event(activity: Activity) -> None:
     """The lead's first conversation of this kind: an earlier one logged late moves it back."""
     kind = FIRST_EVENT_OF_KIND[activity.kind]
     lead_event_record(lead=activity.lead, kind=kind, at=activity.done_at)
-    LeadEvent.objects.filter(lead=activity.lead, kind=kind, at__gt=activity.done_at).update(
+    moved = LeadEvent.objects.filter(lead=activity.lead, kind=kind, at__gt=activity.done_at).update(
         at=activity.done_at
     )
+    if moved:
+        lead_figures_event(lead_id=activity.lead_id, kind=kind, at=activity.done_at)
 
 
 def _touch(lead: Lead, *, user: User) -> None:

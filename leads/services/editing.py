@@ -21,6 +21,7 @@ from settings_app.selectors import crm_settings
 
 from .board import board_entries_refresh
 from .common import first_status, lead_insert, save_lead
+from .figures import lead_figures_returning
 
 MESSAGE_NO_EMPLOYEE = gettext_lazy(
     "Choose at least one employee: only the employees listed can see and work this lead."
@@ -84,7 +85,14 @@ def lead_update(
     locked.source = data["source"]
     save_lead(locked, user=user)
     # Each .set() that changes something adds a history record, made by `user` too.
+    clients_before = set(locked.clients.values_list("pk", flat=True))
     locked.clients.set(data["clients"])
+    clients_after = {client.pk for client in data["clients"]}
+    if clients_after != clients_before:
+        lead_figures_returning(
+            lead_ids=[locked.pk],
+            client_ids=(clients_before ^ clients_after) if locked.status.is_won else (),
+        )
     locked.contractors.set(data["contractors"])
     locked.investments.set(data["investments"])
     locked.employees.set(data["employees"])

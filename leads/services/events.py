@@ -8,11 +8,22 @@ from django.db import connection
 
 from leads.models import Lead, LeadEvent, LeadEventKind
 
+from .figures import lead_figures_event
+
 
 def lead_event_record(*, lead: Lead, kind: LeadEventKind, at: datetime) -> None:
     """Record that `kind` happened to the lead at `at`, unless it already did: the first
-    time counts (a first call stays the first call)."""
-    LeadEvent.objects.bulk_create([LeadEvent(lead=lead, kind=kind, at=at)], ignore_conflicts=True)
+    time counts (a first call stays the first call). A new moment is copied to the lead's
+    report columns."""
+    if kind == LeadEventKind.CREATED:
+        # Every inquiry's: one statement, and the lead's own created_at is its column.
+        LeadEvent.objects.bulk_create(
+            [LeadEvent(lead=lead, kind=kind, at=at)], ignore_conflicts=True
+        )
+        return
+    _event, created = LeadEvent.objects.get_or_create(lead=lead, kind=kind, defaults={"at": at})
+    if created:
+        lead_figures_event(lead_id=lead.pk, kind=kind, at=at)
 
 
 # For leads loaded in bulk (the demo seeder, the benchmark's COPY), which bypass the

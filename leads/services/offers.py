@@ -17,6 +17,7 @@ from crm.core.models import User
 from investments.models import Unit, UnitStatus
 from leads.models import Lead, Offer, OfferChannel, OfferItem, OfferStatus
 
+from .figures import lead_figures_sales
 from .pipeline import lead_advance_by_event, lead_closed_refusal
 
 # The status the first offer moves a lead to (when the lead is in an earlier one).
@@ -120,6 +121,8 @@ def offer_create(
         row.full_clean(exclude=["offer"])
         rows.append(row)
     OfferItem.objects.bulk_create(rows)
+    if is_first:
+        lead_figures_sales(lead_id=lead.pk, offer=True)
 
     offer.suggested_status = (
         lead_advance_by_event(lead=lead, slug=OFFER_STATUS_SLUG, user=user) if is_first else None

@@ -13,6 +13,7 @@ from leads.models import FailureReason, Lead, LeadStatus
 from settings_app.selectors import crm_settings
 
 from .common import save_lead
+from .figures import lead_figures_won_changed
 
 
 @transaction.atomic
@@ -38,9 +39,13 @@ def lead_move_by_event(*, lead: Lead, status: LeadStatus, user: User) -> Lead:
     a won status closes the lead; leaving it reopens it. The history names `user`."""
     if status.pk == lead.status_id:
         return lead
+    was_won = lead.status.is_won
     lead.status = status
     lead.closed_at = timezone.now() if status.is_won else None
-    return save_lead(lead, user=user)
+    save_lead(lead, user=user)
+    if status.is_won != was_won:
+        lead_figures_won_changed(lead)
+    return lead
 
 
 def lead_status_after_event(*, lead: Lead, slug: str) -> LeadStatus | None:

@@ -33,6 +33,7 @@ from notifications.models import NotificationKind
 from notifications.services import notification_queue
 from settings_app.selectors import crm_settings
 
+from .figures import lead_figures_sales
 from .pipeline import lead_advance_by_event, lead_closed_refusal, lead_move_by_event
 
 # The pipeline stage a lead reaches with its first preliminary reservation.
@@ -103,6 +104,7 @@ def reservation_create(
             {"unit": _holder_refusal(unit) or _("This unit is already held.")}
         ) from None
     _unit_set_status(unit, UnitStatus.RESERVED, user=user)
+    lead_figures_sales(lead_id=lead.pk, reservation=True)
     lead_advance_by_event(lead=lead, slug=RESERVATION_STATUS_SLUG, user=user)
     return reservation
 

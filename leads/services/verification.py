@@ -32,6 +32,7 @@ from settings_app.selectors import crm_settings
 from .board import board_entries_refresh
 from .common import save_lead
 from .events import lead_event_record
+from .figures import lead_figures_returning
 
 
 def _locked(lead: Lead) -> Lead:
@@ -97,7 +98,9 @@ def lead_link_client(
         if notify_caretaker:
             notification_queue(kind=NotificationKind.LEAD_LINKED, lead=lead, recipient=caretaker)
     lead.intake_outcome = IntakeOutcome.LINKED
-    return save_lead(lead, user=user)
+    save_lead(lead, user=user)
+    lead_figures_returning(lead_ids=[lead.pk])
+    return lead
 
 
 @transaction.atomic
@@ -127,6 +130,7 @@ def lead_convert_to_client(*, lead: Lead, user: User, data: dict) -> Client:
     lead_event_record(lead=lead, kind=LeadEventKind.CLIENT_CREATED, at=now)
     lead.intake_outcome = IntakeOutcome.CONVERTED
     save_lead(lead, user=user)
+    # A new client has no other lead: nothing changes for "returning customer".
     return client
 
 
@@ -143,4 +147,7 @@ def lead_unlink_client(*, lead: Lead, client: Client, user: User) -> Lead:
     if not lead.clients.exists():
         lead.intake_outcome = IntakeOutcome.NEW
         lead.is_repeat = False
-    return save_lead(lead, user=user)
+    save_lead(lead, user=user)
+    # This lead, and the client's other leads if this one was won.
+    lead_figures_returning(lead_ids=[lead.pk], client_ids=[client.pk])
+    return lead

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Aggregate, FloatField, Func, Min, OuterRef, Subquery
+from django.db.models import Aggregate, FloatField, Func, QuerySet
 
-from leads.models import LeadEvent, LeadEventKind
-
-# The kinds of the first conversation of each channel (phone, email, meeting, SMS, other).
-FIRST_CONTACT_KINDS = [
-    LeadEventKind.FIRST_PHONE,
-    LeadEventKind.FIRST_EMAIL,
-    LeadEventKind.FIRST_MEETING,
-    LeadEventKind.FIRST_SMS,
-    LeadEventKind.FIRST_OTHER,
-]
+from leads.models import LeadStatus
 
 
 class Percentile(Aggregate):
@@ -29,10 +21,27 @@ class Percentile(Aggregate):
         super().__init__(expression, fraction=float(fraction), **extra)
 
 
+class Percentiles(Aggregate):
+    """Several continuous percentiles of one expression from one sort (PostgreSQL):
+    PERCENTILE_CONT(ARRAY[f1, f2…]) WITHIN GROUP (ORDER BY x), a list of floats (None
+    for an empty group)."""
+
+    function = "PERCENTILE_CONT"
+    name = "Percentiles"
+    template = "%(function)s(ARRAY[%(fractions)s]) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = ArrayField(FloatField())
+
+    def __init__(self, expression, fractions: tuple[float, ...], **extra):
+        joined = ", ".join(f"{float(fraction)!r}::float8" for fraction in fractions)
+        super().__init__(expression, fractions=joined, **extra)
+
+
 class Minutes(Func):
     """Minutes from `start` to `end` (both datetimes), as a float (PostgreSQL)."""
 
-    template = "EXTRACT(EPOCH FROM (%(expressions)s)) / 60.0"
+    # date_part gives a float; EXTRACT a numeric, whose arithmetic and sorting made the
+    # percentiles over a million leads twice as slow.
+    template = "date_part('epoch', %(expressions)s) / 60.0"
     arg_joiner = " - "
     output_field = FloatField()
 
@@ -45,12 +54,17 @@ def percentiles_supported() -> bool:
     return connection.vendor == "postgresql"
 
 
-def first_contact_at(lead_ref: str = "pk") -> Subquery:
-    """The time of a lead's first conversation of any kind (its first_* events)."""
-    return Subquery(
-        LeadEvent.objects.filter(lead=OuterRef(lead_ref), kind__in=FIRST_CONTACT_KINDS)
-        .order_by()
-        .values("lead")
-        .annotate(first=Min("at"))
-        .values("first")
-    )
+def won_statuses() -> QuerySet[LeadStatus]:
+    """The won statuses' ids, as a subquery PostgreSQL hashes once: "won" without joining
+    the statuses to a million leads."""
+    return LeadStatus.objects.filter(is_won=True).values("pk")
+
+
+def name_rows(rows: list[dict], *, id_key: str, name_key: str, model, label=str) -> list[dict]:
+    """Give each aggregated row the name of its `id_key` object (one query for the few
+    ids), instead of joining the names to every lead counted and grouping by them."""
+    objects = model.objects.in_bulk({row[id_key] for row in rows if row[id_key] is not None})
+    for row in rows:
+        obj = objects.get(row[id_key])
+        row[name_key] = label(obj) if obj is not None else ""
+    return rows

@@ -7,8 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from leads.models import FailureReason, IntakeOutcome, Lead, LeadStatus
 
-from .funnel import furthest_status_order
-from .repeat import of_returning_customer_ids
 from .sources import source_metrics
 
 
@@ -36,12 +34,12 @@ def drilldown_leads(
     is the funnel's step, "failed" may be narrowed to a reason and a status at failure."""
     kept = ~Q(intake_outcome=IntakeOutcome.DELETED)
     if metric == "reached":
-        leads = leads.filter(kept).annotate(furthest=furthest_status_order())
-        return leads.filter(furthest__gte=status.order) if status else leads
+        leads = leads.filter(kept)
+        return leads.filter(furthest_status_order__gte=status.order) if status else leads
     if metric == "repeat":
         return leads.filter(kept, is_repeat=True)
     if metric == "returning":
-        return leads.filter(kept, pk__in=of_returning_customer_ids())
+        return leads.filter(kept, of_returning_customer=True)
     conditions = source_metrics()
     leads = leads.filter(conditions.get(metric, conditions["leads"])[1])
     if metric == "failed":

@@ -6,15 +6,12 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
+from clients.models import LeadSource
 from crm.core.models import User
-from leads.models import IntakeOutcome, Lead, Offer, Reservation
+from leads.models import IntakeOutcome, Lead
 from leads.selectors import leads_visible_to
 
-
-def _has(model) -> Q:
-    # IN over the whole (small) table, not EXISTS per lead: PostgreSQL hashes the ids once
-    # instead of probing an index for every lead counted.
-    return Q(pk__in=model.objects.order_by().values("lead_id"))
+from .aggregates import name_rows, won_statuses
 
 
 def source_metrics() -> dict[str, tuple]:
@@ -31,9 +28,9 @@ def source_metrics() -> dict[str, tuple]:
         "deleted": (_("Deleted (spam, test…)"), Q(intake_outcome=IntakeOutcome.DELETED)),
         "linked": (_("Linked to a client"), Q(intake_outcome=IntakeOutcome.LINKED)),
         "converted": (_("Converted to a client"), Q(intake_outcome=IntakeOutcome.CONVERTED)),
-        "offer": (_("With an offer"), kept & _has(Offer)),
-        "reservation": (_("With a reservation"), kept & _has(Reservation)),
-        "won": (_("Contracts (won)"), kept & Q(status__is_won=True)),
+        "offer": (_("With an offer"), kept & Q(has_offer=True)),
+        "reservation": (_("With a reservation"), kept & Q(has_reservation=True)),
+        "won": (_("Contracts (won)"), kept & Q(status__in=won_statuses())),
         "failed": (_("Failed"), kept & Q(failed_at__isnull=False)),
     }
 
@@ -49,28 +46,25 @@ def source_summary(leads: QuerySet[Lead]) -> list[dict]:
     counts = {
         key: Count("pk", filter=condition) for key, (_l, condition) in source_metrics().items()
     }
-    rows = list(
-        leads.order_by()
-        .values("source_id", "source__name")
-        .annotate(**counts)
-        .order_by("-leads", "source__name")
-    )
+    rows = list(leads.order_by().values("source_id").annotate(**counts))
+    name_rows(rows, id_key="source_id", name_key="source__name", model=LeadSource)
     for row in rows:
         row["conversion"] = conversion(row["won"], row["leads"])
-    return rows
+    return sorted(rows, key=lambda row: (-row["leads"], row["source__name"]))
 
 
 def source_months(leads: QuerySet[Lead]) -> list[dict]:
     """Leads (not deleted) per source and month of creation (local time): source_id,
     source__name, month (a date), leads. One GROUP BY."""
-    return list(
+    rows = list(
         leads.not_deleted()
         .order_by()
         .annotate(month=TruncMonth("created_at"))
-        .values("source_id", "source__name", "month")
+        .values("source_id", "month")
         .annotate(leads=Count("pk"))
-        .order_by("month", "source__name")
     )
+    name_rows(rows, id_key="source_id", name_key="source__name", model=LeadSource)
+    return sorted(rows, key=lambda row: (row["month"], row["source__name"]))
 
 
 def leads_by_source(*, user: User) -> list[dict]:

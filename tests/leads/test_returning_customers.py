@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from leads.models import Lead
+from leads.services.figures import lead_figures_rebuild
 from leads.services.pipeline import lead_change_status
 from tests.factories import ClientFactory, LeadFactory, status
 
@@ -27,7 +28,6 @@ def ela(advisor):
         first_name="Elżbieta", last_name="Turza", branch=advisor.branch, caretaker=advisor
     )
     flat = LeadFactory(name="Mieszkanie", branch=advisor.branch, employees=[advisor], clients=[ela])
-    lead_change_status(lead=flat, status=status("umowa"), user=advisor)
     LeadFactory(
         name="Miejsce postojowe",
         branch=advisor.branch,
@@ -35,6 +35,8 @@ def ela(advisor):
         clients=[ela],
         is_repeat=True,
     )
+    # Won through the service, which marks her other leads as a returning customer's.
+    lead_change_status(lead=flat, status=status("umowa"), user=advisor)
     return ela
 
 
@@ -73,6 +75,8 @@ def leads(advisor, teammate, ela, jan):
         clients=[ela],
         is_repeat=True,
     )
+    # Linked to Ela by the factory, past the services that keep the mark.
+    lead_figures_rebuild()
 
 
 def lead_names(response) -> set[str]:

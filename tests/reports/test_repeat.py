@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from leads.models import Lead
 from leads.selectors import of_returning_customer
-from reports.selectors.repeat import of_returning_customer_ids
+from leads.services.figures import lead_figures_rebuild
 from tests.factories import ClientFactory, LeadFactory, status
 
 from .conftest import PERIOD
@@ -48,18 +48,20 @@ def test_months_without_leads_show_no_share(client, other_manager, report_data):
 def test_query_count(client, manager, report_data, django_assert_num_queries):
     client.force_login(manager)
     client.get(URL, PERIOD)
-    # Session, user, form choices (4), the monthly GROUP BY.
-    with django_assert_num_queries(7):
+    # Session, user, form choices (4), the report's work_mem, the monthly GROUP BY.
+    with django_assert_num_queries(8):
         client.get(URL, PERIOD)
 
 
-def test_returning_customer_set_matches_the_lead_list_definition(advisor, report_data):
-    """The report's hashed set of returning-customer leads is exactly the leads that
-    `leads.selectors.of_returning_customer()` marks, whichever leads are won."""
+def test_returning_customer_mark_matches_the_lead_list_definition(advisor, report_data):
+    """The leads' stored "returning customer" mark, which the report counts, is exactly
+    what `leads.selectors.of_returning_customer()` computes, whichever leads are won."""
     customer = report_data["L2"].clients.get()
     third = LeadFactory(branch=advisor.branch, status=status("umowa"), clients=[customer])
     lone = LeadFactory(branch=advisor.branch, status=status("umowa"), clients=[ClientFactory()])
+    lead_figures_rebuild()
     expected = set(Lead.objects.filter(of_returning_customer()).values_list("pk", flat=True))
     assert expected == {report_data["L2"].pk, report_data["L5"].pk, third.pk}
     assert lone.pk not in expected
-    assert set(of_returning_customer_ids().values_list("lead_id", flat=True)) == expected
+    marked = Lead.objects.filter(of_returning_customer=True).values_list("pk", flat=True)
+    assert set(marked) == expected

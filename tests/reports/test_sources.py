@@ -208,9 +208,10 @@ def test_query_count_does_not_grow_with_leads(
         client.get(URL, PERIOD)
 
 
-# Session and user, the filter form's choices (branch,
-# investment, source, advisor), the per-source aggregation and the sources × months one.
-QUERIES = 8
+# Session and user, the filter form's choices (branch, investment, source, advisor), the
+# report's work_mem, the per-source aggregation and the sources × months one, each followed
+# by its sources' names.
+QUERIES = 11
 
 
 @pytest.mark.parametrize(
