@@ -28,3 +28,4 @@ if os.environ.get("LEJEK_TEST_REAL_CELERY"):
         "unacked_restore_throttle": 1,
     }
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    LEJEK_IMPORT_CHUNK_SIZE = int(os.environ.get("LEJEK_IMPORT_CHUNK_SIZE", "1000"))

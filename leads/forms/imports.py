@@ -6,11 +6,20 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import LeadSource
-from leads.imports.mapping import FIELDS, mapping_errors
+from leads.imports.mapping import fields_of, mapping_errors
 from leads.imports.reading import MAX_FILE_BYTES, MESSAGE_TOO_LARGE
+from leads.models import ImportKind
 
 
 class ImportUploadForm(forms.Form):
+    kind = forms.TypedChoiceField(
+        label=_("What the file holds"),
+        choices=ImportKind.choices,
+        initial=ImportKind.LEADS,
+        required=False,
+        empty_value=ImportKind.LEADS,
+        widget=forms.RadioSelect,
+    )
     file = forms.FileField(
         label=_("File"),
         help_text=_("Excel (.xlsx) or CSV (UTF-8 or Windows-1250, “;” or “,”), at most 20 MB."),
@@ -19,7 +28,7 @@ class ImportUploadForm(forms.Form):
     source = forms.ModelChoiceField(
         label=_("Source"),
         queryset=LeadSource.objects.filter(active=True).order_by("order", "name"),
-        help_text=_("Every imported lead gets this source."),
+        help_text=_("Every imported lead (or client) gets this source."),
     )
     all_or_nothing = forms.BooleanField(
         label=_("All or nothing"),
@@ -48,10 +57,12 @@ class ImportMappingForm(forms.Form):
         headers: list[str],
         initial_mapping: dict[str, str],
         samples: list[list[str]] = (),
+        kind: str = ImportKind.LEADS,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        choices = [("", _("— skip this column —")), *FIELDS.items()]
+        self.kind = kind
+        choices = [("", _("— skip this column —")), *fields_of(kind).items()]
         for index, header in enumerate(headers):
             values = [row[index] for row in samples if index < len(row) and row[index]]
             self.fields[f"column_{index}"] = forms.ChoiceField(
@@ -66,7 +77,7 @@ class ImportMappingForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        errors = mapping_errors(self.mapping())
+        errors = mapping_errors(self.mapping(), self.kind)
         for error in errors:
             self.add_error(None, error)
         return cleaned

@@ -5,5 +5,7 @@
 - `rows`: one row as an inquiry, checked by the intake's own form and normalisation.
 - `check`: the dry run over all rows (counts and per-row errors).
 - `run`: the import itself, in chunks, resumable (see its docstring).
+- `batch`: a chunk of rows received as `lead_receive` would, with one insert per table.
+- `clients`: an import of clients instead of leads (rows, dry run, run).
 - `rejected`: the .xlsx of the rejected rows with their errors.
 """

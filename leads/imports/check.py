@@ -12,17 +12,21 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import TypeVar
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
 from clients.models import Client
 from crm.core.normalization import normalize_email
-from leads.models import ImportBatch, ImportRowError, ImportStatus, IntakeReceipt
+from leads.models import ImportBatch, ImportKind, ImportRowError, ImportStatus, IntakeReceipt
 
+from .clients import ClientRowReader, clients_check
 from .reading import ImportFileError, Table, read_table
 from .rows import Row, RowReader
 
-CHUNK_SIZE = 1000
+# Rows per committed chunk of the import (a setting only so that a test's worker process
+# can make a small file several chunks long).
+CHUNK_SIZE = getattr(settings, "LEJEK_IMPORT_CHUNK_SIZE", 1000)
 T = TypeVar("T")
 
 
@@ -56,7 +60,8 @@ def preview_rows(batch: ImportBatch, count: int = 3) -> list[list[str]]:
 def read_rows(batch: ImportBatch) -> Iterator[Row]:
     """Every non-empty row of the batch's file, read with its mapping."""
     table = open_table(batch)
-    reader = RowReader(mapping=batch.mapping, headers=table.headers)
+    reader_class = ClientRowReader if batch.kind == ImportKind.CLIENTS else RowReader
+    reader = reader_class(mapping=batch.mapping, headers=table.headers)
     try:
         for number, cells in table.rows:
             yield reader.read(number, cells)
@@ -92,6 +97,9 @@ def known_contacts(rows: Iterable[Row]) -> tuple[set[str], set[str]]:
 def import_check(batch: ImportBatch, *, progress: Callable[[int], None] | None = None) -> None:
     """Run the dry run of a mapped batch: its counts and row errors replace the previous
     ones, and the batch is CHECKED."""
+    if batch.kind == ImportKind.CLIENTS:
+        clients_check(batch, chunked(read_rows(batch), CHUNK_SIZE), progress=progress)
+        return
     counts = dict.fromkeys(("rows_total", "rows_new", "rows_linked", "rows_error"), 0)
     counts |= {"rows_duplicate_file": 0, "rows_duplicate_db": 0}
     seen: set[str] = set()

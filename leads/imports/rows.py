@@ -43,10 +43,17 @@ class Row:
     data: dict[str, Any] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
     key: str = ""
+    # An import of clients: the row's normalised phone and email ("phone:…", "email:…").
+    contacts: tuple[str, ...] = ()
 
     @property
     def is_valid(self) -> bool:
         return not self.errors
+
+    @property
+    def seen_keys(self) -> tuple[str, ...]:
+        """What makes a later row of the file a duplicate of this one."""
+        return self.contacts or (self.key,)
 
     @property
     def external_id(self) -> str:

@@ -40,10 +40,17 @@ def file_sha256(file_obj: IO[bytes]) -> str:
 
 @transaction.atomic
 def import_batch_upload(
-    *, user: User, file_obj: IO[bytes], file_name: str, source: LeadSource, all_or_nothing: bool
+    *,
+    user: User,
+    file_obj: IO[bytes],
+    file_name: str,
+    source: LeadSource,
+    all_or_nothing: bool,
+    kind: str = ImportKind.LEADS,
 ) -> ImportBatch:
-    """Store an uploaded file as a new batch with its headers and the guessed mapping.
-    Raises ValidationError (under "file") for a file that cannot be read as a table."""
+    """Store an uploaded file of leads or clients (`kind`) as a new batch with its headers
+    and the guessed mapping. Raises ValidationError (under "file") for a file that cannot
+    be read as a table."""
     _require_permission(user)
     try:
         table = read_table(file_obj, file_name)
@@ -57,9 +64,9 @@ def import_batch_upload(
         file_name=file_name[-255:],
         file_sha256=file_sha256(file_obj),
         source=source,
-        kind=ImportKind.LEADS,
+        kind=kind,
         headers=headers,
-        mapping=guess_mapping(headers),
+        mapping=guess_mapping(headers, kind),
         all_or_nothing=all_or_nothing,
     )
     batch.file.save(file_name, File(file_obj), save=False)
@@ -78,7 +85,7 @@ def import_batch_map(*, batch: ImportBatch, user: User, mapping: dict[str, str])
     if batch.status not in (ImportStatus.UPLOADED, ImportStatus.CHECKED):
         raise ValidationError(_("This import has already started; its mapping cannot change."))
     mapping = {index: field for index, field in mapping.items() if field}
-    if errors := mapping_errors(mapping):
+    if errors := mapping_errors(mapping, batch.kind):
         raise ValidationError(errors)
     batch.mapping = mapping
     batch.status = ImportStatus.CHECKING

@@ -110,6 +110,26 @@ def lead_receive(
 def _new_lead(
     source, data, raw_payload, external_id, client, investments, assignee, *, config, notify
 ) -> Lead:
+    lead = lead_for_inquiry(
+        source, data, raw_payload, external_id, client, investments, assignee, config=config
+    )
+    lead_insert(
+        lead,
+        user=None,
+        employees=[assignee],
+        clients=[client] if client is not None else [],
+        investments=investments,
+    )
+    if notify:
+        notification_queue(kind=NotificationKind.LEAD_ASSIGNED, lead=lead, recipient=assignee)
+    return lead
+
+
+def lead_for_inquiry(
+    source, data, raw_payload, external_id, client, investments, assignee, *, config
+) -> Lead:
+    """The new lead of an inquiry, checked and not saved yet (also for the import, which
+    inserts a chunk of them at once: leads/imports/batch.py)."""
     now = timezone.now()
     investment_text = data.get("investment", "")
     lead = Lead(
@@ -140,15 +160,6 @@ def _new_lead(
     # model's constraint checks, and the existence checks of the status, branch and source
     # just read, would cost a query each on every inquiry.
     lead.clean_fields(exclude=["status", "branch", "source"])
-    lead_insert(
-        lead,
-        user=None,
-        employees=[assignee],
-        clients=[client] if client is not None else [],
-        investments=investments,
-    )
-    if notify:
-        notification_queue(kind=NotificationKind.LEAD_ASSIGNED, lead=lead, recipient=assignee)
     return lead
 
 
@@ -225,10 +236,20 @@ def client_matching_contact(*, email: str, phone: str) -> Client | None:
         lookups |= Q(email_normalized=email)
     if not lookups:
         return None
-    columns = ("pk", "phone_e164", "email_normalized", "created_at")
-    matches = list(Client.objects.filter(lookups).values_list(*columns))
+    matches = list(Client.objects.filter(lookups).values_list(*CLIENT_MATCH_COLUMNS))
     if not matches:
         return None
+    chosen = best_client_match(matches, email=email, phone=phone)
+    return Client.objects.select_related("caretaker").get(pk=chosen)
+
+
+CLIENT_MATCH_COLUMNS = ("pk", "phone_e164", "email_normalized", "created_at")
+
+
+def best_client_match(matches: list[tuple], *, email: str, phone: str) -> int:
+    """The id of the client an inquiry comes from among those matching its phone or its
+    (normalised) email, read as CLIENT_MATCH_COLUMNS: one who matches both first, then
+    the newest."""
     chosen = min(
         matches,
         key=lambda match: (
@@ -237,4 +258,4 @@ def client_matching_contact(*, email: str, phone: str) -> Client | None:
             -match[0],
         ),
     )
-    return Client.objects.select_related("caretaker").get(pk=chosen[0])
+    return chosen[0]

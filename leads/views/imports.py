@@ -56,6 +56,7 @@ def import_start_view(request: HttpRequest) -> HttpResponse:
                 file_name=upload.name,
                 source=form.cleaned_data["source"],
                 all_or_nothing=form.cleaned_data["all_or_nothing"],
+                kind=form.cleaned_data["kind"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -76,6 +77,7 @@ def import_mapping_view(request: HttpRequest, pk: int) -> HttpResponse:
         headers=batch.headers,
         initial_mapping=batch.mapping,
         samples=preview_rows(batch),
+        kind=batch.kind,
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -94,3 +94,25 @@ def test_a_manager_imports_the_messy_csv_and_downloads_the_rejected_rows(
     sheet = load_workbook(report).worksheets[0]
     row = next(row for row in sheet.iter_rows(values_only=True) if row[0] == "www")
     assert row[1] == expected
+
+    # Then a file of clients: the manager says so at upload; the known client is recognised.
+    clients_csv = tmp_path / "klienci.csv"
+    clients_csv.write_bytes(
+        "Imię;Nazwisko;E-mail;Telefon\nŁucja;Wiśniewska;lucja@example.pl;\n"
+        "Stały;Klient;;603 400 500\n".encode("cp1250")
+    )
+    page.locator("#menu-import").click()
+    page.locator("#import-kind input[value=clients]").check()
+    page.locator("#id_file").set_input_files(str(clients_csv))
+    page.locator("#id_source").select_option(label="www")
+    page.locator("#import-upload-form button[type=submit]").click()
+    page.locator("#import-mapping-form button[type=submit]").click()
+    page.locator("#import-counts").wait_for()
+    assert page.locator("#count-new").inner_text() == "1"
+    assert page.locator("#count-duplicate-db").inner_text() == "1"
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#import-confirm-form button").click()
+    page.locator("#count-imported").wait_for(timeout=30_000)
+    assert page.locator("#count-imported").inner_text() == "1"
+    page.locator("#import-clients-link").click()
+    expect(page.get_by_text("Wiśniewska").first).to_be_visible()

@@ -85,16 +85,16 @@ def test_an_import_killed_mid_chunk_resumes_after_the_last_committed_chunk(
     with django_capture_on_commit_callbacks(execute=True):
         post_mapping(http, batch)
     monkeypatch.setattr(import_run_module, "CHUNK_SIZE", 4)
-    receive = import_run_module.lead_receive
+    receive = import_run_module.receive_chunk
     calls = []
 
     def dying_receive(**kwargs):
-        calls.append(kwargs["data"]["external_id"])
-        if len(calls) == 4:  # row 10, the first of the third chunk (rows 10-13)
+        calls.append(kwargs["inquiries"])
+        receive(**kwargs)
+        if len(calls) == 3:  # the third chunk (rows 10-13), once its leads are inserted
             raise WorkerKilled
-        return receive(**kwargs)
 
-    monkeypatch.setattr(import_run_module, "lead_receive", dying_receive)
+    monkeypatch.setattr(import_run_module, "receive_chunk", dying_receive)
     with pytest.raises(WorkerKilled), django_capture_on_commit_callbacks(execute=True):
         http.post(reverse("leads:import_confirm", args=[batch.pk]))
 
@@ -104,7 +104,7 @@ def test_an_import_killed_mid_chunk_resumes_after_the_last_committed_chunk(
     assert Lead.objects.count() == 3
     assert batch.job.status == "running"
 
-    monkeypatch.setattr(import_run_module, "lead_receive", receive)
+    monkeypatch.setattr(import_run_module, "receive_chunk", receive)
     run_lead_import(str(batch.job.pk))  # the task delivered again (acks late)
 
     batch.refresh_from_db()
@@ -125,22 +125,19 @@ def test_all_or_nothing_killed_half_way_leaves_nothing(
     batch = ImportBatch.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
         post_mapping(http, batch)
-    receive = import_run_module.lead_receive
-    calls = []
+    receive = import_run_module.receive_chunk
 
     def dying_receive(**kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise WorkerKilled
-        return receive(**kwargs)
+        receive(**kwargs)  # the three leads inserted, the transaction not committed
+        raise WorkerKilled
 
-    monkeypatch.setattr(import_run_module, "lead_receive", dying_receive)
+    monkeypatch.setattr(import_run_module, "receive_chunk", dying_receive)
     with pytest.raises(WorkerKilled), django_capture_on_commit_callbacks(execute=True):
         http.post(reverse("leads:import_confirm", args=[batch.pk]))
     assert Lead.objects.count() == 0
     batch.refresh_from_db()
 
-    monkeypatch.setattr(import_run_module, "lead_receive", receive)
+    monkeypatch.setattr(import_run_module, "receive_chunk", receive)
     run_lead_import(str(batch.job.pk))
 
     batch.refresh_from_db()

@@ -68,6 +68,11 @@ class Command(BaseCommand):
             "non-zero.",
         )
         parser.add_argument("--save", help="Write the figures as JSON to this file.")
+        parser.add_argument(
+            "--import-only",
+            action="store_true",
+            help="Time the import only, not the report pages (no --setup needed).",
+        )
 
     def handle(self, *args, **options) -> None:
         if connection.vendor != "postgresql":
@@ -81,15 +86,16 @@ class Command(BaseCommand):
         subjects = bench.find_report_subjects()
         sizes = bench.reports_sizes()
         self._print_header(subjects, sizes, options["runs"])
-        pages = bench.build_report_pages(subjects)
-        self.stderr.write(f"  {len(pages)} pages × {options['runs']} rounds…")
-        bench.time_report_pages(
-            pages,
-            runs=options["runs"],
-            timeout_s=options["statement_timeout"],
-            slow_s=options["slow_after"],
-            progress=self.stderr.write,
-        )
+        pages = [] if options["import_only"] else bench.build_report_pages(subjects)
+        if pages:
+            self.stderr.write(f"  {len(pages)} pages × {options['runs']} rounds…")
+            bench.time_report_pages(
+                pages,
+                runs=options["runs"],
+                timeout_s=options["statement_timeout"],
+                slow_s=options["slow_after"],
+                progress=self.stderr.write,
+            )
         imported = None
         if options["import_rows"] > 0:
             self.stderr.write(f"  import of {options['import_rows']:,} rows…")

@@ -1,0 +1,304 @@
+"""A chunk of an import's rows received as inquiries at once: the same leads, links,
+history, board entries, events and receipts as `lead_receive` gives each of them, written
+with one statement per table for the whole chunk instead of some ten per row.
+
+What it shares with the intake, so that the two cannot drift apart: the lead itself
+(`lead_for_inquiry`: fields, branch, intake outcome, repeat flag, field checks), the client
+chosen among the matches (`best_client_match`), the assignment rules (the rule's round
+robin takes the chunk's turns in one statement, in row order; "fewest open leads" counts
+once and then adds each lead it gives) and the report figures (`leads.services.figures`).
+tests/leads/test_imports.py compares a lead imported here with one `lead_receive` made.
+
+What it leaves to `lead_receive`, row by row:
+- under the "add to the client's newest open lead" scenario, rows of a known client (one
+  row may open the lead the next one is added to);
+- a chunk whose insert hits a unique key (another import of the same rows committed in
+  between): it is rolled back to its savepoint and received row by row, where the keys
+  make the rows duplicates.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q
+
+from clients.models import Client, LeadSource
+from crm.core.models import User
+from crm.core.normalization import normalize_email
+from leads.intake_config import IntakeConfig, RoutingRule, intake_config
+from leads.models import (
+    AssignmentStrategy,
+    BoardEntry,
+    ImportBatch,
+    IntakeOutcome,
+    IntakeReceipt,
+    Lead,
+    LeadEvent,
+    LeadEventKind,
+)
+from leads.services.assignment import NoAssignee, assignee_for_inquiry
+from leads.services.board import _column_values as board_columns
+from leads.services.common import M2M_SNAPSHOTS, HistoricalLead
+from leads.services.figures import lead_figures_returning, lead_figures_status
+from leads.services.intake import (
+    CLIENT_MATCH_COLUMNS,
+    Received,
+    best_client_match,
+    lead_for_inquiry,
+    lead_receive,
+)
+from settings_app.models import RepeatInquiryScenario
+
+RELATIONS = ("clients", "investments", "employees")
+
+
+@dataclass
+class Inquiry:
+    """One row to receive: its number, its intake data (with the external id) and its
+    raw payload; `outcome` (a Received value) or `error` once received."""
+
+    number: int
+    data: dict[str, Any]
+    raw_payload: dict[str, Any]
+    outcome: str = ""
+    lead: Lead | None = None
+    error: str = ""
+    # Filled while received in bulk.
+    client: Client | None = None
+    investments: list = field(default_factory=list)
+    assignee: User | None = None
+
+
+def receive_chunk(*, batch: ImportBatch, inquiries: list[Inquiry]) -> None:
+    """Receive the chunk's inquiries (inside the caller's transaction), setting each one's
+    outcome and lead, or its error (a field check or nobody to assign it to)."""
+    config = intake_config()
+    source = batch.source
+    _match_clients(inquiries)
+    adding = config.settings.repeat_inquiry_scenario == RepeatInquiryScenario.ADD_TO_EXISTING
+    one_by_one = [i for i in inquiries if adding and i.client is not None]
+    together = [i for i in inquiries if not (adding and i.client is not None)]
+    for inquiry in one_by_one:
+        _receive_one(inquiry, source=source)
+    if not together:
+        return
+    try:
+        with transaction.atomic():
+            _insert_together(together, batch=batch, config=config)
+    except IntegrityError:
+        for inquiry in together:
+            inquiry.outcome, inquiry.lead, inquiry.error = "", None, ""
+            _receive_one(inquiry, source=source)
+
+
+def _receive_one(inquiry: Inquiry, *, source: LeadSource) -> None:
+    try:
+        receipt = lead_receive(
+            source=source, data=inquiry.data, raw_payload=inquiry.raw_payload, notify=False
+        )
+    except (ValidationError, NoAssignee) as error:
+        inquiry.error = "; ".join(getattr(error, "messages", [str(error)]))
+        return
+    inquiry.outcome, inquiry.lead = receipt.outcome, receipt.lead
+
+
+def _match_clients(inquiries: list[Inquiry]) -> None:
+    """Each inquiry's client, as `client_matching_contact` chooses it: one query for the
+    matches of the whole chunk, one for the chosen clients."""
+    phones = {i.data["phone"] for i in inquiries if i.data.get("phone")}
+    emails = {normalize_email(i.data["email"]) for i in inquiries if i.data.get("email")}
+    if not phones and not emails:
+        return
+    by_phone: dict[str, list[tuple]] = defaultdict(list)
+    by_email: dict[str, list[tuple]] = defaultdict(list)
+    found = Client.objects.filter(Q(phone_e164__in=phones) | Q(email_normalized__in=emails))
+    for match in found.values_list(*CLIENT_MATCH_COLUMNS):
+        if match[1] in phones:
+            by_phone[match[1]].append(match)
+        if match[2] in emails:
+            by_email[match[2]].append(match)
+    chosen: dict[int, int] = {}  # id(inquiry) → client id
+    for inquiry in inquiries:
+        phone = inquiry.data.get("phone", "")
+        email = normalize_email(inquiry.data["email"]) if inquiry.data.get("email") else ""
+        both = [*by_phone.get(phone, []), *by_email.get(email, [])]
+        if both:
+            matches = list({match[0]: match for match in both}.values())
+            chosen[id(inquiry)] = best_client_match(matches, email=email, phone=phone)
+    clients = Client.objects.select_related("caretaker").in_bulk(set(chosen.values()))
+    for inquiry in inquiries:
+        if id(inquiry) in chosen:
+            inquiry.client = clients[chosen[id(inquiry)]]
+
+
+def _insert_together(inquiries: list[Inquiry], *, batch: ImportBatch, config: IntakeConfig):
+    source = batch.source
+    for inquiry in inquiries:
+        inquiry.investments = config.investments_named(inquiry.data.get("investment", ""))
+    _assign(inquiries, config=config, source=source)
+    leads = []
+    for inquiry in inquiries:
+        if inquiry.error:
+            continue
+        data = inquiry.data
+        try:
+            lead = lead_for_inquiry(
+                source, data, inquiry.raw_payload, data["external_id"], inquiry.client,
+                inquiry.investments, inquiry.assignee, config=config,
+            )  # fmt: skip
+        except ValidationError as error:
+            inquiry.error = "; ".join(error.messages)
+            continue
+        lead.import_batch = batch
+        lead_figures_status(lead)
+        inquiry.lead, inquiry.outcome = lead, Received.CREATED
+        leads.append(lead)
+    received = [inquiry for inquiry in inquiries if inquiry.lead is not None]
+    if not received:
+        return
+    Lead.objects.bulk_create(leads)
+    links = _link(received)
+    lead_figures_returning(lead_ids=[i.lead.pk for i in received if i.client is not None])
+    _history_record_created(leads, links)
+    BoardEntry.objects.bulk_create(
+        BoardEntry(lead=i.lead, employee_id=i.assignee.pk, **board_columns(i.lead))
+        for i in received
+    )
+    LeadEvent.objects.bulk_create(
+        [LeadEvent(lead=lead, kind=LeadEventKind.CREATED, at=lead.created_at) for lead in leads],
+        ignore_conflicts=True,
+    )
+    # Last, as in lead_receive: a concurrent import of the same rows fails here.
+    IntakeReceipt.objects.bulk_create(
+        IntakeReceipt(source=source, external_id=i.data["external_id"], lead=i.lead)
+        for i in received
+        if i.data.get("external_id")
+    )
+
+
+def _assign(inquiries: list[Inquiry], *, config: IntakeConfig, source: LeadSource) -> None:
+    """Each inquiry's assignee, as `assignee_for_inquiry` would pick them one after the
+    other: the client's active caretaker, else the first matching rule's pick, else the
+    last resort (none: the row's error)."""
+    by_rule: dict[int, list[Inquiry]] = defaultdict(list)
+    rules = {rule.pk: rule for rule in config.rules}
+    for inquiry in inquiries:
+        caretaker = inquiry.client.caretaker if inquiry.client is not None else None
+        if caretaker is not None and caretaker.is_active:
+            inquiry.assignee = caretaker
+            continue
+        ids = {investment.pk for investment in inquiry.investments}
+        rule = next((r for r in config.rules if _applies(r, source, ids)), None)
+        if rule is not None:
+            by_rule[rule.pk].append(inquiry)
+            continue
+        try:
+            # No rule applies: the last resort, or nobody (with no query either way).
+            inquiry.assignee = assignee_for_inquiry(
+                config=config, source=source, investments=inquiry.investments
+            )
+        except NoAssignee as error:
+            inquiry.error = str(error)
+    for pk, members_of in by_rule.items():
+        _pick_for(rules[pk], members_of, config=config)
+
+
+def _applies(rule: RoutingRule, source: LeadSource, investment_ids: set[int]) -> bool:
+    return bool(rule.members) and rule.matches(source_id=source.pk, investment_ids=investment_ids)
+
+
+def _pick_for(rule: RoutingRule, inquiries: list[Inquiry], *, config: IntakeConfig) -> None:
+    members = rule.members
+    if rule.strategy == AssignmentStrategy.FEWEST_OPEN:
+        counts = dict(
+            BoardEntry.objects.filter(
+                employee__in=members, failed=False, deleted=False, status__is_won=False
+            )
+            .values_list("employee_id")
+            .annotate(open=Count("id"))
+        )
+        # Each new lead is open (unless leads start won), as the next pick would count.
+        opens = config.first_status is not None and not config.first_status.is_won
+        for inquiry in inquiries:
+            inquiry.assignee = min(members, key=lambda user: (counts.get(user.pk, 0), user.pk))
+            counts[inquiry.assignee.pk] = counts.get(inquiry.assignee.pk, 0) + int(opens)
+        return
+    last = _take_turns(rule.pk, len(inquiries))
+    for turn, inquiry in enumerate(inquiries, start=last - len(inquiries) + 1):
+        inquiry.assignee = members[(turn - 1) % len(members)]
+
+
+def _take_turns(rule_id: int, count: int) -> int:
+    """The last of `count` round-robin turns taken at once (see `take_turn`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE leads_assignmentrule SET turn = turn + %s WHERE id = %s RETURNING turn",
+            [count, rule_id],
+        )
+        row = cursor.fetchone()
+    return row[0] if row is not None else count
+
+
+def _link(inquiries: list[Inquiry]) -> dict[str, list[tuple[Lead, Any]]]:
+    """The rows of each many-to-many relation of the new leads, one insert per relation;
+    returns them (with their ids) by relation, next to their lead."""
+    links: dict[str, list[tuple[Lead, Any]]] = {}
+    for name in RELATIONS:
+        model_field = Lead._meta.get_field(name)
+        through = model_field.remote_field.through
+        target = f"{model_field.m2m_reverse_field_name()}_id"
+        pairs = []
+        for inquiry in inquiries:
+            for pk in _targets(inquiry, name):
+                pairs.append((inquiry.lead, through(lead=inquiry.lead, **{target: pk})))
+        if pairs:
+            through.objects.bulk_create([row for _lead, row in pairs])
+            links[name] = pairs
+    return links
+
+
+def _targets(inquiry: Inquiry, name: str) -> list[int]:
+    if name == "clients":
+        return [inquiry.client.pk] if inquiry.client is not None else []
+    if name == "investments":
+        return [investment.pk for investment in inquiry.investments]
+    return [inquiry.assignee.pk]
+
+
+def _history_record_created(leads: list[Lead], links: dict[str, list[tuple[Lead, Any]]]):
+    """Each lead's "+" snapshot with its many-to-many rows, as `lead_insert` writes it."""
+    records = HistoricalLead.objects.bulk_create(
+        HistoricalLead(
+            history_date=lead.created_at,
+            history_type="+",
+            history_user=None,
+            history_change_reason=None,
+            **{f.attname: getattr(lead, f.attname) for f in HistoricalLead.tracked_fields},
+        )
+        for lead in leads
+    )
+    record_of = {lead.pk: record for lead, record in zip(leads, records, strict=True)}
+    for name, pairs in links.items():
+        snapshot = M2M_SNAPSHOTS[name]
+        target = f"{Lead._meta.get_field(name).m2m_reverse_field_name()}_id"
+        snapshot.objects.bulk_create(
+            snapshot(
+                history=record_of[lead.pk],
+                id=row.pk,
+                lead_id=lead.pk,
+                **{target: getattr(row, target)},
+            )
+            for lead, row in pairs
+        )
+
+
+def is_linked(inquiry: Inquiry) -> bool:
+    """Whether the row went to a known client (added to its lead, or a lead linked to it)."""
+    return inquiry.outcome == Received.APPENDED or (
+        inquiry.lead is not None and inquiry.lead.intake_outcome == IntakeOutcome.LINKED
+    )

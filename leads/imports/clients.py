@@ -1,0 +1,183 @@
+"""An import of clients (rather than of leads): each row a client, checked by the client's
+own model validation (email, phone to E.164, PESEL, lengths; an email or a phone), made by
+`clients.services.client_create` (with its history) in the batch's chunks.
+
+A client is known by its normalised phone or email, as the intake matches inquiries to
+clients (`client_matching_contact`): a row sharing either with an existing client is a
+duplicate in the database, one sharing either with an earlier row a duplicate in the file.
+So a file imported twice makes no second client, and a resumed run (see run.py) finds the
+clients of its committed chunks and skips them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from clients.models import Client, ClientKind
+from clients.services import client_create
+from crm.core.normalization import normalize_email
+from leads.models import ImportBatch, ImportRowError, ImportStatus
+
+from .mapping import CLIENT_FIELDS
+from .reading import Cell
+from .rows import Row, parse_consent
+
+TEXT_FIELDS = (
+    "first_name", "last_name", "company_name", "email", "phone", "pesel", "accounting_id",
+    "description",
+)  # fmt: skip
+
+
+class ClientRowReader:
+    """Turns the cells of a row into a Row whose data are a client's fields."""
+
+    def __init__(self, *, mapping: dict[str, str], headers: list[str]):
+        self.columns = {name: int(index) for index, name in mapping.items() if name}
+        self.header_of = {
+            name: headers[index]
+            if index < len(headers) and headers[index]
+            else str(CLIENT_FIELDS[name])
+            for name, index in self.columns.items()
+        }
+
+    def column(self, name: str) -> str:
+        return self.header_of.get(name, str(CLIENT_FIELDS.get(name, name)))
+
+    def read(self, number: int, cells: list[Cell]) -> Row:
+        row = Row(number=number)
+        data: dict[str, Any] = {}
+        for name, index in self.columns.items():
+            cell = cells[index] if index < len(cells) else ""
+            if name.startswith("consents_"):
+                try:
+                    data[name.replace("consents_", "consent_")] = parse_consent(cell)
+                except ValueError as error:
+                    row.errors.append((self.header_of[name], str(error)))
+            else:
+                text = cell.isoformat() if hasattr(cell, "isoformat") else str(cell)
+                data[name] = text.strip() if name == "description" else " ".join(text.split())
+        data["kind"] = ClientKind.COMPANY if data.get("company_name") else ClientKind.PERSON
+        client = Client(**{name: data.get(name, "") for name in TEXT_FIELDS}, kind=data["kind"])
+        if not client.email and not client.phone:
+            row.errors.append(
+                (
+                    " / ".join(self.column(name) for name in ("email", "phone")),
+                    _("Give the client an email address or a phone number."),
+                )
+            )
+        try:
+            client.clean_fields(exclude=["branch", "caretaker", "source", "created_by"])
+            client.clean()  # the phone in E.164, the normalised email
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                row.errors.extend((self.column(name), message) for message in messages)
+        if row.errors:
+            return row
+        row.data = data
+        row.contacts = tuple(
+            filter(None, [_phone_key(client.phone_e164), _email_key(client.email_normalized)])
+        )
+        row.key = "|".join(row.contacts)
+        return row
+
+
+def _phone_key(phone: str) -> str:
+    return f"phone:{phone}" if phone else ""
+
+
+def _email_key(email: str) -> str:
+    return f"email:{email}" if email else ""
+
+
+def known_client_contacts(rows: Iterable[Row]) -> set[str]:
+    """The contact keys of these rows that an existing client already has (one query)."""
+    keys = {key for row in rows for key in row.contacts}
+    phones = {key.removeprefix("phone:") for key in keys if key.startswith("phone:")}
+    emails = {key.removeprefix("email:") for key in keys if key.startswith("email:")}
+    if not keys:
+        return set()
+    found = Client.objects.filter(
+        Q(phone_e164__in=phones) | Q(email_normalized__in=emails)
+    ).values_list("phone_e164", "email_normalized")
+    known = set()
+    for phone, email in found:
+        known.update(filter(None, [_phone_key(phone), _email_key(normalize_email(email))]))
+    return known & keys
+
+
+def classify(rows: list[Row], seen: set[str]) -> tuple[dict[str, int], list[Row]]:
+    """Count the chunk's rows (errors, duplicates in the file or in Lejek) and return the
+    new ones; `seen` gathers the contacts of the file's rows so far."""
+    counts = dict.fromkeys(("rows_total", "rows_error", "rows_duplicate_file"), 0)
+    counts["rows_duplicate_db"] = counts["rows_new"] = 0
+    fresh = []
+    for row in rows:
+        counts["rows_total"] += 1
+        if not row.is_valid:
+            counts["rows_error"] += 1
+        elif seen.intersection(row.contacts):
+            counts["rows_duplicate_file"] += 1
+        else:
+            seen.update(row.contacts)
+            fresh.append(row)
+    known = known_client_contacts(fresh)
+    new = [row for row in fresh if not known.intersection(row.contacts)]
+    counts["rows_duplicate_db"] = len(fresh) - len(new)
+    counts["rows_new"] = len(new)
+    return counts, new
+
+
+def clients_check(
+    batch: ImportBatch, rows: Iterable[list[Row]], *, progress: Callable[[int], None] | None
+) -> None:
+    """The dry run of an import of clients (see check.import_check)."""
+    totals: dict[str, int] = dict.fromkeys(("rows_linked",), 0)
+    seen: set[str] = set()
+    ImportRowError.objects.filter(batch=batch).delete()
+    for chunk in rows:
+        counts, _new = classify(chunk, seen)
+        for name, value in counts.items():
+            totals[name] = totals.get(name, 0) + value
+        ImportRowError.objects.bulk_create(
+            ImportRowError(batch=batch, row=row.number, column=column[:200], message=text[:500])
+            for row in chunk
+            for column, text in row.errors
+        )
+        if progress is not None:
+            progress(totals["rows_total"])
+    with transaction.atomic():
+        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.CHECKED, **totals)
+    for name, value in totals.items():
+        setattr(batch, name, value)
+    batch.status = ImportStatus.CHECKED
+
+
+def clients_import_part(
+    batch: ImportBatch, chunk: list[Row], seen: set[str], *, refuse: Callable[[int, str], None]
+) -> dict[str, int]:
+    """Create the chunk's new clients through `client_create` (each with its history);
+    `refuse(row, message)` is called for a row that fails (all or nothing raises there)."""
+    for row in chunk:
+        if not row.is_valid:
+            column, message = row.errors[0]
+            refuse(row.number, f"{column}: {message}")
+    counts, new = classify(chunk, seen)
+    errors = []
+    for row in new:
+        try:
+            client_create(user=batch.created_by, data={**row.data, "source": batch.source})
+        except ValidationError as error:
+            message = "; ".join(error.messages)
+            refuse(row.number, message)
+            counts["rows_new"] -= 1
+            counts["rows_error"] += 1
+            errors.append(ImportRowError(batch=batch, row=row.number, message=message[:500]))
+    ImportRowError.objects.bulk_create(errors)
+    counts["rows_imported"] = counts["rows_new"]
+    return counts
