@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from crm import views as crm_views
+from crm.core.health import healthz
 from leads.views import intake as intake_views
 
 admin.site.site_header = _("Lejek administration")
@@ -21,6 +22,8 @@ urlpatterns = [
     path("investments/", include("investments.urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
+    # For load balancers and container health checks: no login, no session.
+    path("healthz/", healthz, name="healthz"),
     # Inquiries from outside: the API for websites and portals, and the embeddable form.
     path("api/intake/leads/", intake_views.intake_api_view, name="intake_api"),
     path("api/schema/", intake_views.intake_schema_view, name="intake_schema"),

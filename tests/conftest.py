@@ -84,6 +84,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("leads.migrations.0006_advisors_may_export", "grant"),
     ("leads.migrations.0010_intake_permissions", "grant"),
     ("leads.migrations.0014_seed_purchase_survey_and_permissions", "seed"),
+    ("crm.core.migrations.0005_administrators_unlock_logins_and_set_up_totp", "grant"),
 ]
 
 
@@ -122,26 +123,36 @@ def reference_data(transactional_db):
 
 @pytest.fixture(scope="module")
 def celery_worker(django_db_setup, django_db_blocker):
-    """A real worker in a thread, on Redis, consuming a queue of its own (a worker of
-    another test run on the same Redis cannot take our tasks)."""
+    """A real worker in a thread, on Redis, consuming queues of its own (a worker of
+    another test run on the same Redis cannot take our tasks): the default one and the
+    heavy one that imports and exports are routed to (CELERY_TASK_ROUTES)."""
     import celery.contrib.testing.tasks  # noqa: F401  (the ping task of the start check)
     from celery.contrib.testing.worker import start_worker
+    from django.conf import settings
 
     from crm.celery import app
 
     keys = ("task_always_eager", "broker_url", "result_backend", "task_default_queue")
-    saved = {key: app.conf[key] for key in keys}
+    saved = {key: app.conf[key] for key in (*keys, "task_routes")}
+    default_queue, heavy_queue = f"lejek-test-{os.getpid()}", f"lejek-test-heavy-{os.getpid()}"
     app.conf.update(
         task_always_eager=False,
         broker_url="redis://127.0.0.1:6379/14",
         # The start check waits for the ping task's result; our tasks store none.
         result_backend="redis://127.0.0.1:6379/14",
-        task_default_queue=f"lejek-test-{os.getpid()}",
+        task_default_queue=default_queue,
+        task_routes={name: {"queue": heavy_queue} for name in settings.LEJEK_HEAVY_TASKS},
     )
     forget_connections(app)
     try:
         with django_db_blocker.unblock():
-            with start_worker(app, pool="solo", concurrency=1, perform_ping_check=True) as worker:
+            with start_worker(
+                app,
+                pool="solo",
+                concurrency=1,
+                perform_ping_check=True,
+                queues=[default_queue, heavy_queue],
+            ) as worker:
                 yield worker
     finally:
         app.conf.update(saved)

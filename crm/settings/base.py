@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -39,7 +41,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, its site asking administrators with a TOTP device for a code.
+    "crm.core.apps.LejekAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -51,6 +54,10 @@ INSTALLED_APPS = [
     "django_tables2",
     "simple_history",
     "solo",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "crm.core",
     "clients",
     "investments",
@@ -61,17 +68,23 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every log line of the request carries its id.
+    "crm.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -110,7 +123,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     SILENCED_SYSTEM_CHECKS.append("models.W040")
 
 AUTH_USER_MODEL = "core.User"
-AUTHENTICATION_BACKENDS = ["crm.core.auth.UserWithBranchBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username and address before a password is checked.
+    "crm.core.auth.LoginLockoutBackend",
+    "crm.core.auth.UserWithBranchBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -194,6 +211,19 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 3 * 3600},
     },
 }
+# Two queues: imports and exports run for minutes and must not hold up the emails and
+# sweeps behind them, so they go to "heavy" (docker-compose's worker-heavy serves it) and
+# everything else to the default queue "celery" (the worker service). A worker started
+# without -Q consumes only "celery": a single-worker set-up needs `-Q celery,heavy`.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+LEJEK_HEAVY_QUEUE = "heavy"
+LEJEK_HEAVY_TASKS = [
+    "leads.tasks.run_lead_export",
+    "leads.tasks.run_lead_import_check",
+    "leads.tasks.run_lead_import",
+    "clients.tasks.run_client_export",
+]
+CELERY_TASK_ROUTES = {name: {"queue": LEJEK_HEAVY_QUEUE} for name in LEJEK_HEAVY_TASKS}
 # Exports up to this many rows are built in the request; larger ones become a Celery job.
 LEJEK_SYNC_EXPORT_LIMIT = int(os.environ.get("LEJEK_SYNC_EXPORT_LIMIT", "5000"))
 
@@ -202,6 +232,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
+            # A Redis that went away answers within a second, not after the system's TCP
+            # timeout: the intake and the rate limits carry on without it (crm/core/cache.py).
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
         }
     }
 else:
@@ -209,6 +242,55 @@ else:
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(60 * 60 * 10)))
+# A session ends with the working day (SESSION_COOKIE_AGE, counted from the login) and
+# with the browser: a CRM full of clients' phone numbers is often opened on a shared or
+# borrowed computer, and logging in again each morning costs a salesperson little.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+
+# Content Security Policy (django-csp), in every environment so that development and the
+# tests see what production enforces. Our pages have no inline scripts or styles: scripts
+# and styles come from /static/, behaviour is opted into with data-* attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF],
+        "style-src": [csp_constants.SELF],
+        "img-src": [csp_constants.SELF],
+        "object-src": [csp_constants.NONE],
+        "form-action": [csp_constants.SELF],
+        "base-uri": [csp_constants.SELF],
+        # Nobody frames Lejek, except the sites each source names for its inquiry form
+        # (leads.views.intake replaces this directive for that form).
+        "frame-ancestors": [csp_constants.NONE],
+    }
+}
+
+# Login lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is refused for AXES_COOLOFF_TIME, the right password too.
+# Per pair: a colleague behind the same office NAT still logs in, and nobody can lock a
+# user out from elsewhere. An administrator unlocks earlier in the admin (Access attempts)
+# or with `manage.py axes_reset_username <username>`.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "crm.core.lockout.lockout_response"
+# The visitor's address as the intake form's rate limit sees it (LEJEK_TRUSTED_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "crm.core.ratelimit.client_address"
+# Failed attempts only: a row per successful login would grow without bound.
+AXES_DISABLE_ACCESS_LOG = True
+
+# TOTP (django-otp): the name shown in the authenticator app next to the username.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Lejek")
+
+# /healthz/: the Celery worker counts as down once its last heartbeat (written every 30 s
+# by crm.core.tasks.heartbeat) is older than this.
+LEJEK_HEARTBEAT_MAX_AGE = int(os.environ.get("LEJEK_HEARTBEAT_MAX_AGE", "90"))
+CELERY_BEAT_SCHEDULE["celery-heartbeat"] = {
+    "task": "crm.core.tasks.heartbeat",
+    "schedule": 30.0,
+    "options": {"expires": 25},
+}
 
 # Reverse proxies in front of the web processes whose X-Forwarded-For is trusted to tell
 # a visitor's address (the public form's per-address limit). 0: none, REMOTE_ADDR is it.
@@ -217,9 +299,27 @@ LEJEK_TRUSTED_PROXIES = int(os.environ.get("LEJEK_TRUSTED_PROXIES", "0"))
 # The region used when a phone number is written without a country code.
 PHONE_DEFAULT_REGION = "PL"
 
+# Logs go to stdout, each record with its request's id (crm.core.middleware): plain lines
+# for a developer, one JSON object per line for production's log collector (LOG_FORMAT,
+# "json" by default in production settings).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "crm.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "crm.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

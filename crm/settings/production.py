@@ -5,6 +5,8 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 os.environ["DEBUG"] = "0"
+# One JSON object per log line for the log collector, unless LOG_FORMAT=plain is asked for.
+os.environ.setdefault("LOG_FORMAT", "json")
 
 if not os.environ.get("DATABASE_URL"):
     raise ImproperlyConfigured(
@@ -33,6 +35,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # front of it) is LEJEK_TRUSTED_PROXIES=2.
 LEJEK_TRUSTED_PROXIES = int(os.environ.get("LEJEK_TRUSTED_PROXIES", "1"))
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+# A load balancer asks /healthz/ over plain HTTP inside the network: answer, not redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
@@ -51,3 +55,6 @@ STORAGES = {
 # deploy check's reminder is silenced on purpose.
 if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]
+
+# Celery workers log through the same handler (JSON lines) instead of replacing it.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

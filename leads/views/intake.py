@@ -172,9 +172,9 @@ def intake_schema_view(request: HttpRequest) -> JsonResponse:
 
 
 def _framable_by(response: HttpResponse, source: LeadSource) -> HttpResponse:
-    """Only the source's configured sites may show the form in a frame."""
-    ancestors = " ".join(source.frame_origins) or "'none'"
-    response["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
+    """Only the source's configured sites may show the form in a frame: the rest of the
+    Content Security Policy stays as for every page (django-csp reads this attribute)."""
+    response._csp_replace = {"frame-ancestors": source.frame_origins or ["'none'"]}
     return response
 
 

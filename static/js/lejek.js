@@ -20,6 +20,23 @@
     });
   });
 
+  // <span class="badge" data-badge-colour="#1f77b4">: a status's colour, chosen by an
+  // administrator. Set through the CSSOM, which the Content Security Policy allows, where a
+  // style="" attribute would need 'unsafe-inline'; for rows and cards that htmx or our
+  // scripts add later too.
+  function paintBadges(root) {
+    if (!root.querySelectorAll) { return; }
+    var badges = Array.prototype.slice.call(root.querySelectorAll("[data-badge-colour]"));
+    if (root.matches && root.matches("[data-badge-colour]")) { badges.push(root); }
+    badges.forEach(function (badge) {
+      badge.style.setProperty("--badge-colour", badge.getAttribute("data-badge-colour"));
+    });
+  }
+  paintBadges(document);
+  new MutationObserver(function (mutations) {
+    mutations.forEach(function (mutation) { mutation.addedNodes.forEach(paintBadges); });
+  }).observe(document.documentElement, { childList: true, subtree: true });
+
   // <dialog data-open-on-load>: show a dialog rendered by the server (e.g. with errors).
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("dialog[data-open-on-load]").forEach(function (dialog) {
