@@ -96,3 +96,16 @@ bench-reports: install
 	DATABASE_URL=$(BENCH_REPORTS_DATABASE_URL) DEBUG=1 $(PY) manage.py migrate --no-input -v 0
 	DATABASE_URL=$(BENCH_REPORTS_DATABASE_URL) DEBUG=0 SECRET_KEY=bench-only-not-a-secret \
 	  $(PY) manage.py bench_reports $(BENCH_REPORTS_ARGS)
+
+# Backups (README "Production"): the database of DATABASE_URL (pg_dump -Fc) and MEDIA_ROOT
+# into BACKUP_DIR (backups/); `make restore FILE=backups/lejek-<timestamp>.dump` puts one
+# back (pg_restore --clean into DATABASE_URL, the media archive into MEDIA_ROOT).
+.PHONY: backup restore
+backup:
+	scripts/backup.sh
+restore:
+	scripts/restore.sh "$(FILE)"
+
+# The restore drill: seeded data backed up, restored into a fresh database, a lead served.
+backup-check: install
+	DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -q tests/test_backup.py

@@ -14,6 +14,7 @@ is reloaded anyway, in case a change bypassed the signals (a queryset .update())
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -25,12 +26,15 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from clients.models import LeadSource
 from clients.services import hash_intake_token
+from crm.core.cache import CACHE_UNAVAILABLE
 from crm.core.models import Role, User
 from investments.models import Investment
 from leads.models import AssignmentRule, LeadStatus
 from leads.services.common import first_active_status
 from settings_app.models import CRMSettings
 from settings_app.selectors import crm_settings
+
+logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "lejek:intake-config:generation"
 # Another process's change is seen within this time: the shared number is read at most
@@ -92,7 +96,7 @@ def intake_config() -> IntakeConfig:
     snapshot = _snapshot
     if snapshot is not None and now - _generation_checked_at < GENERATION_CHECK_SECONDS:
         return snapshot
-    generation = cache.get(GENERATION_KEY, 0)
+    generation = _shared_generation(snapshot)
     _generation_checked_at = now
     if (
         snapshot is None
@@ -101,6 +105,17 @@ def intake_config() -> IntakeConfig:
     ):
         snapshot = _snapshot = _load(generation)
     return snapshot
+
+
+def _shared_generation(snapshot: IntakeConfig | None) -> int:
+    """The generation number in the shared cache. While the cache is unreachable there is
+    no news of another process's change: the snapshot's own number (it stays in use until
+    MAX_AGE_SECONDS) — an inquiry is still received."""
+    try:
+        return cache.get(GENERATION_KEY, 0)
+    except CACHE_UNAVAILABLE:
+        logger.warning("Intake configuration: the cache is unreachable.", exc_info=True)
+        return snapshot.generation if snapshot is not None else 0
 
 
 def _load(generation: int) -> IntakeConfig:

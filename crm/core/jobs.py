@@ -69,7 +69,11 @@ def job_run(*, job_id: str, kind: str, writer: JobWriter) -> BackgroundJob | Non
             file_name = writer(job, file_obj, JobProgress(job))
             file_obj.seek(0)
             # The stored name is the job's UUID: nothing guessable, no user text in paths.
-            job.file.save(f"{job.pk}.xlsx", File(file_obj), save=False)
+            # A run killed after storing the file but before recording it left it behind
+            # under that name: replace it, so that a job has one file, not a copy per run.
+            stored_name = f"{job.pk}.xlsx"
+            job.file.storage.delete(job.file.field.generate_filename(job, stored_name))
+            job.file.save(stored_name, File(file_obj), save=False)
     except Exception as error:
         logger.exception("Background job %s (%s) failed", job.pk, kind)
         BackgroundJob.objects.filter(pk=job.pk).update(
