@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date, datetime, time
+
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Aggregate, FloatField, Func, QuerySet
+from django.db.models import (
+    Aggregate,
+    DateTimeField,
+    FloatField,
+    Func,
+    IntegerField,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from leads.models import LeadStatus
 
@@ -68,3 +81,37 @@ def name_rows(rows: list[dict], *, id_key: str, name_key: str, model, label=str)
         obj = objects.get(row[id_key])
         row[name_key] = label(obj) if obj is not None else ""
     return rows
+
+
+class MonthIndex(Func):
+    """Which of `months` (their first days, in order) a datetime falls in, local time: 1
+    for the first, 0 before it (PostgreSQL's width_bucket over the months' starts: a
+    binary search per lead instead of converting each one's time to local time)."""
+
+    function = "width_bucket"
+    output_field = IntegerField()
+
+    def __init__(self, expression, months: list[date]):
+        starts = [timezone.make_aware(datetime.combine(month, time.min)) for month in months]
+        super().__init__(expression, Value(starts, output_field=ArrayField(DateTimeField())))
+
+
+def by_month(leads: QuerySet, months: list[date] | None) -> tuple[QuerySet, Callable]:
+    """The leads annotated with `month`, the month of their creation, and the function
+    that turns a grouped row's `month` into that month's first day (None outside
+    `months`). With the report's months, on PostgreSQL: their index (`MonthIndex`);
+    otherwise the creation time truncated to its month."""
+    if months and connection.vendor == "postgresql":
+        months = list(months)
+
+        def month_of(index: int) -> date | None:
+            return months[index - 1] if 0 < index <= len(months) else None
+
+        return leads.annotate(month=MonthIndex("created_at", months)), month_of
+    return leads.annotate(month=TruncMonth("created_at")), _local_month
+
+
+def _local_month(value: date | datetime) -> date:
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value.replace(day=1)

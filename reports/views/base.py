@@ -5,13 +5,12 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 
 from ..exports import report_xlsx_response
 from ..filters import ReportFilterForm, report_filter_for
@@ -66,14 +65,6 @@ def months_between(start: date, end: date) -> list[date]:
             year=current.year + current.month // 12, month=current.month % 12 + 1
         )
     return months
-
-
-def month_key(value: date | datetime) -> date:
-    """The month (its first day) of a TruncMonth value, in local time."""
-    if isinstance(value, datetime):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
-        value = value.date()
-    return value.replace(day=1)
 
 
 def month_bounds(month: date, start: date, end: date) -> dict[str, str]:

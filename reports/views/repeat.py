@@ -15,7 +15,6 @@ from ..tables import Cell, Table
 from .base import (
     drilldown_url,
     month_bounds,
-    month_key,
     month_label,
     months_between,
     report_response,
@@ -29,7 +28,9 @@ def repeat_report_view(request: HttpRequest) -> HttpResponse:
 
 
 def _build(form: ReportFilterForm) -> dict:
-    by_month = {month_key(row["month"]): row for row in repeat_by_month(form.leads())}
+    start, end = form.period
+    months = months_between(start, end)
+    by_month = {row["month"]: row for row in repeat_by_month(form.leads(), months=months)}
     table = Table(
         _("Repeat leads and returning customers by month"),
         [
@@ -41,8 +42,7 @@ def _build(form: ReportFilterForm) -> dict:
             Column(_("Returning %"), 14),
         ],
     )
-    start, end = form.period
-    for month in months_between(start, end):
+    for month in months:
         row = by_month.get(month, {})
         bounds = month_bounds(month, start, end)
         table.rows.append(

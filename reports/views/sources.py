@@ -26,7 +26,6 @@ from ..tables import Cell, Table
 from .base import (
     drilldown_url,
     month_bounds,
-    month_key,
     month_label,
     months_between,
     report_response,
@@ -44,11 +43,18 @@ def sources_report_view(request: HttpRequest) -> HttpResponse:
 def _build(form: ReportFilterForm) -> dict:
     leads = form.leads()
     summary = _summary_table(form, source_summary(leads))
-    months, month_links, chart = _months_table(form, source_months(leads))
+    months = months_between(*form.period)
+    months_table, month_links, chart = _months_table(
+        form, months, source_months(leads, months=months)
+    )
     leads_chart = bar_chart(
         _("Leads by source"), [(row[0].value, row[1].value) for row in summary.rows]
     )
-    return {"tables": [summary, months], "charts": [leads_chart, chart], "month_links": month_links}
+    return {
+        "tables": [summary, months_table],
+        "charts": [leads_chart, chart],
+        "month_links": month_links,
+    }
 
 
 def _summary_table(form: ReportFilterForm, rows: list[dict]) -> Table:
@@ -72,14 +78,13 @@ def _summary_table(form: ReportFilterForm, rows: list[dict]) -> Table:
     return table
 
 
-def _months_table(form: ReportFilterForm, rows: list[dict]):
+def _months_table(form: ReportFilterForm, months: list, rows: list[dict]):
     start, end = form.period
-    months = months_between(start, end)
     sources: dict[int, str] = {}
     counts: dict[tuple[int, object], int] = {}
     for row in rows:
         sources[row["source_id"]] = row["source__name"]
-        counts[row["source_id"], month_key(row["month"])] = row["leads"]
+        counts[row["source_id"], row["month"]] = row["leads"]
     columns = [Column(_("Source"), 24)] + [Column(month_label(m), 10) for m in months]
     table = Table(_("Leads by source and month"), [*columns, Column(_("Total"), 10)])
     table.empty = _("No leads for these filters.")
