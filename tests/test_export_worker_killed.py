@@ -9,15 +9,11 @@ from __future__ import annotations
 import io
 import os
 import signal
-import subprocess
-import sys
 import time
-from urllib.parse import quote
 from uuid import uuid4
 
 import psycopg
 import pytest
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test import Client as HttpClient
@@ -31,6 +27,7 @@ from leads.exports import LEAD_EXPORT, write_lead_export_job
 from tests.conftest import forget_connections
 from tests.factories import LeadFactory
 from tests.redis_server import RedisServer
+from tests.worker_processes import WorkerProcesses
 
 pytestmark = [
     pytest.mark.slow,
@@ -39,12 +36,6 @@ pytestmark = [
 ]
 
 LEADS = 30
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -84,52 +75,20 @@ def private_media(settings, tmp_path):
 @pytest.fixture
 def start_heavy_worker(queues, private_media, tmp_path):
     """Start `celery worker -Q <heavy queue>` processes on the test's database and media
-    folder; each is stopped at the end if still running."""
+    folder; each is stopped at the end if still running. Each start gives the process and
+    its log."""
     redis, heavy, default = queues
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "crm.settings.test",
-        "LEJEK_TEST_REAL_CELERY": "1",
-        "LEJEK_TEST_CELERY_QUEUE": default,
-        "CELERY_BROKER_URL": f"{redis.url}/0",
-        "CELERY_RESULT_BACKEND": f"{redis.url}/0",
-        "DATABASE_URL": database_url(),
-        "MEDIA_ROOT": str(private_media),
-    }
-    env.pop("REDIS_URL", None)
-    processes = []
-
-    def start(name: str) -> tuple[subprocess.Popen, object]:
-        node = f"{name}-{os.getpid()}@lejek-test"
-        log = tmp_path / f"{name}.log"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "crm", "worker", "-P", "solo", "-c", "1"]
-            + ["-Q", heavy, "-n", node, "--loglevel", "INFO"]
-            + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        processes.append(process)
-        # Its log says when it is ready: a solo worker busy with (or stuck in) a task does
-        # not answer pings.
-        deadline = time.monotonic() + 30
-        while f"{node} ready." not in log.read_text():
-            assert process.poll() is None, f"the worker died:\n{log.read_text()}"
-            assert time.monotonic() < deadline, f"the worker did not start:\n{log.read_text()}"
-            time.sleep(0.1)
-        return process, log
-
-    yield start
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    workers = WorkerProcesses(
+        queue=heavy,
+        log_dir=tmp_path,
+        LEJEK_TEST_CELERY_QUEUE=default,
+        CELERY_BROKER_URL=f"{redis.url}/0",
+        CELERY_RESULT_BACKEND=f"{redis.url}/0",
+        MEDIA_ROOT=str(private_media),
+        REDIS_URL=None,
+    )
+    yield lambda name: (workers.start(name), workers.log(name))
+    workers.stop()
 
 
 def lock_the_leads_table() -> psycopg.Connection:

@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import time
-from urllib.parse import quote
 from uuid import uuid4
 
 import pytest
@@ -21,6 +17,7 @@ from notifications.models import Notification, NotificationKind
 from notifications.services import notification_queue
 from tests.conftest import forget_connections
 from tests.factories import LeadFactory, UserFactory
+from tests.worker_processes import WorkerProcesses
 
 pytestmark = [
     pytest.mark.slow,
@@ -60,53 +57,18 @@ def queue():
 def start_worker(queue, smtp_sink, tmp_path):
     """Start `celery worker` processes on the test's queue, database and SMTP sink; each
     is stopped at the end if still running."""
-    from crm.celery import app
-
-    db = connection.settings_dict
-    credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "crm.settings.test",
-        "LEJEK_TEST_REAL_CELERY": "1",
-        "LEJEK_TEST_CELERY_QUEUE": queue,
-        "CELERY_BROKER_URL": BROKER_URL,
-        "CELERY_RESULT_BACKEND": BROKER_URL,
-        # The test database, which the worker sees as the rows this test commits.
-        "DATABASE_URL": f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "EMAIL_HOST": smtp_sink.host,
-        "EMAIL_PORT": str(smtp_sink.port),
-        "LEJEK_BASE_URL": settings.LEJEK_BASE_URL,
-    }
-    processes = []
-
-    def start(name: str) -> subprocess.Popen:
-        node = f"{name}-{os.getpid()}@lejek-test"
-        log = tmp_path / f"{name}.log"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "crm", "worker", "-P", "solo", "-c", "1"]
-            + ["-Q", queue, "-n", node, "--loglevel", "INFO"]
-            + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        processes.append(process)
-        deadline = time.monotonic() + 30
-        while not app.control.ping(destination=[node], timeout=0.5):
-            assert process.poll() is None, f"the worker died:\n{log.read_text()}"
-            assert time.monotonic() < deadline, f"the worker did not start:\n{log.read_text()}"
-        return process
-
-    yield start
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    workers = WorkerProcesses(
+        queue=queue,
+        log_dir=tmp_path,
+        LEJEK_TEST_CELERY_QUEUE=queue,
+        CELERY_BROKER_URL=BROKER_URL,
+        CELERY_RESULT_BACKEND=BROKER_URL,
+        EMAIL_HOST=smtp_sink.host,
+        EMAIL_PORT=str(smtp_sink.port),
+        LEJEK_BASE_URL=settings.LEJEK_BASE_URL,
+    )
+    yield workers.start
+    workers.stop()
 
 
 def test_email_of_a_worker_killed_while_sending_is_sent_by_the_next_worker(

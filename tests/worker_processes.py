@@ -1,0 +1,77 @@
+"""Real `celery worker` processes for the tests that kill one in the middle of a task
+(SIGKILL) and let the next one take the unacknowledged task over: each runs in its own
+process on the test's database, broker and queue, and is stopped at the end if still
+running."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connection
+
+
+def test_database_url() -> str:
+    """The test database, as another process reaches it (it sees what the test commits)."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+class WorkerProcesses:
+    """`start(name)` starts a solo worker consuming `queue` with this environment (on top
+    of the test settings and database; None removes a variable) and returns it once its
+    log says it is ready (a solo worker busy with a task does not answer pings); `stop()`
+    ends those still running."""
+
+    def __init__(self, *, queue: str, log_dir: Path, **environment: str | None):
+        self.queue = queue
+        self.log_dir = log_dir
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "crm.settings.test",
+            "LEJEK_TEST_REAL_CELERY": "1",
+            "DATABASE_URL": test_database_url(),
+            **environment,
+        }
+        # A variable given as None is one the workers must not have.
+        self.env = {key: value for key, value in self.env.items() if value is not None}
+        self.processes: list[subprocess.Popen] = []
+
+    def log(self, name: str) -> Path:
+        return self.log_dir / f"{name}.log"
+
+    def start(self, name: str) -> subprocess.Popen:
+        node = f"{name}-{os.getpid()}@lejek-test"
+        log = self.log(name)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "crm", "worker", "-P", "solo", "-c", "1"]
+            + ["-Q", self.queue, "-n", node, "--loglevel", "INFO"]
+            + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=settings.BASE_DIR,
+            env=self.env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        self.processes.append(process)
+        deadline = time.monotonic() + 30
+        while f"{node} ready." not in log.read_text():
+            assert process.poll() is None, f"the worker died:\n{log.read_text()}"
+            assert time.monotonic() < deadline, f"the worker did not start:\n{log.read_text()}"
+            time.sleep(0.1)
+        return process
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
