@@ -9,11 +9,41 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
+from uuid import uuid4
 
 from django.conf import settings
 from django.db import connection
+
+
+@contextmanager
+def own_queue(broker_url: str, prefix: str, **conf) -> Iterator[str]:
+    """This process publishes its tasks to a queue of the test's own on the real broker
+    (`conf`: more Celery settings for the while, e.g. task_routes={}); the queue is purged
+    and the settings put back afterwards."""
+    from crm.celery import app
+    from tests.conftest import forget_connections
+
+    name = f"{prefix}-{os.getpid()}-{uuid4().hex[:8]}"
+    changes = {
+        "task_always_eager": False,
+        "broker_url": broker_url,
+        "result_backend": broker_url,
+        "task_default_queue": name,
+        **conf,
+    }
+    saved = {key: app.conf[key] for key in changes}
+    app.conf.update(changes)
+    forget_connections(app)
+    try:
+        yield name
+    finally:
+        app.control.purge()
+        app.conf.update(saved)
+        forget_connections(app)
 
 
 def test_database_url() -> str:

@@ -13,16 +13,16 @@ from itertools import islice
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 
 from clients.models import Client
 from crm.core.normalization import normalize_email
-from leads.models import ImportBatch, ImportKind, ImportRowError, ImportStatus, IntakeReceipt
+from leads.models import ImportBatch, ImportKind, ImportRowError, IntakeReceipt
 
 from .clients import ClientRowReader, clients_check
 from .reading import ImportFileError, Table, read_table
 from .rows import Row, RowReader
+from .status import batch_checked
 
 # Rows per committed chunk of the import (a setting only so that a test's worker process
 # can make a small file several chunks long).
@@ -137,8 +137,4 @@ def import_check(batch: ImportBatch, *, progress: Callable[[int], None] | None =
         ImportRowError.objects.bulk_create(errors)
         if progress is not None:
             progress(counts["rows_total"])
-    with transaction.atomic():
-        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.CHECKED, **counts)
-    for name, value in counts.items():
-        setattr(batch, name, value)
-    batch.status = ImportStatus.CHECKED
+    batch_checked(batch, counts)

@@ -15,18 +15,18 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from clients.models import Client, ClientKind
 from clients.services import client_create
 from crm.core.normalization import normalize_email
-from leads.models import ImportBatch, ImportRowError, ImportStatus
+from leads.models import ImportBatch, ImportRowError
 
 from .mapping import CLIENT_FIELDS
 from .reading import Cell
 from .rows import Row, parse_consent
+from .status import batch_checked
 
 TEXT_FIELDS = (
     "first_name", "last_name", "company_name", "email", "phone", "pesel", "accounting_id",
@@ -151,11 +151,7 @@ def clients_check(
         )
         if progress is not None:
             progress(totals["rows_total"])
-    with transaction.atomic():
-        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.CHECKED, **totals)
-    for name, value in totals.items():
-        setattr(batch, name, value)
-    batch.status = ImportStatus.CHECKED
+    batch_checked(batch, totals)
 
 
 def clients_import_part(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-from uuid import uuid4
 
 import pytest
 from django.conf import settings
@@ -17,8 +16,7 @@ from django.urls import reverse
 
 from leads.imports.rows import EXTERNAL_ID_PREFIX
 from leads.models import ImportBatch, ImportStatus, IntakeReceipt, Lead
-from tests.conftest import forget_connections
-from tests.worker_processes import WorkerProcesses
+from tests.worker_processes import WorkerProcesses, own_queue
 
 from .import_fixtures import SAMPLE_CP1250, browser, post_mapping, post_upload, upload_file
 
@@ -39,25 +37,8 @@ CHUNK_ROWS = 200  # the worker's chunk: ten commits in the file
 def queue():
     """The test's own queue on the real broker; every task (the import's too, which
     settings route to the heavy queue) goes to it."""
-    from crm.celery import app
-
-    name = f"lejek-test-import-killed-{os.getpid()}-{uuid4().hex[:8]}"
-    keys = ("task_always_eager", "broker_url", "result_backend", "task_default_queue")
-    saved = {key: app.conf[key] for key in (*keys, "task_routes")}
-    app.conf.update(
-        task_always_eager=False,
-        broker_url=BROKER_URL,
-        result_backend=BROKER_URL,
-        task_default_queue=name,
-        task_routes={},
-    )
-    forget_connections(app)
-    try:
+    with own_queue(BROKER_URL, "lejek-test-import-killed", task_routes={}) as name:
         yield name
-    finally:
-        app.control.purge()
-        app.conf.update(saved)
-        forget_connections(app)
 
 
 @pytest.fixture

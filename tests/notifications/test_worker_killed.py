@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-from uuid import uuid4
 
 import pytest
 from django.conf import settings
@@ -15,9 +14,8 @@ from django.db import connection, transaction
 
 from notifications.models import Notification, NotificationKind
 from notifications.services import notification_queue
-from tests.conftest import forget_connections
 from tests.factories import LeadFactory, UserFactory
-from tests.worker_processes import WorkerProcesses
+from tests.worker_processes import WorkerProcesses, own_queue
 
 pytestmark = [
     pytest.mark.slow,
@@ -33,24 +31,8 @@ BROKER_URL = "redis://127.0.0.1:6379/13"
 @pytest.fixture
 def queue():
     """The test's own queue on the real broker, for this process to publish to."""
-    from crm.celery import app
-
-    name = f"lejek-test-killed-{os.getpid()}-{uuid4().hex[:8]}"
-    keys = ("task_always_eager", "broker_url", "result_backend", "task_default_queue")
-    saved = {key: app.conf[key] for key in keys}
-    app.conf.update(
-        task_always_eager=False,
-        broker_url=BROKER_URL,
-        result_backend=BROKER_URL,
-        task_default_queue=name,
-    )
-    forget_connections(app)
-    try:
+    with own_queue(BROKER_URL, "lejek-test-killed") as name:
         yield name
-    finally:
-        app.control.purge()
-        app.conf.update(saved)
-        forget_connections(app)
 
 
 @pytest.fixture
