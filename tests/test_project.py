@@ -70,3 +70,23 @@ def test_production_starts_with_complete_configuration():
         ALLOWED_HOSTS="crm.example.pl",
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_a_commands_output_on_stdout_has_no_log_lines_in_it():
+    """A developer pipes a command's output into a file: the apps' log lines (django-axes
+    says hello at start-up) go to stderr, the command's own to stdout."""
+    environment = {key: value for key, value in os.environ.items() if key != "LOG_FORMAT"}
+    environment.update(DEBUG="1", DJANGO_SETTINGS_MODULE="crm.settings.dev")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "diffsettings"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "AXES" in result.stderr
+    assert "AXES:" not in result.stdout
+    assert all(" = " in line for line in result.stdout.splitlines()), result.stdout[:300]

@@ -299,9 +299,10 @@ LEJEK_TRUSTED_PROXIES = int(os.environ.get("LEJEK_TRUSTED_PROXIES", "0"))
 # The region used when a phone number is written without a country code.
 PHONE_DEFAULT_REGION = "PL"
 
-# Logs go to stdout, each record with its request's id (crm.core.middleware): plain lines
-# for a developer, one JSON object per line for production's log collector (LOG_FORMAT,
-# "json" by default in production settings).
+# Logs carry their request's id (crm.core.middleware): one JSON object per line on stdout
+# for production's log collector (LOG_FORMAT, "json" by default in production settings),
+# plain lines on stderr for a developer, so that a command's own output (dumpdata,
+# sqlmigrate, the benchmarks' tables) can be piped without log lines in it.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
 if LOG_FORMAT not in {"plain", "json"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
@@ -316,7 +317,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
+            "stream": "ext://sys.stdout" if LOG_FORMAT == "json" else "ext://sys.stderr",
             "filters": ["request_id"],
             "formatter": LOG_FORMAT,
         }
