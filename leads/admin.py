@@ -1,10 +1,11 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from .models import AssignmentRule, DeletionReason, FailureReason, LeadStatus
 from .models.surveys import QuestionKind, SurveyQuestion, SurveyTemplate
+from .services.figures import lead_figures_rebuild_later
 
 
 class AssignmentRuleForm(forms.ModelForm):
@@ -35,6 +36,17 @@ class LeadStatusAdmin(admin.ModelAdmin):
     list_display_links = ["name"]
     list_editable = ["order", "colour", "is_won", "active"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "order" in form.changed_data:
+            # The leads' furthest status reached is kept as an order (the reports' funnel).
+            lead_figures_rebuild_later()
+            self.message_user(
+                request,
+                _("The leads' report figures will be recomputed for the new order in a moment."),
+                messages.INFO,
+            )
 
     def has_delete_permission(self, request, obj=None):
         # A status that leads stand in is deactivated, not deleted.

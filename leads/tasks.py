@@ -8,6 +8,7 @@ from crm.core.jobs import job_run
 
 from .exports import LEAD_EXPORT, write_lead_export_job
 from .imports.jobs import IMPORT_CHECK, IMPORT_RUN, write_import_check_job, write_import_run_job
+from .services.figures import lead_figures_rebuild
 from .services.reminders import digests_queue, reminders_queue_due
 from .services.sales import reservations_expire_due
 
@@ -49,3 +50,10 @@ def queue_conversation_reminders() -> int:
 def queue_daily_digests() -> int:
     """Owe each employee's daily digest (beat, every morning); once per employee and day."""
     return digests_queue()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def run_lead_figures_rebuild() -> int:
+    """Recompute every lead's report figures (after the pipeline was reordered). Run
+    twice, it gives the same figures: a redelivered task is harmless."""
+    return lead_figures_rebuild()

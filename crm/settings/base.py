@@ -222,6 +222,7 @@ LEJEK_HEAVY_TASKS = [
     "leads.tasks.run_lead_import_check",
     "leads.tasks.run_lead_import",
     "clients.tasks.run_client_export",
+    "leads.tasks.run_lead_figures_rebuild",
 ]
 CELERY_TASK_ROUTES = {name: {"queue": LEJEK_HEAVY_QUEUE} for name in LEJEK_HEAVY_TASKS}
 # Exports up to this many rows are built in the request; larger ones become a Celery job.

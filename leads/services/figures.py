@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import (
     Exists,
     F,
@@ -153,3 +154,11 @@ def lead_figures_rebuild(leads: QuerySet[Lead] | None = None) -> int:
             chunk = chunk.filter(pk__in=leads.order_by().values("pk"))
         done += chunk.update(**figures)
     return done
+
+
+def lead_figures_rebuild_later() -> None:
+    """After the pipeline's statuses were reordered: every lead's furthest status is an
+    order, so all are recomputed, by a heavy worker once the change commits."""
+    from leads.tasks import run_lead_figures_rebuild  # the tasks module imports the services
+
+    transaction.on_commit(run_lead_figures_rebuild.delay)

@@ -10,6 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from leads.models import ActivityKind, Lead, Offer
@@ -173,3 +174,37 @@ def test_the_rebuild_command_recomputes_leads_loaded_past_the_services(advisor, 
 
     assert figures(lead)["has_offer"]
     assert f"{Lead.objects.count():,} leads' figures recomputed" in out.getvalue()
+
+
+def test_reordering_the_pipeline_in_the_admin_recomputes_the_furthest_status(
+    client, administrator, advisor, lead, django_capture_on_commit_callbacks
+):
+    """The furthest status a lead reached is kept as a status order: when an administrator
+    moves a status, every lead's is recomputed in the background."""
+    set_manual_status_changes(True)
+    reserved = status("rezerwacja-wstepna")
+    lead_change_status(lead=lead, status=reserved, user=advisor)
+    back = Lead.objects.get(pk=lead.pk)
+    lead_change_status(lead=back, status=status("lead-aktywny"), user=advisor)
+    assert figures(lead)["furthest_status_order"] == reserved.order
+    client.force_login(administrator)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:leads_leadstatus_change", args=[reserved.pk]),
+            {
+                "name": reserved.name,
+                "slug": reserved.slug,
+                "order": 5,
+                "colour": reserved.colour,
+                "is_won": "",
+                "active": "on",
+            },  # fmt: skip
+            follow=True,
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+
+    assert response.status_code == 200
+    assert "will be recomputed for the new order" in response.content.decode()
+    # "Rezerwacja wstępna" now comes first: the furthest the lead got is where it is now.
+    assert figures(lead)["furthest_status_order"] == status("lead-aktywny").order
