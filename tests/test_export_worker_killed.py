@@ -81,6 +81,7 @@ def start_heavy_worker(queues, private_media, tmp_path):
     workers = WorkerProcesses(
         queue=heavy,
         log_dir=tmp_path,
+        ready_by_log=True,
         LEJEK_TEST_CELERY_QUEUE=default,
         CELERY_BROKER_URL=f"{redis.url}/0",
         CELERY_RESULT_BACKEND=f"{redis.url}/0",

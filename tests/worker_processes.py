@@ -55,12 +55,14 @@ def test_database_url() -> str:
 
 class WorkerProcesses:
     """`start(name)` starts a solo worker consuming `queue` with this environment (on top
-    of the test settings and database; None removes a variable) and returns it once its
-    log says it is ready (a solo worker busy with a task does not answer pings); `stop()`
-    ends those still running."""
+    of the test settings and database; None removes a variable) and returns it once it is
+    ready; `stop()` ends those still running."""
 
-    def __init__(self, *, queue: str, log_dir: Path, **environment: str | None):
+    def __init__(
+        self, *, queue: str, log_dir: Path, ready_by_log: bool = False, **environment: str | None
+    ):
         self.queue = queue
+        self.ready_by_log = ready_by_log
         self.log_dir = log_dir
         self.env = {
             **os.environ,
@@ -77,6 +79,11 @@ class WorkerProcesses:
         return self.log_dir / f"{name}.log"
 
     def start(self, name: str) -> subprocess.Popen:
+        """Start a worker and return it once ready: once it answers a ping (on the broker
+        this process publishes to), or, with `ready_by_log`, once its log says so (a
+        worker on another broker, or busy with a task, answers no ping of ours)."""
+        from crm.celery import app
+
         node = f"{name}-{os.getpid()}@lejek-test"
         log = self.log(name)
         process = subprocess.Popen(
@@ -90,11 +97,16 @@ class WorkerProcesses:
         )
         self.processes.append(process)
         deadline = time.monotonic() + 30
-        while f"{node} ready." not in log.read_text():
+        while not self._ready(app, node, log):
             assert process.poll() is None, f"the worker died:\n{log.read_text()}"
             assert time.monotonic() < deadline, f"the worker did not start:\n{log.read_text()}"
-            time.sleep(0.1)
         return process
+
+    def _ready(self, app, node: str, log: Path) -> bool:
+        if self.ready_by_log:
+            time.sleep(0.1)
+            return f"{node} ready." in log.read_text()
+        return bool(app.control.ping(destination=[node], timeout=0.5))
 
     def stop(self) -> None:
         for process in self.processes:

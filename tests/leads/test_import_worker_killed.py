@@ -125,14 +125,15 @@ def test_an_import_whose_worker_is_killed_mid_file_is_finished_by_the_next_worke
     assert Lead.objects.filter(import_batch=batch).count() == killed.rows_imported < ROWS
 
     start_worker("second")  # takes the unacknowledged task over from Redis
+    done = wait_for(
+        lambda: (b := batch_now(batch)).status not in (ImportStatus.RUNNING,) and b,
+        "the second worker to finish the import",
+    )
     # The batch ends "done" a moment before its background job records the end too.
     done = wait_for(
-        lambda: (
-            (b := batch_now(batch)).status != ImportStatus.RUNNING
-            and b.job.status != "running"
-            and b
-        ),
-        "the second worker to finish the import",
+        lambda: (b := batch_now(batch)).job.status != "running" and b,
+        "the import's job to record its end",
+        timeout=30,
     )
 
     assert done.status == ImportStatus.DONE, done.error
