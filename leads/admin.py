@@ -39,8 +39,10 @@ class LeadStatusAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and "order" in form.changed_data:
-            # The leads' furthest status reached is kept as an order (the reports' funnel).
+        # The leads' furthest status reached is kept as an order (the reports' funnel).
+        # Once per request: the list's editable column saves each changed row in turn.
+        if change and "order" in form.changed_data and not getattr(request, "_rebuild", False):
+            request._rebuild = True
             lead_figures_rebuild_later()
             self.message_user(
                 request,

@@ -64,7 +64,7 @@ class WorkerProcesses:
         self.queue = queue
         self.ready_by_log = ready_by_log
         self.log_dir = log_dir
-        self.env = {
+        environment = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "crm.settings.test",
             "LEJEK_TEST_REAL_CELERY": "1",
@@ -72,7 +72,7 @@ class WorkerProcesses:
             **environment,
         }
         # A variable given as None is one the workers must not have.
-        self.env = {key: value for key, value in self.env.items() if value is not None}
+        self.env = {key: value for key, value in environment.items() if value is not None}
         self.processes: list[subprocess.Popen] = []
 
     def log(self, name: str) -> Path:

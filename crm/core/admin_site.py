@@ -28,5 +28,10 @@ class LejekAdminSite(OTPAdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         if not AdminSite.has_permission(self, request):
             return False
-        # Verified in this session with the device's code, or without a device at all.
-        return request.user.is_verified() or not user_has_device(request.user)
+        # Verified in this session with the device's code, or without a device at all
+        # (asked once per request: the admin checks its permission twice on each page).
+        if request.user.is_verified():
+            return True
+        if not hasattr(request, "_has_otp_device"):
+            request._has_otp_device = user_has_device(request.user)
+        return not request._has_otp_device

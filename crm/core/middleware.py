@@ -27,7 +27,6 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         request_id = incoming if _VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-        request.request_id = request_id
         # Not reset on the way out: Django logs a 4xx/5xx response ("Not Found: /x") after
         # the middleware has returned it. The next request of the thread sets its own.
         request_id_var.set(request_id)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
 from clients.models import Client, LeadSource
@@ -38,12 +38,11 @@ from leads.models import (
     IntakeOutcome,
     IntakeReceipt,
     Lead,
-    LeadEvent,
-    LeadEventKind,
 )
-from leads.services.assignment import NoAssignee, assignee_for_inquiry
-from leads.services.board import _column_values as board_columns
-from leads.services.common import M2M_SNAPSHOTS, HistoricalLead
+from leads.services.assignment import NoAssignee, assignee_for_inquiry, take_turn
+from leads.services.board import board_entries_create_many
+from leads.services.common import leads_history_record_created, leads_link
+from leads.services.events import lead_events_record_created
 from leads.services.figures import lead_figures_returning, lead_figures_status
 from leads.services.intake import (
     CLIENT_MATCH_COLUMNS,
@@ -53,8 +52,6 @@ from leads.services.intake import (
     lead_receive,
 )
 from settings_app.models import RepeatInquiryScenario
-
-RELATIONS = ("clients", "investments", "employees")
 
 
 @dataclass
@@ -162,17 +159,16 @@ def _insert_together(inquiries: list[Inquiry], *, batch: ImportBatch, config: In
     if not received:
         return
     Lead.objects.bulk_create(leads)
-    links = _link(received)
+    targets = {
+        "clients": [(i.lead, i.client.pk) for i in received if i.client is not None],
+        "investments": [(i.lead, inv.pk) for i in received for inv in i.investments],
+        "employees": [(i.lead, i.assignee.pk) for i in received],
+    }
+    links = {name: leads_link(name, pairs) for name, pairs in targets.items() if pairs}
     lead_figures_returning(lead_ids=[i.lead.pk for i in received if i.client is not None])
-    _history_record_created(leads, links)
-    BoardEntry.objects.bulk_create(
-        BoardEntry(lead=i.lead, employee_id=i.assignee.pk, **board_columns(i.lead))
-        for i in received
-    )
-    LeadEvent.objects.bulk_create(
-        [LeadEvent(lead=lead, kind=LeadEventKind.CREATED, at=lead.created_at) for lead in leads],
-        ignore_conflicts=True,
-    )
+    leads_history_record_created(leads, user=None, links=links)
+    board_entries_create_many(targets["employees"])
+    lead_events_record_created(leads)
     # Last, as in lead_receive: a concurrent import of the same rows fails here.
     IntakeReceipt.objects.bulk_create(
         IntakeReceipt(source=source, external_id=i.data["external_id"], lead=i.lead)
@@ -228,73 +224,9 @@ def _pick_for(rule: RoutingRule, inquiries: list[Inquiry], *, config: IntakeConf
             inquiry.assignee = min(members, key=lambda user: (counts.get(user.pk, 0), user.pk))
             counts[inquiry.assignee.pk] = counts.get(inquiry.assignee.pk, 0) + int(opens)
         return
-    last = _take_turns(rule.pk, len(inquiries))
+    last = take_turn(rule.pk, len(inquiries))
     for turn, inquiry in enumerate(inquiries, start=last - len(inquiries) + 1):
         inquiry.assignee = members[(turn - 1) % len(members)]
-
-
-def _take_turns(rule_id: int, count: int) -> int:
-    """The last of `count` round-robin turns taken at once (see `take_turn`)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE leads_assignmentrule SET turn = turn + %s WHERE id = %s RETURNING turn",
-            [count, rule_id],
-        )
-        row = cursor.fetchone()
-    return row[0] if row is not None else count
-
-
-def _link(inquiries: list[Inquiry]) -> dict[str, list[tuple[Lead, Any]]]:
-    """The rows of each many-to-many relation of the new leads, one insert per relation;
-    returns them (with their ids) by relation, next to their lead."""
-    links: dict[str, list[tuple[Lead, Any]]] = {}
-    for name in RELATIONS:
-        model_field = Lead._meta.get_field(name)
-        through = model_field.remote_field.through
-        target = f"{model_field.m2m_reverse_field_name()}_id"
-        pairs = []
-        for inquiry in inquiries:
-            for pk in _targets(inquiry, name):
-                pairs.append((inquiry.lead, through(lead=inquiry.lead, **{target: pk})))
-        if pairs:
-            through.objects.bulk_create([row for _lead, row in pairs])
-            links[name] = pairs
-    return links
-
-
-def _targets(inquiry: Inquiry, name: str) -> list[int]:
-    if name == "clients":
-        return [inquiry.client.pk] if inquiry.client is not None else []
-    if name == "investments":
-        return [investment.pk for investment in inquiry.investments]
-    return [inquiry.assignee.pk]
-
-
-def _history_record_created(leads: list[Lead], links: dict[str, list[tuple[Lead, Any]]]):
-    """Each lead's "+" snapshot with its many-to-many rows, as `lead_insert` writes it."""
-    records = HistoricalLead.objects.bulk_create(
-        HistoricalLead(
-            history_date=lead.created_at,
-            history_type="+",
-            history_user=None,
-            history_change_reason=None,
-            **{f.attname: getattr(lead, f.attname) for f in HistoricalLead.tracked_fields},
-        )
-        for lead in leads
-    )
-    record_of = {lead.pk: record for lead, record in zip(leads, records, strict=True)}
-    for name, pairs in links.items():
-        snapshot = M2M_SNAPSHOTS[name]
-        target = f"{Lead._meta.get_field(name).m2m_reverse_field_name()}_id"
-        snapshot.objects.bulk_create(
-            snapshot(
-                history=record_of[lead.pk],
-                id=row.pk,
-                lead_id=lead.pk,
-                **{target: getattr(row, target)},
-            )
-            for lead, row in pairs
-        )
 
 
 def is_linked(inquiry: Inquiry) -> bool:

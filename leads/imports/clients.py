@@ -22,6 +22,7 @@ from clients.models import Client, ClientKind
 from clients.services import client_create
 from crm.core.normalization import normalize_email
 from leads.models import ImportBatch, ImportRowError
+from leads.services.intake import one_line
 
 from .mapping import CLIENT_FIELDS
 from .reading import Cell
@@ -61,7 +62,7 @@ class ClientRowReader:
                     row.errors.append((self.header_of[name], str(error)))
             else:
                 text = cell.isoformat() if hasattr(cell, "isoformat") else str(cell)
-                data[name] = text.strip() if name == "description" else " ".join(text.split())
+                data[name] = text.strip() if name == "description" else one_line(text)
         data["kind"] = ClientKind.COMPANY if data.get("company_name") else ClientKind.PERSON
         client = Client(**{name: data.get(name, "") for name in TEXT_FIELDS}, kind=data["kind"])
         if not client.email and not client.phone:
@@ -115,7 +116,6 @@ def classify(rows: list[Row], seen: set[str]) -> tuple[dict[str, int], list[Row]
     """Count the chunk's rows (errors, duplicates in the file or in Lejek) and return the
     new ones; `seen` gathers the contacts of the file's rows so far."""
     counts = dict.fromkeys(("rows_total", "rows_error", "rows_duplicate_file"), 0)
-    counts["rows_duplicate_db"] = counts["rows_new"] = 0
     fresh = []
     for row in rows:
         counts["rows_total"] += 1
@@ -137,7 +137,7 @@ def clients_check(
     batch: ImportBatch, rows: Iterable[list[Row]], *, progress: Callable[[int], None] | None
 ) -> None:
     """The dry run of an import of clients (see check.import_check)."""
-    totals: dict[str, int] = dict.fromkeys(("rows_linked",), 0)
+    totals: dict[str, int] = {"rows_linked": 0}
     seen: set[str] = set()
     ImportRowError.objects.filter(batch=batch).delete()
     for chunk in rows:

@@ -47,17 +47,18 @@ def _pick(rule: RoutingRule) -> User:
     return rule.members[(take_turn(rule.pk) - 1) % len(rule.members)]
 
 
-def take_turn(rule_id: int) -> int:
-    """The rule's next round-robin turn (1, 2, 3, …), taken atomically by one statement.
-    Outside a transaction (as the intake calls it) that statement commits by itself, in
-    one round trip, and the rule's row is locked only while it runs."""
+def take_turn(rule_id: int, count: int = 1) -> int:
+    """The rule's next round-robin turn (1, 2, 3, …), or the last of `count` turns taken
+    at once (an import's chunk), taken atomically by one statement. Outside a transaction
+    (as the intake calls it) that statement commits by itself, in one round trip, and the
+    rule's row is locked only while it runs."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE leads_assignmentrule SET turn = turn + 1 WHERE id = %s RETURNING turn",
-            [rule_id],
+            "UPDATE leads_assignmentrule SET turn = turn + %s WHERE id = %s RETURNING turn",
+            [count, rule_id],
         )
         row = cursor.fetchone()
-    return row[0] if row is not None else 1  # the rule was deleted a moment ago
+    return row[0] if row is not None else count  # the rule was deleted a moment ago
 
 
 def _fewest_open(members: Iterable[User]) -> User:

@@ -25,9 +25,13 @@ def board_entries_update(*, lead: Lead) -> None:
 
 def board_entries_create(*, lead: Lead, employee_ids: list[int]) -> None:
     """The entries of a lead just inserted, for its employees."""
-    values = _column_values(lead)
+    board_entries_create_many([(lead, pk) for pk in employee_ids])
+
+
+def board_entries_create_many(pairs: list[tuple[Lead, int]]) -> None:
+    """The entries of leads just inserted, (lead, employee id) each, in one statement."""
     BoardEntry.objects.bulk_create(
-        BoardEntry(lead=lead, employee_id=pk, **values) for pk in employee_ids
+        BoardEntry(lead=lead, employee_id=pk, **_column_values(lead)) for lead, pk in pairs
     )
 
 

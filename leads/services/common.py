@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -54,7 +55,7 @@ def save_lead(lead: Lead, *, user: User | None) -> Lead:
     lead_figures_status(lead)
     # The other report figures are kept by their own statements (leads/services/figures.py):
     # this object's copies of them may be stale, so they are never written back from it.
-    lead.save(update_fields=None if lead._state.adding else SAVED_FIELDS)
+    lead.save(update_fields=SAVED_FIELDS)
     board_entries_update(lead=lead)
     return lead
 
@@ -88,41 +89,53 @@ def lead_insert(
         lead.save()
     finally:
         del lead.skip_history_when_saving
-    links = {name: _link(lead, name, ids) for name, ids in relations.items() if ids}
+    links = {
+        name: leads_link(name, [(lead, pk) for pk in ids]) for name, ids in relations.items() if ids
+    }
     if relations["clients"]:
         lead_figures_returning(lead_ids=[lead.pk])
-    _history_record_created(lead, user=user, links=links)
+    leads_history_record_created([lead], user=user, links=links)
     board_entries_create(lead=lead, employee_ids=relations["employees"])
     lead_event_record(lead=lead, kind=LeadEventKind.CREATED, at=lead.created_at)
     return lead
 
 
-def _link(lead: Lead, name: str, target_ids: list[int]) -> list:
-    """Insert the rows of the lead's many-to-many `name`; returns them with their ids."""
+def leads_link(name: str, pairs: list[tuple[Lead, int]]) -> list[tuple[Lead, Any]]:
+    """Insert the rows of the many-to-many `name` of new leads, (lead, target id) each,
+    in one statement; returns them (with their ids) next to their lead."""
     field = Lead._meta.get_field(name)
     through = field.remote_field.through
     target = f"{field.m2m_reverse_field_name()}_id"
-    return through.objects.bulk_create(through(lead=lead, **{target: pk}) for pk in target_ids)
+    rows = through.objects.bulk_create(through(lead=lead, **{target: pk}) for lead, pk in pairs)
+    return [(lead, row) for (lead, _pk), row in zip(pairs, rows, strict=True)]
 
 
-def _history_record_created(lead: Lead, *, user: User | None, links: dict[str, list]) -> None:
-    """The lead's "+" snapshot, with its many-to-many rows, as django-simple-history would
-    write it after the last relation was added (see `lead_insert`)."""
-    (record,) = HistoricalLead.objects.bulk_create(
-        [
-            HistoricalLead(
-                history_date=lead.created_at,
-                history_type="+",
-                history_user=user,
-                history_change_reason=None,
-                **{f.attname: getattr(lead, f.attname) for f in HistoricalLead.tracked_fields},
-            )
-        ]
+def leads_history_record_created(
+    leads: list[Lead], *, user: User | None, links: dict[str, list[tuple[Lead, Any]]]
+) -> None:
+    """Each new lead's "+" snapshot, with its many-to-many rows (`leads_link`'s), as
+    django-simple-history would write it after the last relation was added (see
+    `lead_insert`): one insert per table."""
+    records = HistoricalLead.objects.bulk_create(
+        HistoricalLead(
+            history_date=lead.created_at,
+            history_type="+",
+            history_user=user,
+            history_change_reason=None,
+            **{f.attname: getattr(lead, f.attname) for f in HistoricalLead.tracked_fields},
+        )
+        for lead in leads
     )
-    for name, rows in links.items():
+    record_of = {lead.pk: record for lead, record in zip(leads, records, strict=True)}
+    for name, pairs in links.items():
         snapshot = M2M_SNAPSHOTS[name]
         target = f"{Lead._meta.get_field(name).m2m_reverse_field_name()}_id"
         snapshot.objects.bulk_create(
-            snapshot(history=record, id=row.pk, lead_id=lead.pk, **{target: getattr(row, target)})
-            for row in rows
+            snapshot(
+                history=record_of[lead.pk],
+                id=row.pk,
+                lead_id=lead.pk,
+                **{target: getattr(row, target)},
+            )  # fmt: skip
+            for lead, row in pairs
         )

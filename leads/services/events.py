@@ -16,14 +16,20 @@ def lead_event_record(*, lead: Lead, kind: LeadEventKind, at: datetime) -> None:
     time counts (a first call stays the first call). A new moment is copied to the lead's
     report columns."""
     if kind == LeadEventKind.CREATED:
-        # Every inquiry's: one statement, and the lead's own created_at is its column.
-        LeadEvent.objects.bulk_create(
-            [LeadEvent(lead=lead, kind=kind, at=at)], ignore_conflicts=True
-        )
+        lead_events_record_created([lead])
         return
     _event, created = LeadEvent.objects.get_or_create(lead=lead, kind=kind, defaults={"at": at})
     if created:
         lead_figures_event(lead_id=lead.pk, kind=kind, at=at)
+
+
+def lead_events_record_created(leads: list[Lead]) -> None:
+    """The "created" event of new leads, at their creation, in one statement (every
+    inquiry's; the lead's own created_at is its report column)."""
+    LeadEvent.objects.bulk_create(
+        [LeadEvent(lead=lead, kind=LeadEventKind.CREATED, at=lead.created_at) for lead in leads],
+        ignore_conflicts=True,
+    )
 
 
 # For leads loaded in bulk (the demo seeder, the benchmark's COPY), which bypass the

@@ -27,7 +27,6 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
-    QuerySet,
     Subquery,
     Value,
 )
@@ -115,11 +114,9 @@ def lead_figures_won_changed(lead: Lead) -> None:
     lead_figures_returning(client_ids=list(client_ids))
 
 
-def lead_figures_rebuild(leads: QuerySet[Lead] | None = None) -> int:
-    """Recompute every figure of these leads (all by default) from their sources, in
-    slices of ids so that no statement holds a million rows; returns how many leads."""
-    custom = leads is not None
-    leads = leads if custom else Lead.objects.all()
+def lead_figures_rebuild() -> int:
+    """Recompute every lead's figures from their sources, in slices of ids so that no
+    statement holds a million rows; returns how many leads."""
     history = Lead.history.model
     status_order = LeadStatus.objects.filter(pk=OuterRef("status_id")).values("order")
     ever_order = Subquery(
@@ -144,15 +141,12 @@ def lead_figures_rebuild(leads: QuerySet[Lead] | None = None) -> int:
         "has_reservation": Exists(Reservation.objects.filter(lead=OuterRef("pk"))),
         "of_returning_customer": of_returning_customer(),
     }
-    bounds = leads.order_by().aggregate(low=Min("pk"), high=Max("pk"))
+    bounds = Lead.objects.aggregate(low=Min("pk"), high=Max("pk"))
     if bounds["low"] is None:
         return 0
     done, step = 0, 20_000
     for low in range(bounds["low"], bounds["high"] + 1, step):
-        chunk = Lead.objects.filter(pk__gte=low, pk__lt=low + step)
-        if custom:
-            chunk = chunk.filter(pk__in=leads.order_by().values("pk"))
-        done += chunk.update(**figures)
+        done += Lead.objects.filter(pk__gte=low, pk__lt=low + step).update(**figures)
     return done
 
 

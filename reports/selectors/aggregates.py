@@ -73,13 +73,13 @@ def won_statuses() -> QuerySet[LeadStatus]:
     return LeadStatus.objects.filter(is_won=True).values("pk")
 
 
-def name_rows(rows: list[dict], *, id_key: str, name_key: str, model, label=str) -> list[dict]:
+def name_rows(rows: list[dict], *, id_key: str, name_key: str, model) -> list[dict]:
     """Give each aggregated row the name of its `id_key` object (one query for the few
     ids), instead of joining the names to every lead counted and grouping by them."""
     objects = model.objects.in_bulk({row[id_key] for row in rows if row[id_key] is not None})
     for row in rows:
         obj = objects.get(row[id_key])
-        row[name_key] = label(obj) if obj is not None else ""
+        row[name_key] = str(obj) if obj is not None else ""
     return rows
 
 
