@@ -73,3 +73,9 @@ def contractor_get_for_user(*, user: User, pk: int) -> Contractor:
 def active_sources() -> QuerySet[LeadSource]:
     """Sources a user can pick in a form."""
     return LeadSource.objects.filter(active=True)
+
+
+def clients_with_contacts(*, phones: set[str], emails: set[str]) -> QuerySet[Client]:
+    """Every client (of any branch: deduplication sees them all) with one of these phones
+    (E.164) or emails (normalised), in one indexed query; an import asks for a chunk's."""
+    return Client.objects.filter(Q(phone_e164__in=phones) | Q(email_normalized__in=emails))

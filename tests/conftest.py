@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import os
-import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -23,6 +22,8 @@ from crm.core.models import Role
 from leads.intake_config import intake_config_forget
 
 from .factories import BranchFactory, UserFactory
+from .ports import free_port
+from .redis_server import RedisServer
 
 # Playwright's sync API runs an event loop in the main thread; Django would otherwise
 # refuse database calls from it.
@@ -212,9 +213,7 @@ class SMTPSink:
     host = "127.0.0.1"
 
     def __init__(self) -> None:
-        with socket.socket() as probe:  # Controller(port=0) cannot tell its port
-            probe.bind((self.host, 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()  # Controller(port=0) cannot tell its port
         self.deliveries: list[Delivery] = []
         self.holding = threading.Event()  # set once a held DATA waits
         self._hold: threading.Event | None = None
@@ -281,3 +280,15 @@ def smtp_sink(settings):
         yield sink
     finally:
         sink.stop()
+
+
+@pytest.fixture
+def redis_server():
+    """A redis-server of the test's own on a free port, for the stories in which Redis
+    goes away (the shared one on 6379 is never stopped); stopped at the end."""
+    server = RedisServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

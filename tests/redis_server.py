@@ -6,15 +6,15 @@ import socket
 import subprocess
 import time
 
+from tests.ports import free_port
+
 
 class RedisServer:
     """A redis-server process of the test's own on a free port (the shared one on 6379 is
     never stopped), which can be stopped and started again on the same port."""
 
     def __init__(self) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,9 @@ import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from tests.ports import free_port
+from tests.worker_processes import test_database_url
 
 pytestmark = pytest.mark.slow
 
@@ -57,14 +59,6 @@ print(json.dumps({{"lead": leads[0].pk, "document": note.attachment.pk}}))
 """
 
 
-def database_url(name: str) -> str:
-    db = connection.settings_dict
-    credentials = urllib.parse.quote(db["USER"])
-    if db["PASSWORD"]:
-        credentials += ":" + urllib.parse.quote(db["PASSWORD"])
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
-
-
 def admin_connection() -> psycopg.Connection:
     db = connection.settings_dict
     return psycopg.connect(
@@ -85,12 +79,6 @@ def run(command: list[str], env: dict[str, str], timeout: float = 120) -> str:
     return result.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def databases(reference_data):
     """Two databases of the test's own: the source, a copy of the migrated test database
@@ -107,15 +95,15 @@ def databases(reference_data):
         # Copied rather than used as a template: CREATE DATABASE … TEMPLATE needs the test
         # database without other sessions, and a live server or worker thread may hold one.
         copy = subprocess.run(
-            f"pg_dump --format=custom --dbname='{database_url(connection.settings_dict['NAME'])}'"
-            f" | pg_restore --no-owner --exit-on-error --dbname='{database_url(source)}'",
+            f"pg_dump --format=custom --dbname='{test_database_url()}'"
+            f" | pg_restore --no-owner --exit-on-error --dbname='{test_database_url(source)}'",
             shell=True,
             capture_output=True,
             text=True,
             timeout=120,
         )
         assert copy.returncode == 0, copy.stderr
-        yield database_url(source), database_url(target)
+        yield test_database_url(source), test_database_url(target)
     finally:
         with admin_connection() as admin:
             for name in (source, target):

@@ -46,11 +46,13 @@ def own_queue(broker_url: str, prefix: str, **conf) -> Iterator[str]:
         forget_connections(app)
 
 
-def test_database_url() -> str:
-    """The test database, as another process reaches it (it sees what the test commits)."""
+def test_database_url(name: str | None = None) -> str:
+    """The test database (or the database `name` on its server), as another process
+    reaches it: it sees what the test commits."""
     db = connection.settings_dict
     credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return f"postgres://{credentials}@{host}:{port}/{name or db['NAME']}"
 
 
 class WorkerProcesses:

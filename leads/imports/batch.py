@@ -25,21 +25,26 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 
 from clients.models import Client, LeadSource
+from clients.selectors import clients_with_contacts
 from crm.core.models import User
 from crm.core.normalization import normalize_email
 from leads.intake_config import IntakeConfig, RoutingRule, intake_config
 from leads.models import (
     AssignmentStrategy,
-    BoardEntry,
     ImportBatch,
     IntakeOutcome,
     IntakeReceipt,
     Lead,
 )
-from leads.services.assignment import NoAssignee, assignee_for_inquiry, take_turn
+from leads.services.assignment import (
+    NoAssignee,
+    last_resort,
+    matching_rule,
+    open_lead_counts,
+    take_turn,
+)
 from leads.services.board import board_entries_create_many
 from leads.services.common import leads_history_record_created, leads_link
 from leads.services.events import lead_events_record_created
@@ -113,7 +118,7 @@ def _match_clients(inquiries: list[Inquiry]) -> None:
         return
     by_phone: dict[str, list[tuple]] = defaultdict(list)
     by_email: dict[str, list[tuple]] = defaultdict(list)
-    found = Client.objects.filter(Q(phone_e164__in=phones) | Q(email_normalized__in=emails))
+    found = clients_with_contacts(phones=phones, emails=emails)
     for match in found.values_list(*CLIENT_MATCH_COLUMNS):
         if match[1] in phones:
             by_phone[match[1]].append(match)
@@ -188,36 +193,22 @@ def _assign(inquiries: list[Inquiry], *, config: IntakeConfig, source: LeadSourc
         if caretaker is not None and caretaker.is_active:
             inquiry.assignee = caretaker
             continue
-        ids = {investment.pk for investment in inquiry.investments}
-        rule = next((r for r in config.rules if _applies(r, source, ids)), None)
+        rule = matching_rule(config=config, source=source, investments=inquiry.investments)
         if rule is not None:
             by_rule[rule.pk].append(inquiry)
             continue
         try:
-            # No rule applies: the last resort, or nobody (with no query either way).
-            inquiry.assignee = assignee_for_inquiry(
-                config=config, source=source, investments=inquiry.investments
-            )
+            inquiry.assignee = last_resort(config)
         except NoAssignee as error:
             inquiry.error = str(error)
     for pk, members_of in by_rule.items():
         _pick_for(rules[pk], members_of, config=config)
 
 
-def _applies(rule: RoutingRule, source: LeadSource, investment_ids: set[int]) -> bool:
-    return bool(rule.members) and rule.matches(source_id=source.pk, investment_ids=investment_ids)
-
-
 def _pick_for(rule: RoutingRule, inquiries: list[Inquiry], *, config: IntakeConfig) -> None:
     members = rule.members
     if rule.strategy == AssignmentStrategy.FEWEST_OPEN:
-        counts = dict(
-            BoardEntry.objects.filter(
-                employee__in=members, failed=False, deleted=False, status__is_won=False
-            )
-            .values_list("employee_id")
-            .annotate(open=Count("id"))
-        )
+        counts = open_lead_counts(members)
         # Each new lead is open (unless leads start won), as the next pick would count.
         opens = config.first_status is not None and not config.first_status.is_won
         for inquiry in inquiries:

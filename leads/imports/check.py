@@ -13,9 +13,8 @@ from itertools import islice
 from typing import TypeVar
 
 from django.conf import settings
-from django.db.models import Q
 
-from clients.models import Client
+from clients.selectors import clients_with_contacts
 from crm.core.normalization import normalize_email
 from leads.models import ImportBatch, ImportKind, ImportRowError, IntakeReceipt
 
@@ -84,9 +83,9 @@ def known_contacts(rows: Iterable[Row]) -> tuple[set[str], set[str]]:
     emails = {normalize_email(row.data["email"]) for row in rows if row.data.get("email")}
     if not phones and not emails:
         return set(), set()
-    found = Client.objects.filter(
-        Q(phone_e164__in=phones) | Q(email_normalized__in=emails)
-    ).values_list("phone_e164", "email_normalized")
+    found = clients_with_contacts(phones=phones, emails=emails).values_list(
+        "phone_e164", "email_normalized"
+    )
     known_phones, known_emails = set(), set()
     for phone, email in found:
         known_phones.add(phone)

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from clients.models import Client, ClientKind
+from clients.selectors import clients_with_contacts
 from clients.services import client_create
 from crm.core.normalization import normalize_email
 from leads.models import ImportBatch, ImportRowError
@@ -103,9 +103,9 @@ def known_client_contacts(rows: Iterable[Row]) -> set[str]:
     emails = {key.removeprefix("email:") for key in keys if key.startswith("email:")}
     if not keys:
         return set()
-    found = Client.objects.filter(
-        Q(phone_e164__in=phones) | Q(email_normalized__in=emails)
-    ).values_list("phone_e164", "email_normalized")
+    found = clients_with_contacts(phones=phones, emails=emails).values_list(
+        "phone_e164", "email_normalized"
+    )
     known = set()
     for phone, email in found:
         known.update(filter(None, [_phone_key(phone), _email_key(normalize_email(email))]))

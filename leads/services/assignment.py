@@ -32,10 +32,27 @@ def assignee_for_inquiry(
     """The advisor a new inquiry goes to: the first matching rule's pick, else the
     settings' last-resort assignee, else the longest-serving active manager or
     administrator (see `leads.intake_config`). Never None while anyone active can log in."""
+    rule = matching_rule(config=config, source=source, investments=investments)
+    return _pick(rule) if rule is not None else last_resort(config)
+
+
+def matching_rule(
+    *, config: IntakeConfig, source: LeadSource, investments: Iterable[Investment] = ()
+) -> RoutingRule | None:
+    """The first rule with members that matches the inquiry's source and investments."""
     investment_ids = {investment.pk for investment in investments}
-    for rule in config.rules:
-        if rule.members and rule.matches(source_id=source.pk, investment_ids=investment_ids):
-            return _pick(rule)
+    return next(
+        (
+            rule
+            for rule in config.rules
+            if rule.members and rule.matches(source_id=source.pk, investment_ids=investment_ids)
+        ),
+        None,
+    )
+
+
+def last_resort(config: IntakeConfig) -> User:
+    """Who gets an inquiry no rule takes; NoAssignee when nobody can."""
     if config.last_resort is None:
         raise NoAssignee("No active advisor, manager or administrator can receive inquiries.")
     return config.last_resort
@@ -64,11 +81,17 @@ def take_turn(rule_id: int, count: int = 1) -> int:
 def _fewest_open(members: Iterable[User]) -> User:
     """The member with the fewest open leads (not failed, not deleted, not won); the
     longest-known member among equals. Read from the board entries' index."""
-    counts = dict(
+    counts = open_lead_counts(members)
+    return min(members, key=lambda user: (counts.get(user.pk, 0), user.pk))
+
+
+def open_lead_counts(members: Iterable[User]) -> dict[int, int]:
+    """Per member (id), the open leads (not failed, not deleted, not won) they are on;
+    members without any are missing. Read from the board entries' index."""
+    return dict(
         BoardEntry.objects.filter(
             employee__in=members, failed=False, deleted=False, status__is_won=False
         )
         .values_list("employee_id")
         .annotate(open=Count("id"))
     )
-    return min(members, key=lambda user: (counts.get(user.pk, 0), user.pk))

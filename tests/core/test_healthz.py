@@ -5,7 +5,6 @@ that is not. Redis here is a redis-server of the test's own, really started and 
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
@@ -15,15 +14,10 @@ from django.urls import reverse
 
 from crm.core.health import HEARTBEAT_KEY
 from crm.core.tasks import heartbeat
+from tests.ports import free_port
 from tests.redis_server import RedisServer
 
 ALL_UP = {"database": "ok", "redis": "ok", "celery": "ok"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def redis_of(server: RedisServer) -> redis.Redis:
@@ -31,15 +25,10 @@ def redis_of(server: RedisServer) -> redis.Redis:
 
 
 @pytest.fixture
-def own_redis(settings):
+def own_redis(redis_server, settings):
     """Lejek's Redis (REDIS_URL) is a server of this test's own."""
-    server = RedisServer()
-    server.start()
-    settings.REDIS_URL = server.url
-    try:
-        yield server
-    finally:
-        server.stop()
+    settings.REDIS_URL = redis_server.url
+    return redis_server
 
 
 def wait_for_heartbeat(server: RedisServer, timeout: float = 15) -> None:

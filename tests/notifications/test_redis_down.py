@@ -25,7 +25,6 @@ from notifications.models import Notification
 from notifications.tasks import DRAIN_AFTER, send_unsent_notifications
 from tests.conftest import forget_connections
 from tests.factories import UserFactory, source
-from tests.redis_server import RedisServer
 
 pytestmark = [
     pytest.mark.slow,
@@ -42,16 +41,6 @@ INQUIRY = {
     "message": "Proszę o ofertę.",
     "consents": {"processing": True},
 }
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
