@@ -192,6 +192,13 @@ CELERY_BEAT_SCHEDULE = {
         # A drain that waited for a worker longer than this is superseded by the next one.
         "options": {"expires": 50},
     },
+    # The reports' tallies: the months whose leads changed are counted again (meanwhile
+    # the reports count those months lead by lead, so they are never out of date).
+    "fold-report-tallies": {
+        "task": "reports.tasks.fold_report_tallies",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
     # Preliminary reservations past their last day: the unit is freed, the advisor emailed.
     "expire-reservations": {
         "task": "leads.tasks.expire_reservations",
@@ -223,6 +230,8 @@ LEJEK_HEAVY_TASKS = [
     "leads.tasks.run_lead_import",
     "clients.tasks.run_client_export",
     "leads.tasks.run_lead_figures_rebuild",
+    # Seconds normally, but a pipeline reorder has it count every month again.
+    "reports.tasks.fold_report_tallies",
 ]
 CELERY_TASK_ROUTES = {name: {"queue": LEJEK_HEAVY_QUEUE} for name in LEJEK_HEAVY_TASKS}
 # Exports up to this many rows are built in the request; larger ones become a Celery job.

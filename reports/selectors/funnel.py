@@ -3,29 +3,25 @@ numbers."""
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from crm.core.models import User
 from leads.models import FailureReason, Lead, LeadStatus
 
 from .aggregates import Minutes, Percentile, name_rows, percentiles_supported, won_statuses
+from .counting import KEPT, CountedLeads, count_by, count_by_advisor
 from .sources import conversion
 
 
-def funnel_steps(leads: QuerySet[Lead]) -> list[dict]:
+def funnel_steps(counted: CountedLeads) -> list[dict]:
     """Per active status (in pipeline order): the leads (not deleted) that reached it, i.e.
     whose furthest status so far is this one or a later one, and the share of the
     previous step's leads that got this far. A lead that jumped a step counts for it too,
-    so the funnel never widens. One GROUP BY over the furthest order; the running sum over
-    the few groups is done here."""
+    so the funnel never widens. One count per furthest order; the running sum over the
+    few groups is done here."""
     statuses = list(LeadStatus.objects.filter(active=True).order_by("order", "id"))
-    by_order = dict(
-        leads.not_deleted()
-        .order_by()
-        .values("furthest_status_order")
-        .annotate(n=Count("pk"))
-        .values_list("furthest_status_order", "n")
-    )
+    rows = count_by(counted, ("furthest_status_order",), {"n": Q()}, where=KEPT)
+    by_order = {row["furthest_status_order"]: row["n"] for row in rows}
     steps, previous = [], None
     for status in statuses:
         reached = sum(n for order, n in by_order.items() if order >= status.order)
@@ -35,16 +31,15 @@ def funnel_steps(leads: QuerySet[Lead]) -> list[dict]:
     return steps
 
 
-def failure_reasons(leads: QuerySet[Lead]) -> list[dict]:
+def failure_reasons(counted: CountedLeads) -> list[dict]:
     """Failed leads (not deleted) per failure reason and the status they were in when they
     failed (a failure keeps the lead's status): reason and status (ids and names), count.
-    One GROUP BY; the names of the few reasons and statuses are looked up after it."""
-    rows = list(
-        leads.not_deleted()
-        .filter(failed_at__isnull=False)
-        .order_by()
-        .values("failure_reason_id", "status_id")
-        .annotate(count=Count("pk"))
+    The names of the few reasons and statuses are looked up after the count."""
+    rows = count_by(
+        counted,
+        ("failure_reason_id", "status_id"),
+        {"count": Q()},
+        where=KEPT & Q(failure_reason__isnull=False),
     )
     name_rows(
         rows, id_key="failure_reason_id", name_key="failure_reason__name", model=FailureReason
@@ -56,25 +51,27 @@ def failure_reasons(leads: QuerySet[Lead]) -> list[dict]:
     return sorted(rows, key=lambda row: (row["failure_reason__name"], row["status__order"]))
 
 
-def advisor_stats(leads: QuerySet[Lead], *, only_user_id: int | None = None) -> list[dict]:
+def advisor_stats(counted: CountedLeads, *, only_user_id: int | None = None) -> list[dict]:
     """Per employee on the leads (a lead with two employees counts for both): leads, won,
     failed, conversion % and the median minutes from a lead's creation to its first
-    conversation (PostgreSQL only; None elsewhere). One GROUP BY over the leads joined to
-    their employees, one for the medians, and the employees' names."""
-    leads = leads.not_deleted().filter(employees__isnull=False)
+    conversation (PostgreSQL only; None elsewhere, and always counted from the leads
+    themselves: a median does not add up from monthly counts)."""
+    rows = count_by_advisor(
+        counted,
+        {
+            "leads": Q(),
+            "won": Q(status__in=won_statuses()),
+            "failed": Q(failure_reason__isnull=False),
+        },
+        only_user_id=only_user_id,
+    )
+    leads = counted.leads.not_deleted().filter(employees__isnull=False)
     if only_user_id is not None:
         leads = leads.filter(employees=only_user_id)
-    aggregates = {
-        "leads": Count("pk"),
-        "won": Count("pk", filter=Q(status__in=won_statuses())),
-        "failed": Count("pk", filter=Q(failed_at__isnull=False)),
-    }
-    rows = list(leads.order_by().values("employees").annotate(**aggregates))
     medians = first_contact_medians(leads) if rows and percentiles_supported() else {}
-    users = User.objects.in_bulk({row["employees"] for row in rows})
+    users = User.objects.in_bulk({row["user_id"] for row in rows})
     for row in rows:
-        user = users[row["employees"]]
-        row["user_id"] = user.pk
+        user = users[row["user_id"]]
         row["median_first_contact"] = medians.get(user.pk)
         row["name"] = user.get_full_name() or user.username
         row["conversion"] = conversion(row["won"], row["leads"])

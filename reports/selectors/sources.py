@@ -4,24 +4,26 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import LeadSource
 from crm.core.models import User
-from leads.models import IntakeOutcome, Lead
+from leads.models import IntakeOutcome
 from leads.selectors import leads_visible_to
 
-from .aggregates import by_month, name_rows, won_statuses
+from .aggregates import name_rows, won_statuses
+from .counting import KEPT, CountedLeads, count_by
 
 
 def source_metrics() -> dict[str, tuple]:
     """What the sources report counts: key → (label, condition on a lead). "Leads" are the
     inquiries not deleted; a deleted one counts only under "deleted". Won means the lead's
-    status is a won one (a contract was signed)."""
-    kept = ~Q(intake_outcome=IntakeOutcome.DELETED)
+    status is a won one (a contract was signed); failed, that it has a failure reason (a
+    failed lead always has one, a database rule). The conditions hold for the leads and
+    for their tallies alike (the same field names)."""
     return {
-        "leads": (_("Leads"), kept),
+        "leads": (_("Leads"), KEPT),
         "verified": (
             _("Verified"),
             Q(intake_outcome__in=[IntakeOutcome.LINKED, IntakeOutcome.CONVERTED]),
@@ -29,10 +31,10 @@ def source_metrics() -> dict[str, tuple]:
         "deleted": (_("Deleted (spam, test…)"), Q(intake_outcome=IntakeOutcome.DELETED)),
         "linked": (_("Linked to a client"), Q(intake_outcome=IntakeOutcome.LINKED)),
         "converted": (_("Converted to a client"), Q(intake_outcome=IntakeOutcome.CONVERTED)),
-        "offer": (_("With an offer"), kept & Q(has_offer=True)),
-        "reservation": (_("With a reservation"), kept & Q(has_reservation=True)),
-        "won": (_("Contracts (won)"), kept & Q(status__in=won_statuses())),
-        "failed": (_("Failed"), kept & Q(failed_at__isnull=False)),
+        "offer": (_("With an offer"), KEPT & Q(has_offer=True)),
+        "reservation": (_("With a reservation"), KEPT & Q(has_reservation=True)),
+        "won": (_("Contracts (won)"), KEPT & Q(status__in=won_statuses())),
+        "failed": (_("Failed"), KEPT & Q(failure_reason__isnull=False)),
     }
 
 
@@ -41,28 +43,21 @@ def conversion(won: int, leads: int) -> float | None:
     return round(100 * won / leads, 1) if leads else None
 
 
-def source_summary(leads: QuerySet[Lead]) -> list[dict]:
-    """Per source (one GROUP BY with a filtered COUNT per metric): source_id, source name
-    and every metric of `source_metrics()`, plus the conversion %; busiest sources first."""
-    counts = {
-        key: Count("pk", filter=condition) for key, (_l, condition) in source_metrics().items()
-    }
-    rows = list(leads.order_by().values("source_id").annotate(**counts))
+def source_summary(counted: CountedLeads) -> list[dict]:
+    """Per source (a filtered count per metric): source_id, source name and every metric
+    of `source_metrics()`, plus the conversion %; busiest sources first."""
+    conditions = {key: condition for key, (_l, condition) in source_metrics().items()}
+    rows = count_by(counted, ("source_id",), conditions)
     name_rows(rows, id_key="source_id", name_key="source__name", model=LeadSource)
     for row in rows:
         row["conversion"] = conversion(row["won"], row["leads"])
     return sorted(rows, key=lambda row: (-row["leads"], row["source__name"]))
 
 
-def source_months(leads: QuerySet[Lead], *, months: list[date] | None = None) -> list[dict]:
-    """Leads (not deleted) per source and month of creation (local time): source_id,
-    source__name, month (its first day), leads. One GROUP BY; `months`, the report's,
-    lets PostgreSQL find each lead's month by a search among them (`by_month`)."""
-    leads, month_of = by_month(leads.not_deleted().order_by(), months)
-    rows = list(leads.values("source_id", "month").annotate(leads=Count("pk")))
-    for row in rows:
-        row["month"] = month_of(row["month"])
-    rows = [row for row in rows if row["month"] is not None]
+def source_months(counted: CountedLeads, *, months: list[date]) -> list[dict]:
+    """Leads (not deleted) per source and month of creation (local time) among `months`:
+    source_id, source__name, month (its first day), leads."""
+    rows = count_by(counted, ("source_id",), {"leads": Q()}, where=KEPT, months=months)
     name_rows(rows, id_key="source_id", name_key="source__name", model=LeadSource)
     return sorted(rows, key=lambda row: (row["month"], row["source__name"]))
 

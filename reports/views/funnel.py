@@ -13,6 +13,7 @@ from crm.core.excel import Column
 from ..charts import bar_chart
 from ..filters import ReportFilterForm
 from ..selectors import advisor_stats, failure_reasons, funnel_steps
+from ..selectors.counting import CountedLeads, counted_leads
 from ..selectors.sources import conversion
 from ..tables import Cell, Table
 from .base import drilldown_url, report_response
@@ -25,18 +26,18 @@ def funnel_report_view(request: HttpRequest) -> HttpResponse:
 
 
 def _build(form: ReportFilterForm) -> dict:
-    leads = form.leads()
+    counted = counted_leads(form)
     steps = Table(
         _("Leads reaching each status"),
         [Column(_("Status"), 30), Column(_("Leads"), 10), Column(_("From previous step %"), 18)],
     )
-    for step in funnel_steps(leads):
+    for step in funnel_steps(counted):
         url = drilldown_url(form, metric="reached", status=step["status"].pk)
         steps.rows.append(
             [Cell(step["status"].name), Cell(step["reached"], url), Cell(step["conversion"])]
         )
-    reasons, by_status = _failure_tables(form, failure_reasons(leads))
-    advisors = _advisor_table(form, leads)
+    reasons, by_status = _failure_tables(form, failure_reasons(counted))
+    advisors = _advisor_table(form, counted)
     charts = [
         bar_chart(steps.title, [(r[0].value, r[1].value) for r in steps.rows], funnel=True),
         bar_chart(reasons.title, [(r[0].value, r[1].value) for r in reasons.rows]),
@@ -74,7 +75,7 @@ def _failure_tables(form: ReportFilterForm, rows: list[dict]) -> tuple[Table, Ta
     return reasons, by_status
 
 
-def _advisor_table(form: ReportFilterForm, leads) -> Table:
+def _advisor_table(form: ReportFilterForm, counted: CountedLeads) -> Table:
     user = form.user
     only = None if (user.is_administrator or user.is_manager) else user.pk
     table = Table(
@@ -89,7 +90,7 @@ def _advisor_table(form: ReportFilterForm, leads) -> Table:
         ],
         empty=_("No leads for these filters."),
     )
-    for row in advisor_stats(leads, only_user_id=only or _advisor_id(form)):
+    for row in advisor_stats(counted, only_user_id=only or _advisor_id(form)):
         table.rows.append(
             [
                 Cell(row["name"]),

@@ -11,6 +11,7 @@ from crm.core.excel import Column
 from ..charts import line_chart
 from ..filters import ReportFilterForm
 from ..selectors import repeat_by_month
+from ..selectors.counting import counted_leads
 from ..tables import Cell, Table
 from .base import (
     drilldown_url,
@@ -30,7 +31,7 @@ def repeat_report_view(request: HttpRequest) -> HttpResponse:
 def _build(form: ReportFilterForm) -> dict:
     start, end = form.period
     months = months_between(start, end)
-    by_month = {row["month"]: row for row in repeat_by_month(form.leads(), months=months)}
+    by_month = {row["month"]: row for row in repeat_by_month(counted_leads(form), months=months)}
     table = Table(
         _("Repeat leads and returning customers by month"),
         [

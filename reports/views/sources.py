@@ -21,6 +21,7 @@ from ..selectors import (
     source_months,
     source_summary,
 )
+from ..selectors.counting import counted_leads
 from ..selectors.sources import conversion
 from ..tables import Cell, Table
 from .base import (
@@ -41,11 +42,11 @@ def sources_report_view(request: HttpRequest) -> HttpResponse:
 
 
 def _build(form: ReportFilterForm) -> dict:
-    leads = form.leads()
-    summary = _summary_table(form, source_summary(leads))
+    counted = counted_leads(form)
+    summary = _summary_table(form, source_summary(counted))
     months = months_between(*form.period)
     months_table, month_links, chart = _months_table(
-        form, months, source_months(leads, months=months)
+        form, months, source_months(counted, months=months)
     )
     leads_chart = bar_chart(
         _("Leads by source"), [(row[0].value, row[1].value) for row in summary.rows]

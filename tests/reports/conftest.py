@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from leads.models import DeletionReason, FailureReason, IntakeOutcome, LeadEvent, Offer, Reservation
 from leads.services.figures import lead_figures_rebuild
+from reports.tallies import report_tallies_fold
 from tests.factories import ClientFactory, LeadFactory, UnitFactory, source, status
 
 
@@ -33,8 +34,16 @@ def event(lead, kind: str, minutes: int) -> None:
     LeadEvent.objects.create(lead=lead, kind=kind, at=lead.created_at + timedelta(minutes=minutes))
 
 
+@pytest.fixture(params=["rows", "tallies"])
+def counting(request) -> str:
+    """How the reports count the data set: every lead row by row (nothing tallied yet), or
+    from the monthly tallies (reports/tallies.py), folded once the data set is made. Every
+    report test runs both ways and expects the same numbers."""
+    return request.param
+
+
 @pytest.fixture
-def report_data(advisor, teammate, outsider):
+def report_data(advisor, teammate, outsider, counting):
     """www: L1 converted (offer), L2 linked and won (offer, reservation, repeat), L3 deleted
     as spam, L4 failed (was at "oferta", back to "nowy"); facebook: L5 linked (client of L2:
     a returning customer), L6 the teammate's; another branch: L7; before the period: L8."""
@@ -115,4 +124,7 @@ def report_data(advisor, teammate, outsider):
     event(leads["L7"], "first_phone", 5)
     # Made with factories, past the services that keep the leads' report figures.
     lead_figures_rebuild()
+    if counting == "tallies":
+        # December (L8) to March in the advisor's branch, January in the outsider's.
+        assert report_tallies_fold() == 5
     return leads

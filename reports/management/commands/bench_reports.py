@@ -6,16 +6,27 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import time
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.utils import timezone
 
 from leads.bench import measure
 from leads.bench import reports_import as bench
 from leads.bench.database import ensure_bench_database
+from leads.models import Lead
+from reports.models import AdvisorTally, LeadTally, TalliedSlice
+from reports.tallies import (
+    marked_slices,
+    month_start,
+    next_month,
+    report_tallies_fold,
+    report_tallies_rebuild,
+)
 
 
 class Command(BaseCommand):
@@ -69,6 +80,14 @@ class Command(BaseCommand):
         )
         parser.add_argument("--save", help="Write the figures as JSON to this file.")
         parser.add_argument(
+            "--changed-months",
+            type=int,
+            default=3,
+            help="Before the timing, change one lead in this many random months of each "
+            "branch (default 3): the reports count those months lead by lead, as they do "
+            "between a change and the next fold of the tallies.",
+        )
+        parser.add_argument(
             "--import-only",
             action="store_true",
             help="Time the import only, not the report pages (no --setup needed).",
@@ -86,6 +105,8 @@ class Command(BaseCommand):
         subjects = bench.find_report_subjects()
         sizes = bench.reports_sizes()
         self._print_header(subjects, sizes, options["runs"])
+        if not options["import_only"]:
+            self._change_months(options["changed_months"], seed=options["seed"])
         pages = [] if options["import_only"] else bench.build_report_pages(subjects)
         if pages:
             self.stderr.write(f"  {len(pages)} pages × {options['runs']} rounds…")
@@ -127,11 +148,46 @@ class Command(BaseCommand):
         steps = bench.reports_setup(
             conversations=options["conversations"], seed=options["seed"], out=self.stdout.write
         )
+        counted = time.perf_counter()
+        slices = report_tallies_rebuild()
+        with connection.cursor() as cursor:
+            for model in (LeadTally, AdvisorTally, TalliedSlice):
+                cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
+        self.stdout.write(
+            f"  tallies: {slices:,} branch months counted in {time.perf_counter() - counted:.1f} s"
+            f" ({LeadTally.objects.count():,} lead and {AdvisorTally.objects.count():,} advisor"
+            " tallies)"
+        )
         rows = sum(step.rows for step in steps)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Set up in {time.perf_counter() - started:.1f} s: {rows:,} rows added."
             )
+        )
+
+    def _change_months(self, per_branch: int, *, seed: int) -> None:
+        """Fold what is marked, then change one lead in `per_branch` random tallied months
+        of each branch: the state between a change and the next fold."""
+        report_tallies_fold()
+        rng = random.Random(seed)
+        slices = sorted(TalliedSlice.objects.values_list("branch_id", "month"))
+        for branch_id in sorted({branch_id for branch_id, _month in slices}):
+            months = [month for b, month in slices if b == branch_id]
+            for month in rng.sample(months, min(per_branch, len(months))):
+                lead = (
+                    Lead.objects.filter(
+                        branch_id=branch_id,
+                        created_at__gte=month_start(month),
+                        created_at__lt=month_start(next_month(month)),
+                    )
+                    .values_list("pk", flat=True)
+                    .first()
+                )
+                if lead is not None:
+                    Lead.objects.filter(pk=lead).update(updated_at=timezone.now())
+        self.stdout.write(
+            f"tallies: {len(slices):,} branch months counted, {len(marked_slices())} changed "
+            f"since (counted lead by lead; --changed-months {per_branch} per branch)"
         )
 
     def _print_header(self, subjects: bench.ReportSubjects, sizes: dict, runs: int) -> None:
