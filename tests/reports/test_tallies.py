@@ -5,6 +5,7 @@ from the leads, also between a change and the next fold."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date, datetime
 
 import pytest
@@ -258,3 +259,29 @@ def test_a_change_not_yet_committed_during_a_fold_keeps_its_mark(reference_data,
     other.join(10)
 
     assert marked_slices() == {(branch.pk, date(2026, 1, 1))}
+
+
+def test_beat_folds_the_tallies_every_minute_on_the_heavy_queue(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["fold-report-tallies"]
+    assert entry["task"] == "reports.tasks.fold_report_tallies"
+    assert entry["schedule"] == 60.0
+    assert entry["task"] in settings.LEJEK_HEAVY_TASKS
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data", "celery_worker")
+def test_a_worker_folds_the_changed_months(branch):
+    from reports.tasks import fold_report_tallies
+
+    advisor = UserFactory(branch=branch)
+    LeadFactory(branch=branch, employees=[advisor], created_at=at(date(2026, 1, 5)))
+
+    fold_report_tallies.delay()
+
+    deadline = time.monotonic() + 30
+    while marked_slices() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert marked_slices() == set()
+    assert TalliedSlice.objects.filter(branch=branch, month=date(2026, 1, 1)).exists()
+    assert LeadTally.objects.get(branch=branch).count == 1
