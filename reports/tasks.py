@@ -8,7 +8,7 @@ from .tallies import report_tallies_fold
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def fold_report_tallies() -> int:
+def run_report_tallies_fold() -> int:
     """Count again the months whose leads changed (beat, every minute). Two at once do
     not double anything: the second finds the lock taken and returns 0."""
     return report_tallies_fold()

@@ -195,7 +195,7 @@ CELERY_BEAT_SCHEDULE = {
     # The reports' tallies: the months whose leads changed are counted again (meanwhile
     # the reports count those months lead by lead, so they are never out of date).
     "fold-report-tallies": {
-        "task": "reports.tasks.fold_report_tallies",
+        "task": "reports.tasks.run_report_tallies_fold",
         "schedule": 60.0,
         "options": {"expires": 50},
     },
@@ -231,7 +231,7 @@ LEJEK_HEAVY_TASKS = [
     "clients.tasks.run_client_export",
     "leads.tasks.run_lead_figures_rebuild",
     # Seconds normally, but a pipeline reorder has it count every month again.
-    "reports.tasks.fold_report_tallies",
+    "reports.tasks.run_report_tallies_fold",
 ]
 CELERY_TASK_ROUTES = {name: {"queue": LEJEK_HEAVY_QUEUE} for name in LEJEK_HEAVY_TASKS}
 # Exports up to this many rows are built in the request; larger ones become a Celery job.

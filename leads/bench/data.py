@@ -154,6 +154,11 @@ class BenchDataGenerator:
         self._timed("lead events", lead_events_backfill_created)
         self._timed("activities", self._copy_activities)
         self._timed("history (sample)", self._copy_history)
+        # The figures' correlated lookups need the planner's statistics of the tables just
+        # loaded (autovacuum may be off, and is too slow to come by in any case).
+        self._timed(
+            "tables vacuumed and analysed", database.vacuum_analyze, atomic=False, writes=False
+        )
         self._timed("leads' report figures", lead_figures_rebuild)
         self._timed(
             "foreign keys checked",

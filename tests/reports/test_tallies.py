@@ -263,7 +263,7 @@ def test_a_change_not_yet_committed_during_a_fold_keeps_its_mark(reference_data,
 
 def test_beat_folds_the_tallies_every_minute_on_the_heavy_queue(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["fold-report-tallies"]
-    assert entry["task"] == "reports.tasks.fold_report_tallies"
+    assert entry["task"] == "reports.tasks.run_report_tallies_fold"
     assert entry["schedule"] == 60.0
     assert entry["task"] in settings.LEJEK_HEAVY_TASKS
 
@@ -272,12 +272,12 @@ def test_beat_folds_the_tallies_every_minute_on_the_heavy_queue(settings):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("reference_data", "celery_worker")
 def test_a_worker_folds_the_changed_months(branch):
-    from reports.tasks import fold_report_tallies
+    from reports.tasks import run_report_tallies_fold
 
     advisor = UserFactory(branch=branch)
     LeadFactory(branch=branch, employees=[advisor], created_at=at(date(2026, 1, 5)))
 
-    fold_report_tallies.delay()
+    run_report_tallies_fold.delay()
 
     deadline = time.monotonic() + 30
     while marked_slices() and time.monotonic() < deadline:

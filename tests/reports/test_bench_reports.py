@@ -1,7 +1,8 @@
 """manage.py bench_reports on tiny data: the setup tops the conversations up to the size
 asked for and gives the leads their first-conversation and client-created events (once,
-however often it runs), and the timing prints a figure line for every report page, every
-export and the import, whose counts add up to the rows of its file."""
+however often it runs) and counts every month into the reports' tallies; the timing
+prints a figure line for every report page, every export and the import, whose counts add
+up to the rows of its file."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from django.core.management import call_command
 
 from leads.models import Activity, ImportBatch, LeadEvent, LeadEventKind
+from reports.models import TalliedSlice
 
 REPORTS = ("sources", "funnel", "response times", "repeat")
 LINES = (
@@ -51,6 +53,11 @@ def test_bench_reports_sets_up_the_events_and_times_every_report_and_the_import(
         .count()
     )
     assert LeadEvent.objects.filter(kind=LeadEventKind.CLIENT_CREATED).exists()
+    # Every month counted into the tallies, then one lead changed in 3 of them.
+    months = TalliedSlice.objects.count()
+    assert months >= 3
+    assert f"  tallies: {months} branch months counted in " in output
+    assert f"tallies: {months} branch months counted, 3 changed since" in output
     assert re.search(r"^data: [\d,]+ leads · 1,500 conversations · 60 clients", output, re.M)
     lines = output.splitlines()
     for label in LINES:
