@@ -18,7 +18,7 @@ from django.utils import timezone
 from leads.models import FailureReason, IntakeOutcome, Lead
 from leads.services.pipeline import lead_mark_failed
 from reports.filters import ReportFilterForm
-from reports.models import AdvisorTally, LeadTally, TalliedSlice
+from reports.models import AdvisorTally, LeadTally, TalliedSlice, TallyChange
 from reports.selectors import advisor_stats, failure_reasons, funnel_steps, repeat_by_month
 from reports.selectors.counting import CountedLeads, counted_leads
 from reports.selectors.sources import source_months, source_summary
@@ -285,3 +285,24 @@ def test_a_worker_folds_the_changed_months(branch):
     assert marked_slices() == set()
     assert TalliedSlice.objects.filter(branch=branch, month=date(2026, 1, 1)).exists()
     assert LeadTally.objects.get(branch=branch).count == 1
+
+
+def test_migrating_a_database_with_leads_marks_all_their_months(advisor, outsider):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db import connection
+
+    LeadFactory(branch=advisor.branch, employees=[advisor], created_at=at(date(2025, 6, 30)))
+    LeadFactory(branch=outsider.branch, employees=[outsider], created_at=at(date(2026, 1, 2)))
+    TallyChange.objects.all().delete()  # as if the leads were there before the triggers
+
+    migration = import_module("reports.migrations.0003_mark_existing_months")
+    with connection.schema_editor() as schema_editor:
+        migration.mark_existing_months(apps, schema_editor)
+
+    assert marked_slices() == {
+        (advisor.branch_id, date(2025, 6, 1)),
+        (outsider.branch_id, date(2026, 1, 1)),
+    }
+    assert report_tallies_fold() == 2

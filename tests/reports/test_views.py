@@ -27,3 +27,16 @@ def test_manager_report_covers_the_branch(client, manager, advisor, teammate, ou
     client.force_login(manager)
     response = client.get(reverse("reports:index"))
     assert sum(row["total"] for row in response.context["sources"]) == 2
+
+
+def test_a_report_counts_with_room_to_sort_and_without_jit(transactional_db):
+    from django.db import connection
+
+    from reports.views.base import REPORT_WORK_MEM, report_queries
+
+    with report_queries(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('work_mem'), current_setting('jit')")
+        assert cursor.fetchone() == (REPORT_WORK_MEM, "off")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit')")
+        assert cursor.fetchone() == ("on",)  # for the report's transaction only
