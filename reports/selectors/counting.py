@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from crm.core.models import Branch
@@ -111,19 +111,15 @@ def count_by(
     if months is not None:
         rows, month_of = by_month(rows, months)
         fields = (*group_by, "month")
-    totals: dict[tuple, dict] = {}
-    counts = {key: Count("pk", filter=condition) for key, condition in metrics.items()}
-    for row in rows.values(*fields).annotate(**counts):
-        if month_of is not None:
-            row["month"] = month_of(row["month"])
-        _add(totals, row, fields, metrics)
+    counted_rows = rows.values(*fields).annotate(**_counts(metrics))
+    if month_of is not None:
+        counted_rows = ({**row, "month": month_of(row["month"])} for row in counted_rows)
+    tallied = []
     if counted.tallies is not None:
-        sums = {
-            key: Coalesce(Sum("count", filter=condition), 0) for key, condition in metrics.items()
-        }
-        for row in counted.tallies.filter(where).order_by().values(*fields).annotate(**sums):
-            _add(totals, row, fields, metrics)
-    return [row for row in totals.values() if months is None or row["month"] is not None]
+        tallied = counted.tallies.filter(where).order_by().values(*fields)
+        tallied = tallied.annotate(**_sums(metrics))
+    rows = _merged([counted_rows, tallied], fields, metrics)
+    return [row for row in rows if months is None or row["month"] is not None]
 
 
 def count_by_advisor(
@@ -132,33 +128,37 @@ def count_by_advisor(
     """Per employee on the leads (not deleted inquiries; a lead with two employees counts
     for both): `user_id` and every metric's count."""
     rows = counted.rows.filter(KEPT, employees__isnull=False).order_by()
+    tallies = counted.advisor_tallies
     if only_user_id is not None:
         rows = rows.filter(employees=only_user_id)
+        tallies = tallies.filter(user_id=only_user_id) if tallies is not None else None
+    counted_rows = rows.values(user_id=F("employees")).annotate(**_counts(metrics))
+    tallied = []
+    if tallies is not None:
+        tallied = tallies.order_by().values("user_id").annotate(**_sums(metrics))
+    return _merged([counted_rows, tallied], ("user_id",), metrics)
+
+
+def _counts(metrics: dict[str, Q]) -> dict[str, Count]:
+    return {key: Count("pk", filter=condition) for key, condition in metrics.items()}
+
+
+def _sums(metrics: dict[str, Q]) -> dict[str, Coalesce]:
+    return {key: Coalesce(Sum("count", filter=condition), 0) for key, condition in metrics.items()}
+
+
+def _merged(parts: Iterable[Iterable[dict]], fields: tuple[str, ...], metrics) -> list[dict]:
+    """The rows of every part, those of one group (`fields`) added up metric by metric."""
     totals: dict[tuple, dict] = {}
-    counts = {key: Count("pk", filter=condition) for key, condition in metrics.items()}
-    for row in rows.values("employees").annotate(**counts):
-        row["user_id"] = row.pop("employees")
-        _add(totals, row, ("user_id",), metrics)
-    if counted.advisor_tallies is not None:
-        tallies = counted.advisor_tallies
-        if only_user_id is not None:
-            tallies = tallies.filter(user_id=only_user_id)
-        sums = {
-            key: Coalesce(Sum("count", filter=condition), 0) for key, condition in metrics.items()
-        }
-        for row in tallies.order_by().values("user_id").annotate(**sums):
-            _add(totals, row, ("user_id",), metrics)
+    for part in parts:
+        for row in part:
+            key = tuple(row[field] for field in fields)
+            if key in totals:
+                for metric in metrics:
+                    totals[key][metric] += row[metric]
+            else:
+                totals[key] = row
     return list(totals.values())
-
-
-def _add(totals: dict[tuple, dict], row: dict, fields: Iterable[str], metrics) -> None:
-    key = tuple(row[field] for field in fields)
-    total = totals.get(key)
-    if total is None:
-        totals[key] = row
-    else:
-        for metric in metrics:
-            total[metric] += row[metric]
 
 
 def _whole_months(start: date, end: date) -> list[date]:
