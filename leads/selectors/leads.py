@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from crm.core.models import User
@@ -76,14 +76,21 @@ def lead_get_for_user(*, user: User, pk: int) -> Lead:
 
 def lead_status_counts(*, user: User) -> list[LeadStatus]:
     """Active statuses that hold open leads (won ones do not), in order, each with
-    `lead_count` of the user's open, visible leads."""
-    visible_open = leads_visible_to(user).open().values("pk")
-    # Django drops Meta.ordering from GROUP BY queries, so the order is given explicitly.
-    return list(
-        LeadStatus.objects.filter(active=True, is_won=False)
-        .annotate(lead_count=Count("leads", filter=Q(leads__pk__in=visible_open)))
-        .order_by("order", "id")
+    `lead_count` of the user's open, visible leads. One GROUP BY over the open leads'
+    statuses (a count per status filtered by "the lead is among the visible open ones"
+    took PostgreSQL minutes at a million leads), then the few statuses."""
+    counts = dict(
+        leads_visible_to(user)
+        .open()
+        .order_by()
+        .values("status_id")
+        .annotate(n=Count("pk"))
+        .values_list("status_id", "n")
     )
+    statuses = list(LeadStatus.objects.filter(active=True, is_won=False).order_by("order", "id"))
+    for status in statuses:
+        status.lead_count = counts.get(status.pk, 0)
+    return statuses
 
 
 def active_statuses() -> QuerySet[LeadStatus]:

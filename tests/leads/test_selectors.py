@@ -147,6 +147,19 @@ def test_status_counts_come_in_pipeline_order(advisor, my_lead):
     assert names[-1] == "Rezerwacja wstępna"
 
 
+def test_status_counts_take_two_queries_whatever_the_leads(
+    manager, advisor, django_assert_num_queries
+):
+    for slug in ("nowy", "oferta", "nowy"):
+        LeadFactory(branch=advisor.branch, employees=[advisor], status=status(slug))
+
+    # The open leads counted per status, then the statuses.
+    with django_assert_num_queries(2):
+        counts = {s.name: s.lead_count for s in lead_status_counts(user=manager)}
+
+    assert counts["Nowy"] == 2 and counts["Oferta"] == 1 and counts["Negocjacje"] == 0
+
+
 def make_leads(count: int, advisor, teammate) -> None:
     investment = InvestmentFactory()
     for _ in range(count):
