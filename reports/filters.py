@@ -3,7 +3,7 @@ investment, source and advisor, all in the URL (GET), applied to the leads a use
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django import forms
@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import LeadSource
+from crm.core.dates import day_start
 from crm.core.models import Branch, User
 from investments.models import Investment
 from leads.models import FailureReason, Lead, LeadStatus
@@ -84,7 +85,7 @@ class ReportFilterForm(forms.Form):
             return leads.none()
         start, end = self.period
         leads = leads.filter(
-            created_at__gte=_day_start(start), created_at__lt=_day_start(end + timedelta(days=1))
+            created_at__gte=day_start(start), created_at__lt=day_start(end + timedelta(days=1))
         )
         data = self.cleaned_data
         if data.get("branch"):
@@ -113,10 +114,6 @@ class ReportFilterForm(forms.Form):
             params[name] = value.isoformat() if isinstance(value, date) else value.pk
         params.update({key: value for key, value in overrides.items() if value is not None})
         return urlencode(params)
-
-
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def report_filter_for(request) -> ReportFilterForm:

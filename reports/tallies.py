@@ -12,16 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time
+from datetime import date
 
 from django.db import connection, transaction
 from django.db.models import Count, DateField
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 
+from crm.core.dates import day_start
 from leads.models import IntakeOutcome, Lead
 
 from .models import AdvisorTally, LeadTally, TalliedSlice, TallyChange
+from .periods import next_month
 
 # What a lead tally groups by: the lead's own field names (see LeadTally).
 LEAD_TALLY_FIELDS = (
@@ -43,16 +44,6 @@ FOLD_LOCK = 7_310_001
 def tallies_supported() -> bool:
     """The change marks come from PostgreSQL triggers; without them nothing is tallied."""
     return connection.vendor == "postgresql"
-
-
-def month_start(month: date) -> datetime:
-    """The first moment of a month (its first day), local time."""
-    return timezone.make_aware(datetime.combine(month.replace(day=1), time.min))
-
-
-def next_month(day: date) -> date:
-    """The first day of the month after `day`'s."""
-    return day.replace(year=day.year + day.month // 12, month=day.month % 12 + 1, day=1)
 
 
 def local_month() -> TruncMonth:
@@ -118,7 +109,7 @@ def _fold_lock(*, wait: bool = False) -> Iterator[bool]:
 def tally_slice(*, branch_id: int, month: date) -> None:
     """Count one branch's month into the tallies, replacing its earlier counts, and
     delete its change marks (first: see the module's docstring)."""
-    start, end = month_start(month), month_start(next_month(month))
+    start, end = day_start(month), day_start(next_month(month))
     TallyChange.objects.filter(
         branch_id=branch_id, created_at__gte=start, created_at__lt=end
     ).delete()

@@ -82,9 +82,8 @@ def start_heavy_worker(queues, private_media, tmp_path):
         queue=heavy,
         log_dir=tmp_path,
         ready_by_log=True,
+        broker_url=f"{redis.url}/0",
         LEJEK_TEST_CELERY_QUEUE=default,
-        CELERY_BROKER_URL=f"{redis.url}/0",
-        CELERY_RESULT_BACKEND=f"{redis.url}/0",
         MEDIA_ROOT=str(private_media),
         REDIS_URL=None,
     )

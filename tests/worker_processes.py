@@ -56,12 +56,18 @@ def test_database_url(name: str | None = None) -> str:
 
 
 class WorkerProcesses:
-    """`start(name)` starts a solo worker consuming `queue` with this environment (on top
-    of the test settings and database; None removes a variable) and returns it once it is
-    ready; `stop()` ends those still running."""
+    """`start(name)` starts a solo worker consuming `queue` on `broker_url` with this
+    environment (on top of the test settings and database; None removes a variable) and
+    returns it once it is ready; `stop()` ends those still running."""
 
     def __init__(
-        self, *, queue: str, log_dir: Path, ready_by_log: bool = False, **environment: str | None
+        self,
+        *,
+        queue: str,
+        log_dir: Path,
+        broker_url: str,
+        ready_by_log: bool = False,
+        **environment: str | None,
     ):
         self.queue = queue
         self.ready_by_log = ready_by_log
@@ -71,6 +77,9 @@ class WorkerProcesses:
             "DJANGO_SETTINGS_MODULE": "crm.settings.test",
             "LEJEK_TEST_REAL_CELERY": "1",
             "DATABASE_URL": test_database_url(),
+            "LEJEK_TEST_CELERY_QUEUE": queue,
+            "CELERY_BROKER_URL": broker_url,
+            "CELERY_RESULT_BACKEND": broker_url,
             **environment,
         }
         # A variable given as None is one the workers must not have.

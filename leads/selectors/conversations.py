@@ -5,13 +5,14 @@ daily digest's lists."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from crm.core.dates import day_start
 from crm.core.models import User
 
 from ..models import Activity, BoardEntry, IntakeOutcome, Lead
@@ -47,10 +48,6 @@ def conversation_get_for_user(*, user: User, lead_pk: int, pk: int) -> Activity:
         lead_id=lead_pk,
         pk=pk,
     )
-
-
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def planned_for(*, user: User) -> QuerySet[Activity]:
@@ -114,8 +111,8 @@ def my_day(*, user: User, page_number: str | int | None = None) -> MyDay:
     number of queries, each on an index, whatever the number of the user's leads."""
     now = timezone.now()
     today = timezone.localdate(now)
-    tomorrow = _day_start(today + timedelta(days=1))
-    day_after = _day_start(today + timedelta(days=2))
+    tomorrow = day_start(today + timedelta(days=1))
+    day_after = day_start(today + timedelta(days=2))
     planned = planned_for(user=user)
     page = Paginator(leads_without_next_step_ids(user=user), MY_DAY_PAGE_SIZE).get_page(page_number)
     return MyDay(

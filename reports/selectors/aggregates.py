@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
@@ -19,6 +19,7 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from crm.core.dates import day_start
 from leads.models import LeadStatus
 
 
@@ -92,7 +93,7 @@ class MonthIndex(Func):
     output_field = IntegerField()
 
     def __init__(self, expression, months: list[date]):
-        starts = [timezone.make_aware(datetime.combine(month, time.min)) for month in months]
+        starts = [day_start(month) for month in months]
         super().__init__(expression, Value(starts, output_field=ArrayField(DateTimeField())))
 
 

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from crm.core.dates import day_start
 from crm.core.models import Branch
 from leads.models import IntakeOutcome, Lead
 
 from ..filters import ReportFilterForm
 from ..models import AdvisorTally, LeadTally, TalliedSlice
-from ..tallies import marked_slices, month_start, next_month, tallies_supported
+from ..periods import next_month, whole_months
+from ..tallies import marked_slices, tallies_supported
 from .aggregates import by_month
 
 # A lead that is not a deleted inquiry (the reports' "leads").
@@ -47,7 +49,7 @@ def counted_leads(form: ReportFilterForm) -> CountedLeads:
     user, data = form.user, form.cleaned_data
     if not (user.is_administrator or user.is_manager) or data["investment"] or data["advisor"]:
         return everything
-    months = _whole_months(*form.period)
+    months = whole_months(*form.period)
     branches = _branches(form)
     if not months or not branches:
         return everything
@@ -76,9 +78,9 @@ def counted_leads(form: ReportFilterForm) -> CountedLeads:
     start, end = form.period
     rows = Q()
     if start < months[0]:
-        rows |= Q(created_at__lt=month_start(months[0]))
+        rows |= Q(created_at__lt=day_start(months[0]))
     if end >= next_month(months[-1]):
-        rows |= Q(created_at__gte=month_start(next_month(months[-1])))
+        rows |= Q(created_at__gte=day_start(next_month(months[-1])))
     for missing, group in by_rows.items():
         if missing:
             rows |= Q(branch_id__in=missing) & _created_in(group)
@@ -161,15 +163,6 @@ def _merged(parts: Iterable[Iterable[dict]], fields: tuple[str, ...], metrics) -
     return list(totals.values())
 
 
-def _whole_months(start: date, end: date) -> list[date]:
-    """The months wholly inside the period (both ends included)."""
-    months, month = [], start if start.day == 1 else next_month(start)
-    while next_month(month) - timedelta(days=1) <= end:
-        months.append(month)
-        month = next_month(month)
-    return months
-
-
 def _branches(form: ReportFilterForm) -> set[int]:
     """The branches whose leads the form counts (managers and administrators)."""
     if form.cleaned_data["branch"]:
@@ -185,8 +178,8 @@ def _created_in(months: list[date]) -> Q:
     for month in [*months, None]:
         if run and (month is None or month != next_month(run[-1])):
             condition |= Q(
-                created_at__gte=month_start(run[0]),
-                created_at__lt=month_start(next_month(run[-1])),
+                created_at__gte=day_start(run[0]),
+                created_at__lt=day_start(next_month(run[-1])),
             )
             run = []
         if month is not None:

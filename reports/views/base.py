@@ -62,17 +62,6 @@ def drilldown_url(form: ReportFilterForm, **params) -> str:
     return f"{reverse('reports:leads')}?{form.query(**params)}"
 
 
-def months_between(start: date, end: date) -> list[date]:
-    """The first days of the months from start's month to end's, both included."""
-    months, current = [], start.replace(day=1)
-    while current <= end:
-        months.append(current)
-        current = current.replace(
-            year=current.year + current.month // 12, month=current.month % 12 + 1
-        )
-    return months
-
-
 def month_bounds(month: date, start: date, end: date) -> dict[str, str]:
     """The filter dates of one month, cut to the report's period."""
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])

@@ -10,6 +10,7 @@ from crm.core.excel import Column
 
 from ..charts import line_chart
 from ..filters import ReportFilterForm
+from ..periods import months_between
 from ..selectors import repeat_by_month
 from ..selectors.counting import counted_leads
 from ..tables import Cell, Table
@@ -17,7 +18,6 @@ from .base import (
     drilldown_url,
     month_bounds,
     month_label,
-    months_between,
     report_response,
 )
 

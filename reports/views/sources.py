@@ -14,6 +14,7 @@ from crm.core.excel import Column
 
 from ..charts import bar_chart, line_chart
 from ..filters import DrilldownForm, ReportFilterForm, report_filter_for
+from ..periods import months_between
 from ..selectors import (
     drilldown_leads,
     drilldown_metrics,
@@ -28,7 +29,6 @@ from .base import (
     drilldown_url,
     month_bounds,
     month_label,
-    months_between,
     report_response,
 )
 

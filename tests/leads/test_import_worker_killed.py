@@ -48,9 +48,7 @@ def start_worker(queue, smtp_sink, tmp_path, private_media):
     workers = WorkerProcesses(
         queue=queue,
         log_dir=tmp_path,
-        LEJEK_TEST_CELERY_QUEUE=queue,
-        CELERY_BROKER_URL=BROKER_URL,
-        CELERY_RESULT_BACKEND=BROKER_URL,
+        broker_url=BROKER_URL,
         MEDIA_ROOT=str(private_media),
         LEJEK_IMPORT_CHUNK_SIZE=str(CHUNK_ROWS),
         EMAIL_HOST=smtp_sink.host,

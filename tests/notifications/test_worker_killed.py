@@ -42,9 +42,7 @@ def start_worker(queue, smtp_sink, tmp_path):
     workers = WorkerProcesses(
         queue=queue,
         log_dir=tmp_path,
-        LEJEK_TEST_CELERY_QUEUE=queue,
-        CELERY_BROKER_URL=BROKER_URL,
-        CELERY_RESULT_BACKEND=BROKER_URL,
+        broker_url=BROKER_URL,
         EMAIL_HOST=smtp_sink.host,
         EMAIL_PORT=str(smtp_sink.port),
         LEJEK_BASE_URL=settings.LEJEK_BASE_URL,

@@ -19,6 +19,7 @@ from leads.models import FailureReason, IntakeOutcome, Lead
 from leads.services.pipeline import lead_mark_failed
 from reports.filters import ReportFilterForm
 from reports.models import AdvisorTally, LeadTally, TalliedSlice, TallyChange
+from reports.periods import months_between
 from reports.selectors import advisor_stats, failure_reasons, funnel_steps, repeat_by_month
 from reports.selectors.counting import CountedLeads, counted_leads
 from reports.selectors.sources import source_months, source_summary
@@ -28,7 +29,6 @@ from reports.tallies import (
     report_tallies_fold,
     report_tallies_rebuild,
 )
-from reports.views.base import months_between
 from tests.factories import (
     BranchFactory,
     InvestmentFactory,

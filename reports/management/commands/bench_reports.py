@@ -15,18 +15,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
+from crm.core.dates import day_start
 from leads.bench import measure
 from leads.bench import reports_import as bench
 from leads.bench.database import ensure_bench_database
 from leads.models import Lead
 from reports.models import AdvisorTally, LeadTally, TalliedSlice
-from reports.tallies import (
-    marked_slices,
-    month_start,
-    next_month,
-    report_tallies_fold,
-    report_tallies_rebuild,
-)
+from reports.periods import next_month
+from reports.tallies import marked_slices, report_tallies_fold, report_tallies_rebuild
 
 
 class Command(BaseCommand):
@@ -177,8 +173,8 @@ class Command(BaseCommand):
                 lead = (
                     Lead.objects.filter(
                         branch_id=branch_id,
-                        created_at__gte=month_start(month),
-                        created_at__lt=month_start(next_month(month)),
+                        created_at__gte=day_start(month),
+                        created_at__lt=day_start(next_month(month)),
                     )
                     .values_list("pk", flat=True)
                     .first()
