@@ -32,6 +32,11 @@ class CRMSettings(SingletonModel):
     reservation_days = models.PositiveSmallIntegerField(
         _("preliminary reservation length (days)"), default=7
     )
+    reservation_max_days = models.PositiveSmallIntegerField(
+        _("longest preliminary reservation (days)"),
+        default=90,
+        help_text=_("A preliminary reservation may end at most this many days from today."),
+    )
     reminder_minutes = models.PositiveSmallIntegerField(
         _("reminder before a planned conversation (minutes)"), default=30
     )
@@ -62,6 +67,12 @@ class CRMSettings(SingletonModel):
         help_text=_("Word and Excel (DOCX, XLSX, DOC, XLS) and OpenDocument (ODT, ODS)."),
     )
 
+    import_max_rows = models.PositiveIntegerField(
+        _("most rows in one import"),
+        default=100_000,
+        help_text=_("A file with more rows is refused at upload, before anything is read."),
+    )
+
     intake_fallback_assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("last-resort assignee of inquiries"),
@@ -89,6 +100,18 @@ class CRMSettings(SingletonModel):
                 condition=models.Q(reservation_days__gte=1),
                 name="crmsettings_reservation_days_positive",
                 violation_error_message=_("A reservation lasts at least one day."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reservation_max_days__gte=models.F("reservation_days")),
+                name="crmsettings_reservation_max_days_covers_default",
+                violation_error_message=_(
+                    "The longest reservation cannot be shorter than the default length."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(import_max_rows__gte=1),
+                name="crmsettings_import_max_rows_positive",
+                violation_error_message=_("An import takes at least one row."),
             ),
         ]
 
