@@ -167,6 +167,9 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
             values = _reminder_values(notification, default_name=name)
         # Collapsed to one line: a name carrying CR/LF must never start a new header.
         subject = one_line(gettext(SUBJECTS[notification.kind]) % values)
+        inquiry = None
+        if notification.kind == NotificationKind.INQUIRY_ADDED:
+            inquiry = _added_inquiry(notification)
         context = {
             "language": language,
             "subject": subject,
@@ -179,6 +182,8 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
             ]
             + [(capfirst(Lead._meta.get_field("source").verbose_name), lead.source.name)],
             "message_label": capfirst(Lead._meta.get_field("message").verbose_name),
+            # An inquiry added to the lead: what it says, not the lead's first inquiry.
+            "inquiry": inquiry,
             "lead_url": settings.LEJEK_BASE_URL.rstrip("/") + lead.get_absolute_url(),
         }
         return _email(notification, context, template="notifications/email")
@@ -201,6 +206,20 @@ def _email(notification: Notification, context: dict, *, template: str) -> Email
     )
     email.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return email
+
+
+def _added_inquiry(notification: Notification) -> str:
+    """The inquiry an "inquiry added" email is about, as it was logged on the lead (its
+    source, contact and message): the key ends with the id of that inbound message."""
+    activity_pk = notification.key.split(":", 3)[-1]
+    notes = (
+        Activity.objects.filter(pk=activity_pk, lead=notification.lead_id)
+        .values_list("notes", flat=True)
+        .first()
+        if activity_pk.isdigit()
+        else None
+    )
+    return notes or ""
 
 
 def _reminder_values(notification: Notification, *, default_name: str) -> dict[str, str]:

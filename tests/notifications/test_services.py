@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from leads.intake_payload import read_intake_payload
+from leads.services.intake import Received, lead_receive
 from notifications.models import Notification, NotificationKind
 from notifications.services import notification_queue, notification_send
-from tests.factories import LeadFactory, UserFactory
+from settings_app.models import CRMSettings, RepeatInquiryScenario
+from tests.factories import ClientFactory, LeadFactory, UserFactory, source
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +105,44 @@ def test_each_kind_of_email_says_what_happened(smtp_sink, english_advisor, lead,
     (delivery,) = smtp_sink.deliveries
     assert delivery.message["Subject"] == subject
     assert delivery.message["Message-ID"].startswith(f"<{kind}.{lead.pk}.")
+
+
+def test_an_inquiry_added_to_a_lead_shows_the_new_inquiry_not_the_leads_first_one(
+    smtp_sink, english_advisor, lead
+):
+    crm_settings = CRMSettings.get_solo()
+    crm_settings.repeat_inquiry_scenario = RepeatInquiryScenario.ADD_TO_EXISTING
+    crm_settings.save()
+    client = ClientFactory(
+        email="jan.nowak@example.pl", caretaker=english_advisor, branch=english_advisor.branch
+    )
+    lead.clients.add(client)
+    lead.employees.add(english_advisor)
+    # Jan writes again, from his work address and a new phone, about something else.
+    payload = read_intake_payload(
+        {
+            "first_name": "Jan",
+            "last_name": "Nowak",
+            "email": "jan.nowak@example.pl",
+            "phone": "511 222 333",
+            "message": "Czy lokal M4 na parterze jest jeszcze wolny?",
+        }
+    )
+    receipt = lead_receive(source=source("www"), data=payload.data)
+    assert receipt.outcome == Received.APPENDED and receipt.lead == lead
+
+    (notification,) = Notification.objects.filter(kind=NotificationKind.INQUIRY_ADDED)
+    assert notification_send(key=notification.key) is True
+
+    (delivery,) = smtp_sink.deliveries
+    text, html = text_of(delivery.message), html_of(delivery.message)
+    assert delivery.message["Subject"] == "New inquiry on your lead: Jan Nowak"
+    assert "The new inquiry:\n" in text
+    for part in (text, html):
+        assert "Czy lokal M4 na parterze jest jeszcze wolny?" in part
+        assert "+48511222333" in part
+        assert "Szukam trzech pokoi" not in part  # the lead's first inquiry
+        assert "+48600100200" not in part  # the lead's first phone
 
 
 def test_a_lead_without_a_contact_name_is_named_by_its_own_name(smtp_sink, english_advisor, branch):
