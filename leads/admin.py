@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import AssignmentRule, DeletionReason, FailureReason, LeadStatus
 from .models.surveys import QuestionKind, SurveyQuestion, SurveyTemplate
@@ -96,7 +97,7 @@ class AssignmentRuleAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "active", "priority", "strategy"]}),
         (_("When"), {"fields": ["sources", "investments"]}),
-        (_("Who"), {"fields": ["pool", "fallback_pool"]}),
+        (pgettext_lazy("who gets the inquiries", "Who"), {"fields": ["pool", "fallback_pool"]}),
     ]
 
     def get_queryset(self, request):

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.models import Client
 from crm.core.models import User
@@ -71,7 +72,8 @@ class ConversationForm(forms.Form):
     )
     planned_at = _when_field(_("Planned for"), required=False)
     planned_employee = EmployeeField(
-        label=_("Who"),
+        # Its own context: the client form's "Who" heads the client's basic data.
+        label=pgettext_lazy("who holds the next conversation", "Who"),
         queryset=User.objects.none(),
         required=False,
         empty_label=None,

@@ -146,6 +146,16 @@ def test_the_form_page_offers_the_leads_clients_and_employees(web, advisor, team
     assert plan_only.initial["plan_next"] and not plan_only.initial["log_done"]
 
 
+def test_the_polish_form_asks_who_holds_the_next_conversation(advisor, lead):
+    polish = HttpClient(HTTP_ACCEPT_LANGUAGE="pl")
+    polish.force_login(advisor)
+
+    response = polish.get(add_url(lead), {"plan": "1"})
+
+    assert '<label for="id_planned_employee">Kto</label>' in response.text
+    assert "Dane podstawowe" not in response.text  # the client form's heading
+
+
 def test_a_conversation_can_be_only_logged_or_only_planned(advisor, lead):
     done, planned = conversation_log_and_plan(
         lead=lead,
