@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 from django.contrib.postgres.fields import ArrayField
@@ -63,9 +64,29 @@ class Minutes(Func):
         super().__init__(end, start, **extra)
 
 
-def percentiles_supported() -> bool:
-    """Medians are computed by PostgreSQL; the SQLite demo shows none."""
+def percentiles_in_sql() -> bool:
+    """PostgreSQL computes medians and percentiles in the aggregation (PERCENTILE_CONT);
+    other databases (the SQLite demo) have no such function: there they are computed here
+    from the values (`percentile_cont`), as PostgreSQL would."""
     return connection.vendor == "postgresql"
+
+
+def percentile_cont(values: Sequence[float], fraction: float) -> float | None:
+    """PostgreSQL's PERCENTILE_CONT(fraction) of `values`: the value at position
+    fraction × (n − 1) of the sorted values, interpolated linearly between its two
+    neighbours; None without values."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    position = fraction * (len(ordered) - 1)
+    below = math.floor(position)
+    above = min(below + 1, len(ordered) - 1)
+    return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
+
+
+def minutes_between(start: datetime, end: datetime) -> float:
+    """Minutes from `start` to `end`, as `Minutes` gives them in SQL."""
+    return (end - start).total_seconds() / 60.0
 
 
 def won_statuses() -> QuerySet[LeadStatus]:
