@@ -1,13 +1,23 @@
-from django.contrib import admin, messages
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from crm.core.admin_in_use import DeactivateInUseAdmin
 
 from .models import LeadSource
 from .services import source_rotate_intake_token
 
 
 @admin.register(LeadSource)
-class LeadSourceAdmin(admin.ModelAdmin):
+class LeadSourceAdmin(DeactivateInUseAdmin):
+    """Sources and their intake tokens. A source that leads, clients or imports came from
+    is deactivated, not deleted."""
+
     list_display = [
         "name",
         "slug",
@@ -31,21 +41,28 @@ class LeadSourceAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Generate a new intake token (shown once)"))
     def generate_intake_token(self, request, queryset):
-        for source in queryset:
-            token = source_rotate_intake_token(source=source)
-            self.message_user(
-                request,
-                _("Intake token for “%(source)s”: %(token)s. Copy it now; it is shown once.")
-                % {"source": source, "token": token},
-                messages.WARNING,
+        """Asked first (the current tokens stop working), then the new tokens on a page of
+        their own, answered to that POST and never stored: not in the messages cookie or
+        session, not in any cache (no-store), not in the database, which keeps a hash."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "queryset": queryset,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        if request.POST.get("post") != "yes":
+            context["title"] = _("New intake tokens")
+            return TemplateResponse(
+                request, "admin/clients/leadsource/intake_token_confirm.html", context
             )
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d source has a new token; its previous token no longer works.",
-                "%(count)d sources have new tokens; their previous tokens no longer work.",
-                queryset.count(),
-            )
-            % {"count": queryset.count()},
-            messages.SUCCESS,
-        )
+        tokens = [(source, source_rotate_intake_token(source=source)) for source in queryset]
+        context["title"] = _("New intake tokens")
+        context["tokens"] = tokens
+        context["summary"] = ngettext(
+            "%(count)d source has a new token; its previous token no longer works.",
+            "%(count)d sources have new tokens; their previous tokens no longer work.",
+            len(tokens),
+        ) % {"count": len(tokens)}
+        response = TemplateResponse(request, "admin/clients/leadsource/intake_tokens.html", context)
+        add_never_cache_headers(response)
+        return response

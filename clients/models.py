@@ -43,7 +43,11 @@ class LeadSource(models.Model):
     intake_form_enabled = models.BooleanField(
         _("public inquiry form"),
         default=False,
-        help_text=_("Serve the embeddable inquiry form at /intake/<slug>/."),
+        # Admin shows help texts as HTML: no <…> in them.
+        help_text=_(
+            "Serve the embeddable inquiry form at /intake/ followed by the slug and a "
+            "slash, e.g. /intake/www/."
+        ),
     )
     intake_form_frame_origins = models.TextField(
         _("sites allowed to embed the form"),

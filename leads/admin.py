@@ -4,6 +4,8 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from crm.core.admin_in_use import DeactivateInUseAdmin
+
 from .models import AssignmentRule, DeletionReason, FailureReason, LeadStatus
 from .models.surveys import QuestionKind, SurveyQuestion, SurveyTemplate
 from .services.figures import lead_figures_rebuild_later
@@ -32,7 +34,9 @@ class AssignmentRuleForm(forms.ModelForm):
 
 
 @admin.register(LeadStatus)
-class LeadStatusAdmin(admin.ModelAdmin):
+class LeadStatusAdmin(DeactivateInUseAdmin):
+    """A status that leads stand in (or stood in) is deactivated, not deleted."""
+
     list_display = ["name", "order", "colour", "is_won", "active"]
     list_display_links = ["name"]
     list_editable = ["order", "colour", "is_won", "active"]
@@ -51,14 +55,8 @@ class LeadStatusAdmin(admin.ModelAdmin):
                 messages.INFO,
             )
 
-    def has_delete_permission(self, request, obj=None):
-        # A status that leads stand in is deactivated, not deleted.
-        if obj is not None and obj.leads.exists():
-            return False
-        return super().has_delete_permission(request, obj)
 
-
-class UsedReasonAdmin(admin.ModelAdmin):
+class UsedReasonAdmin(DeactivateInUseAdmin):
     """Reasons are deactivated, never deleted once a lead uses them (reports need them)."""
 
     list_display = ["name", "active", "lead_count"]
@@ -72,11 +70,6 @@ class UsedReasonAdmin(admin.ModelAdmin):
     @admin.display(description=_("leads"), ordering="lead_total")
     def lead_count(self, obj) -> int:
         return obj.lead_total
-
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.leads.exists():
-            return False
-        return super().has_delete_permission(request, obj)
 
 
 admin.site.register(FailureReason, UsedReasonAdmin)
@@ -183,7 +176,7 @@ class SurveyTemplateForm(forms.ModelForm):
 
 
 @admin.register(SurveyTemplate)
-class SurveyTemplateAdmin(admin.ModelAdmin):
+class SurveyTemplateAdmin(DeactivateInUseAdmin):
     """Survey templates and their questions in order. A template that has been filled is
     deactivated, never deleted (its responses keep it)."""
 
@@ -211,9 +204,3 @@ class SurveyTemplateAdmin(admin.ModelAdmin):
     @admin.display(description=_("filled surveys"), ordering="response_total")
     def response_count(self, template: SurveyTemplate) -> int:
         return template.response_total
-
-    def has_delete_permission(self, request, obj=None):
-        # A template that has been filled is deactivated, not deleted.
-        if obj is not None and obj.responses.exists():
-            return False
-        return super().has_delete_permission(request, obj)

@@ -7,19 +7,21 @@ from __future__ import annotations
 import re
 
 import pytest
+from django import forms
 from django.contrib import admin
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import LeadSource
-from clients.services import hash_intake_token
+from clients.services import hash_intake_token, source_rotate_intake_token
 from crm.core.models import Role, User
 from leads.models import (
     AssignmentRule,
     AssignmentStrategy,
     DeletionReason,
     FailureReason,
+    IntakeOutcome,
     LeadStatus,
 )
 from settings_app.models import CRMSettings, RepeatInquiryScenario
@@ -142,48 +144,72 @@ def test_advisor_and_manager_are_sent_to_the_admin_login(client, request, actor)
 # -- intake tokens -------------------------------------------------------------------------
 
 
-def generate_token(admin_client, source_obj: LeadSource):
-    return admin_client.post(
-        admin_url("clients", "leadsource", "changelist"),
+def generate_token(admin_client, source_obj: LeadSource, *, confirm: bool = True):
+    """The administrator picks "Generate a new intake token" for the source in the list,
+    then (unless `confirm` is off) says yes on the page that asks."""
+    changelist = admin_url("clients", "leadsource", "changelist")
+    asked = admin_client.post(
+        changelist,
         {"action": "generate_intake_token", "_selected_action": [source_obj.pk], "index": 0},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    if not confirm:
+        return asked
+    return admin_client.post(
+        changelist,
+        {"action": "generate_intake_token", "_selected_action": [source_obj.pk], "post": "yes"},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
 
-def token_in_messages(response, stored_hash: str) -> str:
-    """The token the administrator was shown: the message word that hashes to the hash."""
-    for message in get_messages(response.wsgi_request):
-        for word in re.findall(r"[A-Za-z0-9_-]{40,}", str(message)):
-            if hash_intake_token(word) == stored_hash:
-                return word
-    raise AssertionError("no message shows the intake token")
+def token_on_page(response, stored_hash: str) -> str:
+    """The token the administrator was shown: the word on the page that hashes to the hash."""
+    for word in re.findall(r"[A-Za-z0-9_-]{40,}", response.text):
+        if hash_intake_token(word) == stored_hash:
+            return word
+    raise AssertionError("the page shows no intake token")
 
 
-def test_new_intake_token_is_shown_once_and_only_its_hash_is_stored(admin_client):
+def test_generating_an_intake_token_asks_first_and_changes_nothing_until_confirmed(admin_client):
+    www = source("www")
+    source_rotate_intake_token(source=www)
+    before = _hash_of(www)
+
+    response = generate_token(admin_client, www, confirm=False)
+
+    assert response.status_code == 200
+    assert "Their current tokens stop working at once" in response.text
+    assert 'name="post" value="yes"' in response.text
+    assert _hash_of(www) == before
+
+
+def test_new_intake_token_is_shown_once_on_its_own_page_and_only_its_hash_is_stored(
+    admin_client,
+):
     www = source("www")
 
     response = generate_token(admin_client, www)
 
-    assert response.status_code == 302
+    assert response.status_code == 200  # the page itself, not a redirect to the list
+    assert "no-store" in response["Cache-Control"]
     www.refresh_from_db()
     assert re.fullmatch(r"[0-9a-f]{64}", www.intake_token_hash)
     assert www.intake_token_created_at is not None
-    token = token_in_messages(response, www.intake_token_hash)
+    token = token_on_page(response, www.intake_token_hash)
+    assert "Copy each token now" in response.text
+    # Never in a message (the messages cookie or session) or anywhere stored.
+    assert not any(token in str(message) for message in get_messages(response.wsgi_request))
+    assert all(token not in cookie.value for cookie in response.cookies.values())
     stored_values = LeadSource.objects.filter(pk=www.pk).values().get().values()
     assert not any(token in str(value) for value in stored_values)
-    assert not LeadSource.objects.filter(intake_token_hash=token).exists()
-
-    first_view = admin_client.get(response.url)
-    second_view = admin_client.get(response.url)
-
-    assert token in first_view.text
-    assert token not in second_view.text
+    assert token not in admin_client.get(admin_url("clients", "leadsource", "changelist")).text
 
 
 def test_new_intake_token_replaces_the_previous_one(admin_client):
     www = source("www")
-    first = token_in_messages(generate_token(admin_client, www), _hash_of(www))
+    first = token_on_page(generate_token(admin_client, www), _hash_of(www))
 
-    second = token_in_messages(generate_token(admin_client, www), _hash_of(www))
+    second = token_on_page(generate_token(admin_client, www), _hash_of(www))
 
     assert first != second
     assert _hash_of(www) == hash_intake_token(second)
@@ -192,6 +218,15 @@ def test_new_intake_token_replaces_the_previous_one(admin_client):
 def _hash_of(source_obj: LeadSource) -> str:
     source_obj.refresh_from_db()
     return source_obj.intake_token_hash
+
+
+def test_source_form_tells_the_address_of_the_public_form(admin_client):
+    response = admin_client.get(
+        admin_url("clients", "leadsource", "change", source("www").pk), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert "at /intake/ followed by the slug and a slash, e.g. /intake/www/." in response.text
+    assert "/intake/<" not in response.text  # a tag to the browser: it read "/intake//."
 
 
 # -- failure reasons in use are kept -------------------------------------------------------
@@ -212,39 +247,92 @@ def test_unused_failure_reason_has_a_delete_link(admin_client):
     assert admin_url("leads", "failurereason", "delete", unused.pk) in response.text
 
 
-def test_failure_reason_in_use_cannot_be_deleted_through_its_delete_page(
+def messages_of(response) -> list[str]:
+    """The messages the administrator reads on the page they were sent back to."""
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_deleting_a_failure_reason_in_use_says_to_deactivate_it_instead(
     admin_client, reason_in_use
 ):
     url = admin_url("leads", "failurereason", "delete", reason_in_use.pk)
 
-    assert admin_client.get(url).status_code == 403
-    assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    in_english = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    for response in (
+        admin_client.get(url, follow=True, **in_english),
+        admin_client.post(url, {"post": "yes"}, follow=True, **in_english),
+    ):
+        change_page = admin_url("leads", "failurereason", "change", reason_in_use.pk)
+        assert response.redirect_chain == [(change_page, 302)]
+        assert messages_of(response) == [
+            "“Cena” is in use, so it cannot be deleted. Deactivate it instead: untick "
+            "“Active” and save."
+        ]
     assert FailureReason.objects.filter(pk=reason_in_use.pk).exists()
 
 
-def bulk_delete(admin_client, model_name: str, pks: list[int], confirm: bool):
+def bulk_delete(admin_client, model_name: str, pks: list[int], confirm: bool, app="leads"):
     data = {"action": "delete_selected", "_selected_action": pks, "index": 0}
     if confirm:
         data["post"] = "yes"
-    return admin_client.post(admin_url("leads", model_name, "changelist"), data)
+    return admin_client.post(
+        admin_url(app, model_name, "changelist"), data, follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
 
 
-def test_failure_reason_in_use_survives_the_bulk_delete_action(admin_client, reason_in_use):
+def test_bulk_deleting_reasons_of_which_one_is_in_use_deletes_none_and_names_it(
+    admin_client, reason_in_use
+):
     unused = FailureReason.objects.get(name="Lokalizacja")
 
-    response = bulk_delete(admin_client, "failurereason", [reason_in_use.pk, unused.pk], False)
+    for confirm in (False, True):
+        response = bulk_delete(
+            admin_client, "failurereason", [reason_in_use.pk, unused.pk], confirm
+        )
 
-    assert response.status_code == 200
-    assert "admin/delete_selected_confirmation.html" in [t.name for t in response.templates]
-    assert any(
-        "Zakup apartamentu Kowalskich" in str(item) for item in response.context["protected"]
+        assert response.redirect_chain == [(admin_url("leads", "failurereason", "changelist"), 302)]
+        (message,) = messages_of(response)
+        assert "Nothing was deleted" in message and "“Cena”" in message
+        assert "“Lokalizacja”" not in message
+        assert "untick “Active”" in message
+        assert "permission" not in message
+    assert FailureReason.objects.filter(pk__in=[reason_in_use.pk, unused.pk]).count() == 2
+
+
+def deleted_lead():
+    return LeadFactory(
+        intake_outcome=IntakeOutcome.DELETED,
+        deletion_reason=DeletionReason.objects.get(name="Test"),
     )
-    assert 'name="post"' not in response.text  # no "Yes, I'm sure" button
 
-    bulk_delete(admin_client, "failurereason", [reason_in_use.pk, unused.pk], True)
 
-    assert FailureReason.objects.filter(pk=reason_in_use.pk).exists()
-    assert FailureReason.objects.filter(pk=unused.pk).exists()
+@pytest.mark.parametrize(
+    ("app", "model_name", "in_use"),
+    [
+        ("leads", "leadstatus", lambda: LeadFactory().status),
+        ("leads", "deletionreason", lambda: deleted_lead().deletion_reason),
+        ("clients", "leadsource", lambda: LeadFactory(source=source("telefon")).source),
+    ],
+    ids=["status", "deletion reason", "source"],
+)
+def test_deleting_a_status_reason_or_source_in_use_says_to_deactivate_it(
+    admin_client, branch, app, model_name, in_use
+):
+    obj = in_use()
+
+    response = admin_client.post(
+        admin_url(app, model_name, "delete", obj.pk),
+        {"post": "yes"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    (message,) = messages_of(response)
+    assert message.startswith(f"“{obj}” is in use, so it cannot be deleted.")
+    assert type(obj).objects.filter(pk=obj.pk).exists()
+    listed = bulk_delete(admin_client, model_name, [obj.pk], True, app=app)
+    assert "Nothing was deleted" in messages_of(listed)[0]
+    assert type(obj).objects.filter(pk=obj.pk).exists()
 
 
 def test_unused_reasons_can_be_deleted_in_bulk(admin_client):
@@ -252,7 +340,7 @@ def test_unused_reasons_can_be_deleted_in_bulk(admin_client):
 
     response = bulk_delete(admin_client, "deletionreason", [test_reason.pk], True)
 
-    assert response.status_code == 302
+    assert response.redirect_chain == [(admin_url("leads", "deletionreason", "changelist"), 302)]
     assert not DeletionReason.objects.filter(pk=test_reason.pk).exists()
 
 
@@ -302,7 +390,8 @@ def test_status_with_leads_has_no_delete_link(admin_client, branch):
 
     assert admin_url("leads", "leadstatus", "delete", lead.status_id) not in response.text
     delete_url = admin_url("leads", "leadstatus", "delete", lead.status_id)
-    assert admin_client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert admin_client.post(delete_url, {"post": "yes"}).status_code == 302  # "in use"
+    assert LeadStatus.objects.filter(pk=lead.status_id).exists()
 
 
 # -- assignment rules ----------------------------------------------------------------------
@@ -390,6 +479,8 @@ def test_administrator_opens_and_saves_the_crm_settings(admin_client):
             "suggest_status_after_conversation": "on",
             "repeat_inquiry_scenario": RepeatInquiryScenario.ADD_TO_EXISTING,
             "reservation_days": 14,
+            "reservation_max_days": 90,
+            "import_max_rows": 100_000,
             "reminder_minutes": 15,
             "first_call_offset_minutes": 120,
             "sla_first_contact_minutes": 45,
@@ -407,6 +498,44 @@ def test_administrator_opens_and_saves_the_crm_settings(admin_client):
     assert saved.sla_first_contact_minutes == 45
     assert (saved.documents_allow_pdf, saved.documents_allow_images) == (True, False)
     assert CRMSettings.objects.count() == 1
+
+
+def settings_as_shown(admin_client) -> dict:
+    """The CRM settings form as the administrator opens it, posted back unchanged."""
+    form = (
+        admin_client.get(reverse("admin:settings_app_crmsettings_change")).context["adminform"].form
+    )
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if isinstance(field, forms.BooleanField):
+            if value:
+                data[name] = "on"
+        elif value is not None:
+            data[name] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("button", "message"),
+    [
+        ("_save", "Ustawienia CRM zostały zapisane."),
+        ("_continue", "Ustawienia CRM zostały zapisane. Możesz je dalej edytować poniżej."),
+    ],
+)
+def test_saved_crm_settings_are_confirmed_in_polish(admin_client, button, message):
+    data = {**settings_as_shown(admin_client), "reservation_days": 10, button: "1"}
+
+    response = admin_client.post(
+        reverse("admin:settings_app_crmsettings_change"),
+        data,
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="pl",
+    )
+
+    assert response.redirect_chain[0][1] == 302
+    assert messages_of(response) == [message]
+    assert CRMSettings.get_solo().reservation_days == 10
 
 
 def test_crm_settings_with_a_zero_day_reservation_are_not_saved(admin_client):
