@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from crm.core.excel import Column, ProgressCallback, export_file_name, write_xlsx
+from crm.core.forms import describe_filters
 from crm.core.jobs import JobProgress
 from crm.core.listing import sort_queryset
 from crm.core.models import BackgroundJob, User
@@ -117,6 +118,13 @@ def clients_for_export(*, user: User, query: str) -> QuerySet[Client]:
     clients = ClientFilter(params, queryset=clients_visible_to(user), request=request).qs
     # In the list's order (?sort=, newest first by default).
     return sort_queryset(request, clients, CLIENT_SORTS, CLIENT_DEFAULT_SORT)[0]
+
+
+def client_export_filters(*, user: User, query: str) -> list[tuple[str, str]]:
+    """The filters and search of the list's query string, in words (the export's page)."""
+    params = QueryDict(query)
+    request = SimpleNamespace(user=user, GET=params)
+    return describe_filters(ClientFilter(params, request=request).form)
 
 
 def write_client_export_job(job: BackgroundJob, file_obj: IO[bytes], progress: JobProgress) -> str:

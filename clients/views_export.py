@@ -1,25 +1,37 @@
-"""Excel export of the client list as the user filtered it (GET with the list's query
-string); managers and administrators only."""
+"""Excel export of the client list as the user filtered it (the list's query string);
+managers and administrators only. A GET shows what will be exported; the export itself
+is a POST (the list's button)."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from crm.core.views import export_view
 
-from .exports import CLIENT_EXPORT, client_export_file_name, clients_for_export, write_clients_xlsx
+from .exports import (
+    CLIENT_EXPORT,
+    client_export_file_name,
+    client_export_filters,
+    clients_for_export,
+    write_clients_xlsx,
+)
 from .tasks import run_client_export
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 def client_export_view(request: HttpRequest) -> HttpResponse:
+    query = request.GET.urlencode()
     return export_view(
         request,
-        rows=clients_for_export(user=request.user, query=request.GET.urlencode()),
+        what=_("Clients"),
+        query=query,
+        rows=clients_for_export(user=request.user, query=query),
+        describe=lambda: client_export_filters(user=request.user, query=query),
         write=write_clients_xlsx,
         file_name=client_export_file_name(),
         kind=CLIENT_EXPORT,

@@ -19,7 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from clients.models import Client
+from clients.selectors import clients_visible_to
 from crm.core.excel import Column, ProgressCallback, export_file_name, write_xlsx
+from crm.core.forms import describe_filters
 from crm.core.jobs import JobProgress
 from crm.core.models import BackgroundJob, User
 
@@ -238,6 +240,24 @@ def leads_for_export(*, user: User, query: str) -> QuerySet[Lead]:
         descending = "-" if sort.startswith("-") else ""
         leads = leads.order_by(f"{descending}{field}", f"{descending}pk")
     return leads
+
+
+def lead_export_filters(*, user: User, query: str) -> list[tuple[str, str]]:
+    """The filters, search and selection of the list's query string, in words (the
+    export's page): the selected rows as their number, a client as its name."""
+    params = QueryDict(query)
+    lead_filter = LeadFilter(params, request=SimpleNamespace(user=user))
+    described = describe_filters(lead_filter.form, skip={"id", "client"})
+    cleaned = getattr(lead_filter.form, "cleaned_data", {})
+    client_id = cleaned.get("client")
+    if client_id is not None:
+        client = None
+        if client_id == int(client_id) and 0 < client_id < 2**63:
+            client = clients_visible_to(user).filter(pk=int(client_id)).first()
+        described.append((str(_("Client")), str(client) if client else f"#{client_id:g}"))
+    if cleaned.get("id"):
+        described.append((str(_("Selected leads")), str(len(set(cleaned["id"])))))
+    return described
 
 
 def write_lead_export_job(job: BackgroundJob, file_obj: IO[bytes], progress: JobProgress) -> str:

@@ -73,7 +73,7 @@ def test_worker_builds_a_large_export_that_only_its_owner_downloads(
     LeadFactory(name="Sprawa innego oddziału", branch=other_branch)
     http = logged_in(manager)
 
-    response = http.get(reverse("leads:export"), follow=True)
+    response = http.post(reverse("leads:export"), follow=True)
 
     job = BackgroundJob.objects.get()
     job_url = reverse("core:job", args=[job.pk])

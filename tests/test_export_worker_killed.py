@@ -136,7 +136,7 @@ def test_an_export_whose_worker_is_killed_mid_job_is_finished_once_by_the_next_w
         LeadFactory(name=f"Sprawa {n:02}", branch=manager.branch)
     http = HttpClient()
     http.force_login(manager)
-    http.get(reverse("leads:export"))  # queued on the heavy queue; no worker runs yet
+    http.post(reverse("leads:export"))  # queued on the heavy queue; no worker runs yet
     job = BackgroundJob.objects.get()
 
     holder = lock_the_leads_table()

@@ -59,33 +59,41 @@ def sync_export_limit() -> int:
 def export_view(
     request: HttpRequest,
     *,
+    what: str,
+    query: str,
     rows: Any,
+    describe: Callable[[], list[tuple[str, str]]],
     write: Callable[[Any, IO[bytes]], int],
     file_name: str,
     kind: str,
     task: Any,
     back_url: str,
 ) -> HttpResponse:
-    """The body of an export view: refuse users without the export permission (403 with
-    an explanation); give up to sync_export_limit() rows as an .xlsx at once; for more,
-    start a background job and send the user to its progress page."""
+    """The body of an export view (`rows` are the list filtered by `query`, its URL
+    query). Users without the export permission are refused (403 with an explanation).
+    A GET shows what will be exported (`what`, the filters in words that `describe`
+    gives, how many rows, the format) with a button that POSTs: only a POST, which
+    carries the CSRF token, exports. It gives up to sync_export_limit() rows as an .xlsx
+    at once; for more, it starts a background job and sends the user to its progress
+    page."""
     if not request.user.has_perm(EXPORT_PERMISSION):
         return render(request, "exports/forbidden.html", status=403)
+    back = f"{back_url}?{query}" if query else back_url
     limit = sync_export_limit()
     # Counting stops past the limit: a million-row list is not counted in the request.
-    if rows.order_by()[: limit + 1].count() <= limit:
+    count = rows.order_by()[: limit + 1].count()
+    if request.method != "POST":
+        context = {"what": what, "filters": describe(), "count": count, "limit": limit}
+        context.update(action=request.get_full_path(), back_url=back)
+        return render(request, "exports/confirm.html", context)
+    if count <= limit:
         buffer = io.BytesIO()
         write(rows, buffer)
         buffer.seek(0)
         return FileResponse(
             buffer, as_attachment=True, filename=file_name, content_type=XLSX_CONTENT_TYPE
         )
-    query = request.GET.urlencode()
-    params = {
-        "query": query,
-        "language": get_language(),
-        "back_url": f"{back_url}?{query}" if query else back_url,
-    }
+    params = {"query": query, "language": get_language(), "back_url": back}
     job = job_start(user=request.user, kind=kind, params=params, total=0, task=task)
     # A redirect, so that reloading the progress page does not start a second job.
     return redirect(job)

@@ -44,6 +44,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from clients.models import Client, LeadSource
+from crm.core.excel import XLSX_CONTENT_TYPE
 from crm.core.models import Role, User
 from crm.core.normalization import fold_name
 from leads.models import Activity, ImportBatch, Lead, LeadEvent
@@ -225,6 +226,7 @@ def build_report_pages(subjects: ReportSubjects) -> list[WorkPage]:
                 s.administrator,
                 f"{url}&format=xlsx" if url else "",
                 target,
+                method="POST",
             )
         )
     return pages + exports
@@ -261,7 +263,7 @@ def time_report_pages(
             progress(f"  {page.label}…")
             warm_up = _timed_get(clients[page.user.pk], page)
             if page.status != 200:
-                page.note = "timeout" if warm_up[0] >= timeout_s * 1000 else ""
+                page.note = "timeout" if warm_up[0] >= timeout_s * 1000 else page.note
                 continue
             with CaptureQueriesContext(connection) as queries:
                 counted = _timed_get(clients[page.user.pk], page)
@@ -282,12 +284,14 @@ def time_report_pages(
 
 def _timed_get(client: TestClient, page: WorkPage) -> tuple[float, float]:
     started, cpu_started = time.perf_counter(), time.process_time()
-    response = client.get(page.url, headers=page.headers)
+    response = client.generic(page.method, page.url, headers=page.headers)
     body = b"".join(response.streaming_content) if response.streaming else response.content
     elapsed = (time.perf_counter() - started) * 1000
     cpu = (time.process_time() - cpu_started) * 1000
     if response.status_code != 200 or page.status in (0, 200):
         page.status = response.status_code
+    if page.method == "POST" and response.get("Content-Type") != XLSX_CONTENT_TYPE:
+        page.status, page.note = 0, "no .xlsx"  # an export that answered a page
     page.size_kb = len(body) / 1024
     return elapsed, cpu
 

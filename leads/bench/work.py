@@ -63,6 +63,8 @@ class WorkPage(Page):
     light_url: str | None = None
     light_queries: int | None = None
     note: str = ""
+    # An export is a POST (the page's button); its answer must be the .xlsx itself.
+    method: str = "GET"
 
     @property
     def constant(self) -> bool:

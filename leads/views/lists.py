@@ -24,6 +24,7 @@ from leads.forms import BulkAction, LeadBulkForm, LeadColumnsForm
 from leads.selectors import capped_count, leads_visible_to, with_list_columns
 from leads.services.bulk import leads_add_employee, leads_change_status
 from leads.tables import DEFAULT_COLUMNS, OPTIONAL_COLUMNS, LeadTable, compact_lead_table
+from leads.views.exports import lead_export_response
 
 LIST_NAME = "leads"
 COUNT_CAP = 1_000
@@ -104,8 +105,9 @@ def lead_bulk_view(request: HttpRequest) -> HttpResponse:
         raise Http404
     action = form.cleaned_data["action"]
     if action == BulkAction.EXPORT:
+        # This POST is the export's (CSRF-protected) start: the selected rows, at once.
         query = urlencode({"id": ",".join(str(pk) for pk in sorted(ids))})
-        return redirect(f"{reverse('leads:export')}?{query}")
+        return lead_export_response(request, query=query)
     if action == BulkAction.CHANGE_STATUS:
         result = leads_change_status(
             leads=leads, status=form.cleaned_data["status"], user=request.user

@@ -8,9 +8,12 @@ from contextlib import contextmanager
 from datetime import date
 
 from django.db import connection, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from crm.core.forms import describe_filters
 
 from ..exports import report_xlsx_response
 from ..filters import ReportFilterForm, report_filter_for
@@ -22,16 +25,37 @@ def report_response(
     request: HttpRequest, *, name: str, title, build: Build, template: str = "reports/report.html"
 ) -> HttpResponse:
     """The report page for the filters in the URL, or with ?format=xlsx its tables as an
-    .xlsx file. Invalid filters show the form's errors and no numbers (never a 500)."""
+    .xlsx file: a POST (the page's button, with the CSRF token) exports, a GET shows what
+    will be exported and that button. Invalid filters show the form's errors and no
+    numbers (never a 500)."""
+    exporting = request.GET.get("format") == "xlsx"
+    if request.method not in ("GET", "HEAD") and not (exporting and request.method == "POST"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     form = report_filter_for(request)
     context = {"form": form, "title": title, "name": name, "tables": [], "charts": []}
     if form.is_valid():
+        if exporting and request.method != "POST":
+            return _export_page(request, form, title=title)
         with report_queries():
             context.update(build(form))
-        if request.GET.get("format") == "xlsx":
+        if exporting:
             return report_xlsx_response(name=f"{name}-report", tables=context["tables"])
         context["export_url"] = f"{request.path}?{form.query(format='xlsx')}"
     return render(request, template, context)
+
+
+def _export_page(request: HttpRequest, form: ReportFilterForm, *, title) -> HttpResponse:
+    """What the report's export holds, before anything is computed: the filters in words,
+    one sheet per table, the format; its button POSTs to this very URL."""
+    context = {
+        "what": title,
+        "filters": describe_filters(form),
+        "count": None,
+        "sheets": _("one per table of the report"),
+        "action": request.get_full_path(),
+        "back_url": f"{request.path}?{form.query()}",
+    }
+    return render(request, "exports/confirm.html", context)
 
 
 # The memory PostgreSQL may use for each sort and hash of a report's statements: its

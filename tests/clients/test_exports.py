@@ -1,5 +1,6 @@
 """Excel export of the client list: the user's filtered, visible clients with the seed's
-client columns, read back with openpyxl; managers and administrators only."""
+client columns, read back with openpyxl; managers and administrators only. The export is
+a POST (the list's button); a GET shows what would be exported."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def last_names(sheet) -> list[str]:
 
 def export(client, user, query: str = "", **extra):
     client.force_login(user)
-    return client.get(f"{reverse('clients:export')}{query}", **extra)
+    return client.post(f"{reverse('clients:export')}{query}", **extra)
 
 
 def test_manager_exports_the_filtered_clients_of_the_branch(client, manager, other_branch):
@@ -141,9 +142,36 @@ def test_user_without_the_export_permission_may_not_export_clients(client, advis
     assert "Your role does not include exporting lists to Excel" in response.text
 
 
-def test_client_export_answers_post_with_405(client, manager):
+def test_a_get_shows_what_would_be_exported_and_exports_nothing(client, manager, settings):
+    settings.LEJEK_SYNC_EXPORT_LIMIT = 1
+    ClientFactory(first_name="Elżbieta", last_name="Turza", branch=manager.branch)
+    ClientFactory(first_name="Elżbieta", last_name="Nowak", branch=manager.branch)
     client.force_login(manager)
-    assert client.post(reverse("clients:export")).status_code == 405
+    url = f"{reverse('clients:export')}?q=Elzbieta&failed=false&added_after=2026-01-01"
+
+    response = client.get(url, **EN)
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    page = response.text
+    assert "Search: Elzbieta" in page and "Failure: no" in page
+    assert "Added: from 01.01.2026" in page
+    assert "More than 1: the file is prepared in the background" in page
+    assert f'<form method="post" action="{url.replace("&", "&amp;")}"' in page
+    assert not BackgroundJob.objects.exists()
+
+
+def test_client_export_answers_put_with_405(client, manager):
+    client.force_login(manager)
+    assert client.put(reverse("clients:export")).status_code == 405
+
+
+def test_the_client_lists_export_button_is_a_form_that_posts(client, manager):
+    client.force_login(manager)
+    page = client.get(reverse("clients:list"), {"q": "Turza"}).text
+    export_url = reverse("clients:export")
+    assert f'<form method="post" action="{export_url}?q=Turza' in page
+    assert f'href="{export_url}' not in page
 
 
 def test_client_export_query_count_is_fixed(client, manager, advisor, django_assert_num_queries):
@@ -152,7 +180,7 @@ def test_client_export_query_count_is_fixed(client, manager, advisor, django_ass
     client.force_login(manager)
     # session, user, permissions (user's and groups'), the capped count, the clients.
     with django_assert_num_queries(6):
-        response = client.get(reverse("clients:export"))
+        response = client.post(reverse("clients:export"))
     assert len(last_names(read_xlsx(response))) == 30
 
 
@@ -164,7 +192,7 @@ def test_more_clients_than_the_limit_become_a_background_job(
         ClientFactory(last_name=last_name, branch=manager.branch)
     client.force_login(manager)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(f"{reverse('clients:export')}?sort=last_name")
+        response = client.post(f"{reverse('clients:export')}?sort=last_name")
     job = BackgroundJob.objects.get()
     assert response["Location"] == reverse("core:job", args=[job.pk])
     assert (job.kind, job.status, job.total) == (CLIENT_EXPORT, BackgroundJob.Status.DONE, 3)

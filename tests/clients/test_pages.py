@@ -568,7 +568,7 @@ def test_user_without_branch_sees_a_message_instead_of_a_crash(client):
     assert not Contractor.objects.exists()
 
 
-def test_export_link_carries_the_lists_filters(client, advisor, ela):
+def test_export_button_posts_the_lists_filters(client, advisor, ela):
     client.force_login(advisor)
     text = client.get(reverse("clients:list"), {"q": "Turza", "failed": "false"}).text
-    assert f'href="{reverse("clients:export")}?q=Turza&amp;failed=false"' in text
+    assert f'action="{reverse("clients:export")}?q=Turza&amp;failed=false"' in text

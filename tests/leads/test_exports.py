@@ -1,12 +1,15 @@
 """Excel export of the lead list: the user's filtered, visible leads with the list's
-columns, as a real .xlsx read back with openpyxl; managers and administrators only."""
+columns, as a real .xlsx read back with openpyxl; managers and administrators only. The
+export is a POST (the list's button); a GET shows what would be exported."""
 
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime
 
 import pytest
+from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
@@ -67,7 +70,7 @@ def names(sheet) -> list[str]:
 
 def export(client, user, query: str = "", **extra):
     client.force_login(user)
-    return client.get(f"{reverse('leads:export')}{query}", **extra)
+    return client.post(f"{reverse('leads:export')}{query}", **extra)
 
 
 def test_manager_exports_exactly_the_filtered_leads_of_the_branch(client, manager, other_branch):
@@ -199,14 +202,59 @@ def test_user_without_the_export_permission_is_refused_and_told_why(client, advi
 
 
 def test_anonymous_user_is_sent_to_log_in(client):
-    response = client.get(reverse("leads:export"))
+    response = client.post(reverse("leads:export"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_export_answers_post_with_405(client, manager):
+def test_a_get_shows_what_would_be_exported_and_exports_nothing(client, manager, settings):
+    settings.LEJEK_SYNC_EXPORT_LIMIT = 1
+    turza = ClientFactory(first_name="Elżbieta", last_name="Turza", branch=manager.branch)
+    for name in ("Mieszkanie Turzy", "Garaż Turzy"):
+        LeadFactory(name=name, branch=manager.branch, status=status("oferta"), clients=[turza])
     client.force_login(manager)
-    assert client.post(reverse("leads:export")).status_code == 405
+    url = f"{reverse('leads:export')}?q=Turza&status={status('oferta').pk}&failed=false"
+
+    response = client.get(url, **EN)
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    page = response.text
+    assert "Search: Turza" in page
+    assert "Status: Oferta" in page
+    assert "Failure: no" in page
+    # Two rows, over this limit: a POST would start a background job, the GET starts none.
+    assert "More than 1: the file is prepared in the background" in page
+    assert "Excel workbook (.xlsx)" in page
+    assert f'<form method="post" action="{url.replace("&", "&amp;")}"' in page
+    assert "csrfmiddlewaretoken" in page
+    assert not BackgroundJob.objects.exists()
+
+
+def test_the_page_counts_the_rows_and_names_the_selection(client, manager):
+    chosen = [LeadFactory(branch=manager.branch) for _ in range(3)]
+    client.force_login(manager)
+    ids = ",".join(str(lead.pk) for lead in chosen[:2])
+    response = client.get(f"{reverse('leads:export')}?id={ids}", **EN)
+    assert "Selected leads: 2" in response.text
+    assert "2 rows" in response.text
+
+
+def test_the_export_is_refused_without_the_csrf_token(manager):
+    LeadFactory(name="Jedyna", branch=manager.branch)
+    browser = HttpClient(enforce_csrf_checks=True)
+    browser.force_login(manager)
+    url = reverse("leads:export")
+    assert browser.post(url).status_code == 403
+
+    page = browser.get(url)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    assert names(read_xlsx(browser.post(url, {"csrfmiddlewaretoken": token}))) == ["Jedyna"]
+
+
+def test_export_answers_put_with_405(client, manager):
+    client.force_login(manager)
+    assert client.put(reverse("leads:export")).status_code == 405
 
 
 def test_export_query_count_does_not_grow_with_rows(client, manager, django_assert_num_queries):
@@ -223,7 +271,7 @@ def test_export_query_count_does_not_grow_with_rows(client, manager, django_asse
     # survey's questions, the leads, and one prefetch each for clients, employees,
     # investments and survey answers.
     with django_assert_num_queries(11):
-        response = client.get(reverse("leads:export"))
+        response = client.post(reverse("leads:export"))
     assert len(names(read_xlsx(response))) == 30
 
 
@@ -237,7 +285,7 @@ def test_more_rows_than_the_limit_become_a_background_job(
     url = f"{reverse('leads:export')}?sort=name"
     # Tests run tasks eagerly: the job is built when the request's transaction commits.
     with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
-        response = client.get(url, **EN)
+        response = client.post(url, **EN)
 
     job = BackgroundJob.objects.get()
     assert response.status_code == 302

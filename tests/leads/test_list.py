@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
+from crm.core.excel import XLSX_CONTENT_TYPE
 from leads.models import Activity, DeletionReason, FailureReason, IntakeOutcome
 from settings_app.models import CRMSettings
 from tests.factories import (
@@ -336,11 +339,22 @@ def test_manager_cannot_assign_an_employee_of_another_branch(client, manager, ou
     assert list(leads.employees.values_list("username", flat=True)) == ["doradca"]
 
 
-def test_bulk_export_goes_to_the_export_of_the_selected_ids(client, manager, leads):
+def test_bulk_export_posts_and_downloads_the_selected_leads(client, manager, leads):
+    # The bulk form's POST (with its CSRF token) is the export: no GET starts one.
     client.force_login(manager)
     response = bulk(client, selected=[leads.pk], action="export")
-    assert response.status_code == 302
-    assert response.url == f"{reverse('leads:export')}?id={leads.pk}"
+    assert response.status_code == 200
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert [row[0].value for row in sheet.iter_rows(min_row=2)] == ["Kawalerka"]
+
+
+def test_the_lists_export_button_is_a_form_that_posts(client, manager, leads):
+    client.force_login(manager)
+    page = client.get(LIST, {"q": "Kawalerka"}).text
+    export_url = reverse("leads:export")
+    assert f'<form method="post" action="{export_url}?q=Kawalerka"' in page
+    assert f'href="{export_url}' not in page
 
 
 # The client page's related leads

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client as HttpClient
@@ -12,6 +13,12 @@ from leads.models import DeletionReason, FailureReason, IntakeOutcome, LeadEvent
 from leads.services.figures import lead_figures_rebuild
 from reports.tallies import report_tallies_fold
 from tests.factories import ClientFactory, LeadFactory, UnitFactory, source, status
+
+
+def export_xlsx(client, url: str, params: dict):
+    """A report's export as its button asks for it: a POST to the report's URL with its
+    filters and format=xlsx in the query string."""
+    return client.post(f"{url}?{urlencode({**params, 'format': 'xlsx'})}")
 
 
 @pytest.fixture

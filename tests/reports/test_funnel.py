@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from tests.factories import LeadFactory
 
-from .conftest import PERIOD, at
+from .conftest import PERIOD, at, export_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +104,7 @@ def test_export_matches_the_tables(client, manager, report_data):
     from openpyxl import load_workbook
 
     _response, tables = _tables(client, manager)
-    response = client.get(URL, {**PERIOD, "format": "xlsx"})
+    response = export_xlsx(client, URL, PERIOD)
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     for sheet, table in zip(workbook.worksheets, tables, strict=True):
         assert [list(row) for row in sheet.iter_rows(values_only=True)][1:] == table.values()

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from settings_app.selectors import crm_settings
 
-from .conftest import PERIOD
+from .conftest import PERIOD, export_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,7 @@ def test_sla_list_is_paginated(client, manager, report_data, monkeypatch):
 
 def test_export_matches_the_page(client, manager, report_data):
     _response, tables = _tables(client, manager)
-    response = client.get(URL, {**PERIOD, "format": "xlsx"})
+    response = export_xlsx(client, URL, PERIOD)
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     times = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
     assert times[1:] == tables[0].values()
