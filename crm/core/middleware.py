@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 from .logs import request_id_var
 
@@ -32,4 +33,22 @@ class RequestIdMiddleware:
         request_id_var.set(request_id)
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+class NoStoreForUsersMiddleware:
+    """Every response to a logged-in user says `Cache-Control: no-store` (with Django's
+    other never-cache headers): pages, htmx partials, JSON and exports carry clients'
+    names, phones and PESELs, and no browser cache, shared computer or proxy may keep
+    them. Static files (answered by WhiteNoise before this runs) and what anonymous
+    visitors get (the login page, the public inquiry form) keep their own headers."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
         return response
