@@ -57,8 +57,29 @@ def employees_for(user: User, *, include: int | None = None):
     return employees.order_by("last_name", "first_name", "username")
 
 
+class SeenDuplicatesField(forms.CharField):
+    """The ids of the existing clients the duplicate check showed the user before they
+    chose to create the client anyway, carried as a hidden "1,2,3"."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> list[int]:
+        text = super().to_python(value) or ""
+        return [int(part) for part in text.split(",") if part.strip().isdigit()][:50]
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ",".join(str(pk) for pk in value)
+        return value
+
+
 class ClientForm(FocusFirstErrorMixin, forms.ModelForm):
     updated_at = VersionField()
+    seen_duplicates = SeenDuplicatesField()
     first_field = "kind"
 
     class Meta:
@@ -102,6 +123,15 @@ class ClientForm(FocusFirstErrorMixin, forms.ModelForm):
             # An advisor adding a client becomes its caretaker unless they pick a teammate.
             self.fields["caretaker"].initial = user.pk
         self._focus_first_field()
+
+    def show_duplicates(self, candidates) -> None:
+        """The duplicate check found these clients: the form's next submission means
+        "create it anyway" for them (and only them)."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("seen_duplicates")] = ",".join(
+            str(candidate.client.pk) for candidate in candidates
+        )
+        self.duplicates = candidates
 
     def clean(self) -> dict:
         cleaned = super().clean()

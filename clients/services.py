@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.core.models import User
 
+from .candidates import Candidate, client_candidates
 from .models import Client, ClientKind, Contractor, LeadSource
 
 CLIENT_FIELDS = (
@@ -118,10 +120,26 @@ def _apply(obj, data: dict[str, Any], fields: tuple[str, ...]) -> None:
             setattr(obj, name, "" if value is None and name not in _NULLABLE else value)
 
 
-@transaction.atomic
-def client_create(*, user: User, data: dict) -> Client:
-    """Add a client to the user's branch. An advisor who names no caretaker becomes it;
-    a consent given now is dated now."""
+class DuplicateClients(ValidationError):
+    """The new client's phone, email or PESEL is an existing client's: nothing is made
+    until the user either uses one of `candidates` or creates the client anyway."""
+
+    def __init__(self, candidates: list[Candidate]):
+        super().__init__(
+            _(
+                "A client with the same phone, email or PESEL is already in Lejek: use that "
+                "client, or create the new one anyway."
+            ),
+            code="duplicates",
+        )
+        self.candidates = candidates
+
+
+def client_check_new(*, user: User, data: dict, allow_duplicates_of: Collection[int] = ()):
+    """The client `data` describes, validated and not saved (the lead form keeps it until
+    the lead is saved). Raises ValidationError for the fields, and DuplicateClients when
+    an existing client has its phone, email or PESEL, unless the user saw each of them
+    (`allow_duplicates_of`, their ids) and chose to create it anyway."""
     client = Client(branch=_user_branch(user), created_by=user)
     _apply(client, data, CLIENT_FIELDS)
     if client.caretaker_id is None and not (user.is_manager or user.is_administrator):
@@ -130,6 +148,21 @@ def client_create(*, user: User, data: dict) -> Client:
     for consent in CONSENTS:
         _set_consent(client, consent, bool(data.get(consent)), now)
     _client_validate(client, caretaker_changed=True)
+    candidates = client_candidates(
+        user=user, phone=client.phone_e164, email=client.email_normalized, pesel=client.pesel
+    )
+    if any(candidate.client.pk not in set(allow_duplicates_of) for candidate in candidates):
+        raise DuplicateClients(candidates)
+    return client
+
+
+@transaction.atomic
+def client_create(*, user: User, data: dict, allow_duplicates_of: Collection[int] = ()) -> Client:
+    """Add a client to the user's branch. An advisor who names no caretaker becomes it;
+    a consent given now is dated now. Refused (DuplicateClients) when an existing client
+    has the same phone, email or PESEL, unless the user saw it and chose to go on
+    (`allow_duplicates_of`): see `client_check_new`."""
+    client = client_check_new(user=user, data=data, allow_duplicates_of=allow_duplicates_of)
     client._history_user = user
     client.save()
     return client

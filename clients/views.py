@@ -22,7 +22,13 @@ from .selectors import (
     contractor_get_for_user,
     contractors_visible_to,
 )
-from .services import client_create, client_update, contractor_create, contractor_update
+from .services import (
+    DuplicateClients,
+    client_create,
+    client_update,
+    contractor_create,
+    contractor_update,
+)
 
 CLIENT_SORTS = {
     "first_name": ("first_name_folded",),
@@ -60,8 +66,13 @@ def client_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 def client_create_view(request: HttpRequest) -> HttpResponse:
     form = ClientForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            client = client_create(user=request.user, data=form.cleaned_data)
+            client = client_create(
+                user=request.user, data=data, allow_duplicates_of=data["seen_duplicates"]
+            )
+        except DuplicateClients as duplicates:
+            form.show_duplicates(duplicates.candidates)
         except ValidationError as error:
             add_service_errors(form, error)
         else:

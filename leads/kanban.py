@@ -91,7 +91,8 @@ class KanbanColumn:
 @dataclass
 class KanbanBoard:
     columns: list[KanbanColumn]
-    # Where a card may be moved: the active statuses, in pipeline order.
+    # Where a card may be moved by hand: the active statuses in pipeline order, but the
+    # won ones (a contract wins a lead; a drop on their column is refused with the reason).
     statuses: list[LeadStatus]
 
 
@@ -201,7 +202,7 @@ def kanban_board(
             column.count = min(employee_counts.get(column.key, 0), COUNT_CAP + 1)
         column.cards = column_cards(leads, key=column.key, limit=CARDS_PER_PAGE, employee=employee)
     _draw_ready([card for c in columns for card in c.cards])
-    return KanbanBoard(columns=columns, statuses=statuses)
+    return KanbanBoard(columns=columns, statuses=[s for s in statuses if not s.is_won])
 
 
 def kanban_column_page(

@@ -132,3 +132,16 @@ class LeadFactory(ValidatedFactory):
     def clients(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.clients.set(extracted)
+
+
+def win(lead: Lead, user: User, *, unit: Unit | None = None, **kwargs):
+    """Win a lead the only way there is: a signed contract for a unit of its investments
+    (a new investment's unit unless one is given). The lead needs a client."""
+    from leads.services.sales import contract_create
+
+    unit = unit or UnitFactory()
+    lead.investments.add(unit.investment)
+    kwargs.setdefault("kind", "developer")
+    kwargs.setdefault("signed_at", timezone.localdate())
+    kwargs.setdefault("price", Decimal("500000.00"))
+    return contract_create(lead=lead, units=[unit], user=user, **kwargs)

@@ -160,11 +160,11 @@ class CandidateTiming:
 
 
 def time_candidates(*, leads: int, rounds: int = 3) -> CandidateTiming | None:
-    """leads.candidates.client_candidates for `leads` leads whose contact matches an
+    """leads.candidates.inquiry_client_candidates for `leads` leads whose contact matches an
     existing client, each asked by a manager of the lead's branch; None when the function
     does not exist yet."""
     try:
-        from leads.candidates import client_candidates
+        from leads.candidates import inquiry_client_candidates as client_candidates
     except ImportError:
         return None
     # Leads linked to a client whose email is also the lead's contact: from a 2 % sample

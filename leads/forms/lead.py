@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+
 from django import forms
+from django.core import signing
 from django.db.models import Model, Q, QuerySet
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import VersionField
+from clients.forms import ClientForm, VersionField
 from clients.models import Client, Contractor, LeadSource
 from clients.selectors import active_sources, clients_visible_to, contractors_visible_to
 from crm.core.listing import PAGE_SIZES
 from crm.core.models import User
 from investments.models import Investment
 from leads.services.editing import MESSAGE_NO_EMPLOYEE
+from leads.services.pipeline import statuses_for_manual_move
 from leads.tables import column_labels
 from settings_app.selectors import crm_settings
 
-from ..models import FailureReason, Lead, LeadStatus
+from ..models import FailureReason, Lead
 
 # --- The lead page's actions: change status, mark as failure --------------------------------
 
@@ -30,11 +35,12 @@ class StatusSelect(forms.Select):
 
 
 class StatusChangeForm(forms.Form):
-    """Move a lead to another active status (the service checks the settings and the lead)."""
+    """Move a lead to another active status (the service checks the settings and the lead).
+    Won statuses are not offered: a contract wins a lead."""
 
     status = forms.ModelChoiceField(
         label=_("Status"),
-        queryset=LeadStatus.objects.filter(active=True),
+        queryset=statuses_for_manual_move(),
         empty_label=None,
         widget=StatusSelect,
     )
@@ -60,6 +66,56 @@ class FailureForm(forms.Form):
 
 # The source a lead entered by hand gets unless the user picks another.
 DEFAULT_SOURCE_SLUG = "recznie"
+# A client added in the lead form's dialog is kept in the form, signed, until the lead
+# is saved (then `lead_create` / `lead_update` make it); a form left open longer is old.
+NEW_CLIENT_SALT = "lejek.leads.new-client"
+NEW_CLIENT_MAX_AGE = 24 * 3600
+
+
+@dataclass(frozen=True)
+class NewClient:
+    """A client added in the lead form's "add client" dialog and not made yet: the
+    client form's data (checked again when the lead is saved) and the existing clients
+    the user saw and chose to create it beside."""
+
+    token: str
+    label: str
+    data: dict
+    seen_duplicates: list[int]
+
+    @property
+    def key(self) -> str:
+        """A short id of this pending client for the page's chips."""
+        return "new-" + hashlib.sha256(self.token.encode()).hexdigest()[:12]
+
+
+def new_client_token(form: ClientForm) -> str:
+    """The dialog's valid client form as the lead form keeps it: its submitted fields,
+    signed, so that only what this server checked comes back."""
+    fields = [name for name in form.fields if name != "updated_at"]
+    return signing.dumps(
+        {name: form.data.get(form.add_prefix(name), "") for name in fields}, salt=NEW_CLIENT_SALT
+    )
+
+
+def new_client_from_token(token: str, *, user: User) -> NewClient:
+    """The pending client of a token, its data checked again by the client form;
+    ValidationError when the token is damaged, old or its data no longer valid."""
+    try:
+        raw = signing.loads(token, salt=NEW_CLIENT_SALT, max_age=NEW_CLIENT_MAX_AGE)
+    except signing.BadSignature as error:
+        raise forms.ValidationError(
+            _("A new client of this form is too old or damaged; add the client again.")
+        ) from error
+    form = ClientForm(raw, user=user)
+    if not form.is_valid():
+        messages = [f"{form[name].label}: {' '.join(e)}" for name, e in form.errors.items()]
+        raise forms.ValidationError(
+            _("The new client could not be kept (%(errors)s); add the client again.")
+            % {"errors": "; ".join(messages)}
+        )
+    data = form.cleaned_data
+    return NewClient(token, str(form.instance), data, data["seen_duplicates"])
 
 
 def _or_current(choices: QuerySet, current: list[Model]) -> QuerySet:
@@ -143,10 +199,12 @@ class LeadForm(forms.Form):
             "invalid_choice": _("This source is not active; choose another one."),
         },
     )
+    new_clients = forms.Field(required=False, widget=forms.MultipleHiddenInput)
     updated_at = VersionField()
 
     def __init__(self, *args, user: User, lead: Lead | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         current = self._current_relations(lead)
         self.fields["clients"].queryset = _or_current(clients_visible_to(user), current["clients"])
         self.fields["contractors"].queryset = _or_current(
@@ -191,6 +249,22 @@ class LeadForm(forms.Form):
             return {name: [] for name in names}
         return {name: list(getattr(lead, name).all()) for name in names}
 
+    def clean_new_clients(self) -> list[NewClient]:
+        tokens = list(dict.fromkeys(self.cleaned_data.get("new_clients") or []))[:20]
+        return [new_client_from_token(token, user=self.user) for token in tokens]
+
+    def new_clients_chosen(self) -> list[NewClient]:
+        """The pending new clients to show as chips again (a refused save keeps them)."""
+        if not self.is_bound:
+            return []
+        chosen = []
+        for token in list(dict.fromkeys(self.data.getlist(self.add_prefix("new_clients"))))[:20]:
+            try:
+                chosen.append(new_client_from_token(token, user=self.user))
+            except forms.ValidationError:
+                continue  # the error is shown with the field
+        return chosen
+
     def clean_updated_at(self):
         value = self.cleaned_data["updated_at"]
         if value is None:
@@ -227,7 +301,7 @@ class LeadBulkForm(forms.Form):
         ],
     )
     status = forms.ModelChoiceField(
-        label=_("New status"), queryset=LeadStatus.objects.filter(active=True), required=False
+        label=_("New status"), queryset=statuses_for_manual_move(), required=False
     )
     employee = forms.ModelChoiceField(
         label=_("Employee"), queryset=User.objects.none(), required=False

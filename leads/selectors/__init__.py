@@ -9,6 +9,7 @@ from .leads import (
     lead_status_counts,
     leads_visible_to,
     of_returning_customer,
+    repeat_client_ids,
     with_list_columns,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "lead_status_counts",
     "leads_visible_to",
     "of_returning_customer",
+    "repeat_client_ids",
     "with_list_columns",
 ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from crm.core.models import User
 
-from ..models import Activity, FailureReason, Lead, LeadStatus
+from ..models import Activity, FailureReason, IntakeOutcome, Lead, LeadStatus
 
 
 def leads_visible_to(user: User) -> QuerySet[Lead]:
@@ -32,6 +35,19 @@ def of_returning_customer() -> Exists:
             pk=OuterRef("pk")
         )
     )
+
+
+def repeat_client_ids(client_ids: Iterable[int], *, before: datetime) -> set[int]:
+    """Which of these clients had a lead before `before` (a deleted inquiry does not
+    count). A lead of such a client is a repeat lead (powtarzalny): the one rule the
+    intake, the import, a lead made by hand and an inquiry linked by hand all follow."""
+    client_ids = set(client_ids)
+    if not client_ids:
+        return set()
+    links = Lead.clients.through.objects.filter(
+        client_id__in=client_ids, lead__created_at__lt=before
+    ).exclude(lead__intake_outcome=IntakeOutcome.DELETED)
+    return set(links.values_list("client_id", flat=True).distinct())
 
 
 def with_list_columns(leads: QuerySet[Lead]) -> QuerySet[Lead]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,19 +17,56 @@ from .common import save_lead
 from .figures import lead_figures_won_changed
 
 
+def statuses_for_manual_move() -> QuerySet[LeadStatus]:
+    """The statuses a user may move a lead to by hand (the status select, the kanban's
+    menu, the bulk action): the active ones that do not win it. A lead is won only by
+    signing a contract."""
+    return LeadStatus.objects.filter(active=True, is_won=False)
+
+
+def lead_has_active_contract(lead: Lead) -> bool:
+    """Whether a contract of the lead is signed and not cancelled."""
+    return lead.contracts.filter(cancelled_at__isnull=True).exists()
+
+
+def lead_contract_refusal(lead: Lead) -> str | None:
+    """Why the lead's state may not be changed by hand (moved, failed, deleted), or None:
+    it holds a signed contract, which only its cancellation undoes."""
+    if lead_has_active_contract(lead):
+        return _(
+            "This lead has a signed contract; it changes only when a manager cancels the "
+            "contract (Contracts tab)."
+        )
+    return None
+
+
 @transaction.atomic
 def lead_change_status(*, lead: Lead, status: LeadStatus, user: User) -> Lead:
     """Move a lead to another pipeline stage by hand.
 
-    Refused when the settings turn manual changes off, for a failed or deleted lead and
-    for an inactive status. Reaching a won status closes the lead; leaving it reopens it.
-    """
+    Refused when the settings turn manual changes off, for a failed or deleted lead, for
+    an inactive status, for a won status (only a contract wins a lead) and for a lead that
+    holds a signed contract (only cancelling it reopens the lead). A won lead left without
+    an active contract (from before this rule) may be moved back by whoever may cancel
+    contracts."""
     if not crm_settings().manual_status_change_allowed:
         raise ValidationError(_("Manual status changes are turned off in the CRM settings."))
     if refusal := lead_closed_refusal(lead=lead, won_closes=False):
         raise ValidationError(refusal)
+    if status.is_won:
+        raise ValidationError(
+            _(
+                "“%(status)s” is reached only by signing a contract: add the contract on "
+                "the lead's page (Create contract)."
+            )
+            % {"status": status}
+        )
     if not status.active:
         raise ValidationError(_("The status “%(status)s” is not active.") % {"status": status})
+    if refusal := lead_contract_refusal(lead):
+        raise ValidationError(refusal)
+    if lead.status.is_won and not user.has_perm("leads.cancel_contract"):
+        raise ValidationError(_("Only a manager can reopen a won lead."))
     return lead_move_by_event(lead=lead, status=status, user=user)
 
 
@@ -103,6 +141,8 @@ def lead_mark_failed(
         raise ValidationError(_("This lead is already marked as a failure."))
     if lead.status.is_won:
         raise ValidationError(_("A won lead cannot be marked as a failure."))
+    if refusal := lead_contract_refusal(lead):
+        raise ValidationError(refusal)
     # Imported here: the sales services build on this module's status moves.
     from .sales import lead_reservations_release
 

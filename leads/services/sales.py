@@ -210,9 +210,10 @@ def contract_create(
     the lead is won (whatever the manual status setting says).
 
     A unit must be available, or held by an active reservation of this same lead, which
-    is then turned into the contract (its hold passes to the contract). Refused for a unit
-    held by anyone else or sold, a client not on the lead, a price of zero or less, and a
-    signing date in the future."""
+    is then turned into the contract (its hold passes to the contract). Refused for a lead
+    without a client, a unit held by anyone else or sold, a client not on the lead, a
+    price of zero or less, and a signing date in the future. This is the only way a lead
+    is won (`lead_change_status` refuses won statuses)."""
     if refusal := lead_closed_refusal(lead=lead, won_closes=False):
         raise ValidationError(refusal)
     unit_ids = sorted({unit.pk for unit in units})
@@ -223,7 +224,12 @@ def contract_create(
     elif Unit.objects.filter(pk__in=unit_ids).exclude(investment__leads=lead).exists():
         errors["units"] = _("Every unit must be in one of the lead's investments.")
     lead_client_ids = set(lead.clients.values_list("pk", flat=True))
-    if any(client.pk not in lead_client_ids for client in clients):
+    if not lead_client_ids:
+        errors["clients"] = _(
+            "A contract is signed by the lead's client: link the inquiry to a client or "
+            "add one first."
+        )
+    elif any(client.pk not in lead_client_ids for client in clients):
         errors["clients"] = _("Every client must be on the lead.")
     if price is None or price <= 0:
         errors["price"] = _("The price must be greater than zero.")

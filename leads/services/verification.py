@@ -7,6 +7,8 @@ lost) leaves the lead, the client and the planned call as they were.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,9 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clients.candidates import client_matches_contact
 from clients.models import Client
+from clients.selectors import client_is_visible_to
 from clients.services import client_create
-from crm.core.models import User
+from crm.core.models import Role, User
 from leads.models import (
     Activity,
     ActivityKind,
@@ -25,6 +29,7 @@ from leads.models import (
     Lead,
     LeadEventKind,
 )
+from leads.selectors.leads import repeat_client_ids
 from notifications.models import NotificationKind
 from notifications.services import notification_queue
 from settings_app.selectors import crm_settings
@@ -49,6 +54,24 @@ def _require_new(lead: Lead) -> None:
         )
 
 
+def lead_deletion_refusal(lead: Lead) -> str | None:
+    """Why the lead may not be deleted as an inquiry, or None. Only an inquiry still to
+    verify may be: one with no offer, reservation or contract yet (a sales case is closed
+    as a failure instead, and a signed contract only by its cancellation). Reads the
+    lead's kept figures (leads/services/figures.py) and, for a lead that has none, its
+    contracts."""
+    if lead.intake_outcome != IntakeOutcome.NEW:
+        return _("This inquiry is already verified (%(outcome)s).") % {
+            "outcome": lead.get_intake_outcome_display().lower()
+        }
+    if lead.has_offer or lead.has_reservation or lead.contracts.exists():
+        return _(
+            "This lead already has an offer, a reservation or a contract: it is not an "
+            "inquiry to delete. Mark it as a failure instead."
+        )
+    return None
+
+
 @transaction.atomic
 def lead_delete(*, lead: Lead, user: User, reason: DeletionReason | None) -> Lead:
     """Delete an unverified inquiry (spam, a test, a duplicate) with a reason: it leaves
@@ -63,7 +86,8 @@ def lead_delete(*, lead: Lead, user: User, reason: DeletionReason | None) -> Lea
             }
         )
     lead = _locked(lead)
-    _require_new(lead)
+    if refusal := lead_deletion_refusal(lead):
+        raise ValidationError(refusal)
     lead.intake_outcome = IntakeOutcome.DELETED
     lead.deletion_reason = reason
     return save_lead(lead, user=user)
@@ -82,35 +106,97 @@ def lead_restore(*, lead: Lead, user: User) -> Lead:
     return save_lead(lead, user=user)
 
 
+@dataclass(frozen=True)
+class Linked:
+    """What linking did: the lead, and whether it was handed over to the client's keeper
+    (the user may not open the client, so the lead left their desk)."""
+
+    lead: Lead
+    handed_to: User | None = None
+
+
 @transaction.atomic
 def lead_link_client(
     *, lead: Lead, client: Client, user: User, notify_caretaker: bool = False
-) -> Lead:
+) -> Linked:
     """Link an inquiry to the existing client it comes from. The client's caretaker joins
-    the lead's employees (so the lead is on their list), and may be sent an email."""
+    the lead's employees (so the lead is on their list), and may be sent an email. A
+    client with an earlier lead makes it a repeat lead (`repeat_client_ids`).
+
+    A client the user may not open is chosen only on a phone or email match (a name is
+    too easy to make up), and linking never opens it to them: the lead goes to the
+    client's branch and caretaker (or, without one, that branch's longest-serving
+    manager), and every employee who may not see the client, the user included, leaves
+    the lead."""
     lead = _locked(lead)
     _require_new(lead)
-    lead.clients.add(client)
+    visible = client_is_visible_to(user=user, client=client)
+    if not visible and not client_matches_contact(
+        client, phone=lead.contact_phone, email=lead.contact_email
+    ):
+        raise ValidationError(
+            _(
+                "You may link the inquiry to a client you cannot open only when the "
+                "inquiry's phone or email is the client's."
+            )
+        )
     caretaker = client.caretaker
-    if caretaker is not None and caretaker.is_active:
+    handed_to = None
+    if not visible:
+        # Asked before the link: once linked, every employee of the lead would see it.
+        keep = [
+            employee
+            for employee in lead.employees.all()
+            if client_is_visible_to(user=employee, client=client)
+        ]
+    lead.clients.add(client)
+    if not visible:
+        handed_to = _client_keeper(client)
+        lead.branch_id = handed_to.branch_id or client.branch_id
+        lead.employees.set([*keep, handed_to])
+        board_entries_refresh(lead=lead)
+    elif caretaker is not None and caretaker.is_active:
         lead.employees.add(caretaker)
         board_entries_refresh(lead=lead)
-        if notify_caretaker:
-            notification_queue(kind=NotificationKind.LEAD_LINKED, lead=lead, recipient=caretaker)
+    if handed_to is not None:  # always told: the lead is theirs now
+        notification_queue(kind=NotificationKind.LEAD_LINKED, lead=lead, recipient=handed_to)
+    elif notify_caretaker and caretaker is not None and caretaker.is_active:
+        notification_queue(kind=NotificationKind.LEAD_LINKED, lead=lead, recipient=caretaker)
     lead.intake_outcome = IntakeOutcome.LINKED
+    lead.is_repeat = bool(repeat_client_ids([client.pk], before=lead.created_at))
     save_lead(lead, user=user)
     lead_figures_returning(lead_ids=[lead.pk])
-    return lead
+    return Linked(lead=lead, handed_to=handed_to)
+
+
+def _client_keeper(client: Client) -> User:
+    """Who takes a lead handed over for its client: the active caretaker, else the
+    longest-serving active manager of the client's branch."""
+    if client.caretaker is not None and client.caretaker.is_active:
+        return client.caretaker
+    manager = (
+        User.objects.filter(is_active=True, role=Role.MANAGER, branch_id=client.branch_id)
+        .order_by("date_joined", "pk")
+        .first()
+    )
+    if manager is None:
+        raise ValidationError(
+            _("This client has no caretaker and their branch no manager to hand the lead to.")
+        )
+    return manager
 
 
 @transaction.atomic
-def lead_convert_to_client(*, lead: Lead, user: User, data: dict) -> Client:
+def lead_convert_to_client(
+    *, lead: Lead, user: User, data: dict, allow_duplicates_of: Collection[int] = ()
+) -> Client:
     """Create the client an inquiry describes (the client form's data) and link the lead
     to it as converted. A client with a phone gets a first call planned for its caretaker,
-    the settings' offset from now."""
+    the settings' offset from now. An existing client with the same phone, email or PESEL
+    refuses it (DuplicateClients) unless the user saw it (`allow_duplicates_of`)."""
     lead = _locked(lead)
     _require_new(lead)
-    client = client_create(user=user, data=data)
+    client = client_create(user=user, data=data, allow_duplicates_of=allow_duplicates_of)
     lead.clients.add(client)
     employees = set(lead.employees.all())
     if client.caretaker is not None and client.caretaker not in employees:

@@ -58,7 +58,9 @@ def _tags(lead: Lead, text: dict[str, str]) -> str:
 @register.simple_tag
 def kanban_card(lead: Lead, text: dict[str, str]) -> str:
     pk = lead.pk
-    if lead.is_failed:
+    if lead.is_failed or lead.status.is_won:
+        # A failed lead is reactivated on its page; a won one leaves its column only
+        # when its contract is cancelled.
         movable = move_button = mark_safe("")
     else:
         movable = format_html(

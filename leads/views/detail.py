@@ -134,7 +134,8 @@ def _render_page(
 ) -> HttpResponse:
     manual_allowed = crm_settings().manual_status_change_allowed
     is_open = not (lead.is_failed or lead.is_deleted or lead.status.is_won)
-    can_change_status = manual_allowed and not lead.is_failed and not lead.is_deleted
+    # A won lead changes only through its contract's cancellation.
+    can_change_status = manual_allowed and is_open
     context = {
         "lead": lead,
         "is_open": is_open,

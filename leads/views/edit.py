@@ -14,9 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from clients.filters import client_search_condition, contractor_search_condition
 from clients.forms import ClientForm
-from clients.selectors import client_is_visible_to, clients_visible_to, contractors_visible_to
-from clients.services import client_create
+from clients.selectors import clients_visible_to, contractors_visible_to
+from clients.services import DuplicateClients, client_check_new
 from leads.forms import LeadForm
+from leads.forms.lead import NewClient, new_client_from_token, new_client_token
 from leads.models import Lead
 from leads.selectors import lead_get_for_user, leads_visible_to
 from leads.services.editing import lead_create, lead_update
@@ -30,8 +31,10 @@ SEARCH_LIMIT = 10
 def lead_create_view(request: HttpRequest) -> HttpResponse:
     form = LeadForm(_data(request), user=request.user)
     if form.is_valid():
+        data = dict(form.cleaned_data)
+        new_clients = _new_clients(data.pop("new_clients"))
         try:
-            lead = lead_create(user=request.user, **form.cleaned_data)
+            lead = lead_create(user=request.user, new_clients=new_clients, **data)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -50,7 +53,11 @@ def lead_update_view(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             lead = lead_update(
-                lead=lead, user=request.user, data=data, expected_updated_at=data["updated_at"]
+                lead=lead,
+                user=request.user,
+                data=data,
+                expected_updated_at=data["updated_at"],
+                new_clients=_new_clients(data["new_clients"]),
             )
         except ValidationError as exc:
             stale = getattr(exc, "code", None) == "stale"
@@ -93,20 +100,25 @@ def contractor_search_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def client_dialog_view(request: HttpRequest) -> HttpResponse:
-    """The body of the "add client" dialog: the client form, and after a save the chip
-    that the lead form takes over."""
+    """The body of the "add client" dialog: the client form, checked (an existing client
+    with the same phone, email or PESEL is shown first), and after that the chip of the
+    new client, which the lead form keeps until the lead is saved: nothing is made before
+    that, so a cancelled lead form leaves no client behind."""
     # Its own ids: the dialog lives on the lead form's page, which has a "source" field too.
     form = ClientForm(_data(request), user=request.user, auto_id="client_%s")
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            client = client_create(user=request.user, data=form.cleaned_data)
+            client_check_new(
+                user=request.user, data=data, allow_duplicates_of=data["seen_duplicates"]
+            )
+        except DuplicateClients as duplicates:
+            form.show_duplicates(duplicates.candidates)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            # A client given to a teammate's care is not the user's to link.
-            visible = client_is_visible_to(user=request.user, client=client)
-            context = {"client": client, "visible": visible}
-            return render(request, "leads/form/client_created.html", context)
+            new_client = new_client_from_token(new_client_token(form), user=request.user)
+            return render(request, "leads/form/client_created.html", {"new": new_client})
     return render(request, "leads/form/client_dialog.html", {"form": form})
 
 
@@ -114,9 +126,14 @@ def _render_form(request: HttpRequest, form: LeadForm, **context) -> HttpRespons
     context.update(
         form=form,
         clients_chosen=form.chosen("clients"),
+        new_clients_chosen=form.new_clients_chosen(),
         contractors_chosen=form.chosen("contractors"),
     )
     return render(request, "leads/form/page.html", context)
+
+
+def _new_clients(new_clients: list[NewClient]) -> list[tuple[dict, list[int]]]:
+    return [(new.data, new.seen_duplicates) for new in new_clients]
 
 
 def _data(request: HttpRequest):

@@ -8,19 +8,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from clients.forms import ClientForm
-from clients.models import Client
-from clients.selectors import client_get_for_user
+from clients.selectors import client_get_for_user, clients_visible_to
+from clients.services import DuplicateClients
 from crm.core.forms import add_service_errors
-from leads.candidates import client_candidates
+from leads.candidates import inquiry_client_candidates
 from leads.detail_selectors import lead_get_light_for_user
 from leads.models import DeletionReason, IntakeOutcome, Lead
-from leads.selectors import lead_get_for_user
+from leads.selectors import lead_get_for_user, leads_visible_to
 from leads.services.verification import (
     lead_convert_to_client,
     lead_delete,
@@ -76,26 +76,49 @@ def lead_restore_view(request: HttpRequest, pk: int) -> HttpResponse:
 def lead_verify_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The candidate clients of an inquiry, to choose from, or a new client."""
     lead = lead_get_light_for_user(user=request.user, pk=pk)
-    candidates = client_candidates(lead=lead, user=request.user)
+    candidates = inquiry_client_candidates(lead=lead, user=request.user)
     return render(request, "leads/verify/candidates.html", {"lead": lead, "candidates": candidates})
 
 
 @require_POST
 @login_required
 def lead_link_view(request: HttpRequest, pk: int, client_pk: int) -> HttpResponse:
-    """Choose a candidate. It may be a client the user cannot open: candidates are any
-    client whose contact or name matches the inquiry the user can see."""
+    """Choose a candidate. It may be a client the user cannot open (then the service hands
+    the lead over to the client's caretaker): candidates are any client whose contact or
+    name matches the inquiry the user can see."""
     lead = lead_get_light_for_user(user=request.user, pk=pk)
-    candidate_ids = {c.client.pk for c in client_candidates(lead=lead, user=request.user)}
-    if client_pk not in candidate_ids:
+    # A client the user may open (the convert form's "use this client"), or a candidate.
+    client = clients_visible_to(request.user).select_related("caretaker").filter(pk=client_pk)
+    client = client.first() or next(
+        (
+            candidate.client
+            for candidate in inquiry_client_candidates(lead=lead, user=request.user)
+            if candidate.client.pk == client_pk
+        ),
+        None,
+    )
+    if client is None:
         messages.error(request, _("This client is not a candidate for the inquiry."))
         return redirect("leads:verify", pk=lead.pk)
-    client = get_object_or_404(Client.objects.select_related("caretaker"), pk=client_pk)
     notify = request.POST.get("notify_caretaker") == "1"
     try:
-        lead_link_client(lead=lead, client=client, user=request.user, notify_caretaker=notify)
+        linked = lead_link_client(
+            lead=lead, client=client, user=request.user, notify_caretaker=notify
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+        return redirect("leads:verify", pk=lead.pk)
+    if linked.handed_to is not None:
+        messages.info(
+            request,
+            _(
+                "The inquiry belongs to a client in the care of %(keeper)s: it is linked "
+                "and handed over to them, who got an email about it."
+            )
+            % {"keeper": linked.handed_to},
+        )
+        if not leads_visible_to(request.user).filter(pk=lead.pk).exists():
+            return redirect("leads:list")
         return redirect(lead)
     text = _("The inquiry is linked to the client.")
     if notify and client.caretaker and client.caretaker.is_active:
@@ -132,8 +155,13 @@ def lead_new_client_view(request: HttpRequest, pk: int) -> HttpResponse:
         initial=_client_initial(lead),
     )
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            client = lead_convert_to_client(lead=lead, user=request.user, data=form.cleaned_data)
+            client = lead_convert_to_client(
+                lead=lead, user=request.user, data=data, allow_duplicates_of=data["seen_duplicates"]
+            )
+        except DuplicateClients as duplicates:
+            form.show_duplicates(duplicates.candidates)
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -226,32 +226,82 @@ def hidden_namesake(outsider):
     )
 
 
-def test_client_the_advisor_cannot_open_is_a_candidate_with_masked_contact_data(
+def test_client_the_advisor_cannot_open_is_a_candidate_with_masked_data(
     as_advisor, inquiry, hidden_namesake
 ):
     response = as_advisor.get(url("verify", inquiry))
 
     assert candidate_ids(response.text) == [hidden_namesake.pk]
     row = re.search(rf'<tr data-client="{hidden_namesake.pk}">.*?</tr>', response.text, re.S)
+    assert "E*** M***" in row.group(0)
     assert "e***@p***.com" in row.group(0)
     assert "*** *** 567" in row.group(0)
     assert "not yours" in row.group(0)
+    assert "same name" in row.group(0)
     for secret in ("ewa.prywatna", "poczta.com", "601 234 567", "601234567"):
         assert secret not in response.text
     assert hidden_namesake.get_absolute_url() not in response.text
-    assert url("link", inquiry, hidden_namesake) in response.text
+    # Only a name matches: a client the advisor cannot open is not theirs to choose.
+    assert url("link", inquiry, hidden_namesake) not in response.text
+    assert "Only the same name" in row.group(0)
 
 
-def test_advisor_links_the_inquiry_to_a_client_they_cannot_open(
-    as_advisor, advisor, outsider, inquiry, hidden_namesake
+def test_a_name_alone_never_links_an_inquiry_to_a_client_the_advisor_cannot_open(
+    as_advisor, advisor, inquiry, hidden_namesake
 ):
-    response = as_advisor.post(url("link", inquiry, hidden_namesake))
+    """An inquiry crafted with somebody's name (the public form takes any) must not open
+    that person's file to whoever verifies it."""
+    before = stored(inquiry)
 
-    assert response.status_code == 302
+    response = as_advisor.post(url("link", inquiry, hidden_namesake), follow=True)
+
+    assert response.redirect_chain == [(url("verify", inquiry), 302)]
+    assert messages_of(response) == [
+        "You may link the inquiry to a client you cannot open only when the inquiry's phone "
+        "or email is the client's."
+    ]
+    assert stored(inquiry) == before
+    assert as_advisor.get(hidden_namesake.get_absolute_url()).status_code == 404
+
+
+@pytest.fixture
+def hidden_client_with_the_phone(outsider):
+    """A client of another branch whose phone is the inquiry's (in another spelling)."""
+    return ClientFactory(
+        first_name="Ewa",
+        last_name="Malinowska-Kos",
+        email="ewa.kos@poczta.com",
+        phone="600 100 200",
+        pesel="44051401359",
+        caretaker=outsider,
+        branch=outsider.branch,
+    )
+
+
+def test_linking_to_a_client_the_advisor_cannot_open_hands_the_lead_to_its_caretaker(
+    as_advisor, advisor, outsider, inquiry, hidden_client_with_the_phone
+):
+    response = as_advisor.post(url("link", inquiry, hidden_client_with_the_phone), follow=True)
+
+    # Off the advisor's desk, and told why: the lead is the caretaker's now.
+    assert response.redirect_chain == [(url("list"), 302)]
+    assert messages_of(response) == [
+        "The inquiry belongs to a client in the care of Marek Obcy: it is linked and handed "
+        "over to them, who got an email about it."
+    ]
     linked = reloaded(inquiry)
     assert linked.intake_outcome == IntakeOutcome.LINKED
-    assert list(linked.clients.all()) == [hidden_namesake]
-    assert set(linked.employees.all()) == {advisor, outsider}
+    assert list(linked.clients.all()) == [hidden_client_with_the_phone]
+    assert list(linked.employees.all()) == [outsider]
+    assert linked.branch == outsider.branch
+    assert Notification.objects.filter(
+        kind=NotificationKind.LEAD_LINKED, lead=inquiry, recipient=outsider
+    ).exists()
+    # Linking never opened the client, nor its data, to the advisor.
+    assert as_advisor.get(inquiry.get_absolute_url()).status_code == 404
+    assert as_advisor.get(hidden_client_with_the_phone.get_absolute_url()).status_code == 404
+    listed = as_advisor.get(reverse("clients:list"), {"q": "44051401359"}).text
+    assert "ewa.kos@poczta.com" not in listed
 
 
 @pytest.fixture
@@ -266,11 +316,11 @@ def teammates_client(teammate):
     )
 
 
-def test_choosing_a_candidate_links_the_inquiry_and_emails_its_caretaker(
-    as_advisor, advisor, teammate, inquiry, teammates_client, django_capture_on_commit_callbacks
+def test_manager_links_the_inquiry_and_emails_the_clients_caretaker(
+    as_manager, advisor, teammate, inquiry, teammates_client, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = as_advisor.post(
+        response = as_manager.post(
             url("link", inquiry, teammates_client), {"notify_caretaker": "1"}, follow=True
         )
 
@@ -282,7 +332,7 @@ def test_choosing_a_candidate_links_the_inquiry_and_emails_its_caretaker(
     assert linked.intake_outcome == IntakeOutcome.LINKED
     assert list(linked.clients.all()) == [teammates_client]
     assert set(linked.employees.all()) == {advisor, teammate}
-    related = as_advisor.get(url("client_leads", teammates_client))
+    related = as_manager.get(url("client_leads", teammates_client))
     assert related.status_code == 200
     assert f'href="{inquiry.get_absolute_url()}"' in related.text
     assert Notification.objects.filter(
@@ -292,9 +342,9 @@ def test_choosing_a_candidate_links_the_inquiry_and_emails_its_caretaker(
 
 
 def test_choosing_a_candidate_without_the_email_option_tells_nobody(
-    as_advisor, teammate, inquiry, teammates_client
+    as_manager, teammate, inquiry, teammates_client
 ):
-    as_advisor.post(url("link", inquiry, teammates_client))
+    as_manager.post(url("link", inquiry, teammates_client))
 
     assert reloaded(inquiry).intake_outcome == IntakeOutcome.LINKED
     assert teammate in reloaded(inquiry).employees.all()
@@ -302,25 +352,25 @@ def test_choosing_a_candidate_without_the_email_option_tells_nobody(
 
 
 def test_linking_to_a_client_whose_caretaker_left_promises_no_email(
-    as_advisor, advisor, teammate, inquiry, teammates_client
+    as_manager, advisor, teammate, inquiry, teammates_client
 ):
     teammate.is_active = False
     teammate.save()
 
-    response = as_advisor.post(
+    response = as_manager.post(
         url("link", inquiry, teammates_client), {"notify_caretaker": "1"}, follow=True
     )
 
     assert reloaded(inquiry).intake_outcome == IntakeOutcome.LINKED
     assert list(reloaded(inquiry).employees.all()) == [advisor]
     assert not Notification.objects.filter(kind=NotificationKind.LEAD_LINKED).exists()
-    # Nobody is emailed, so the advisor must not be told that somebody is.
+    # Nobody is emailed, so the manager must not be told that somebody is.
     assert messages_of(response) == ["The inquiry is linked to the client."]
 
 
-def test_a_client_who_is_not_a_candidate_cannot_be_chosen(as_advisor, advisor, inquiry):
+def test_a_client_who_is_not_a_candidate_cannot_be_chosen(as_advisor, outsider, inquiry):
     stranger = ClientFactory(
-        first_name="Adam", last_name="Zieliński", caretaker=advisor, branch=advisor.branch
+        first_name="Adam", last_name="Zieliński", caretaker=outsider, branch=outsider.branch
     )
 
     response = as_advisor.post(url("link", inquiry, stranger), follow=True)
@@ -329,6 +379,29 @@ def test_a_client_who_is_not_a_candidate_cannot_be_chosen(as_advisor, advisor, i
     assert messages_of(response) == ["This client is not a candidate for the inquiry."]
     assert reloaded(inquiry).intake_outcome == IntakeOutcome.NEW
     assert not reloaded(inquiry).clients.exists()
+
+
+def test_linking_to_a_client_with_earlier_leads_makes_a_repeat_lead(as_advisor, advisor, inquiry):
+    """As an inquiry that arrives from a known client's phone is (one rule for both)."""
+    known = ClientFactory(
+        first_name="Ewa", last_name="Malinowska", phone="600100200",
+        caretaker=advisor, branch=advisor.branch,
+    )  # fmt: skip
+    LeadFactory(
+        branch=advisor.branch, clients=[known], created_at=timezone.now() - timedelta(days=90)
+    )
+    newcomer = ClientFactory(
+        email="ewa.malinowska@example.pl", caretaker=advisor, branch=advisor.branch
+    )
+    second_inquiry = LeadFactory(
+        branch=advisor.branch, employees=[advisor], contact_email="ewa.malinowska@example.pl"
+    )
+
+    as_advisor.post(url("link", inquiry, known))
+    as_advisor.post(url("link", second_inquiry, newcomer))
+
+    assert reloaded(inquiry).is_repeat
+    assert not reloaded(second_inquiry).is_repeat  # the client's first lead
 
 
 def test_candidates_page_takes_the_same_queries_for_one_candidate_or_ten(

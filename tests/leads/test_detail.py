@@ -188,7 +188,10 @@ def test_open_lead_offers_edit_status_and_failure_but_not_reactivation(web, lead
     assert 'id="lead-fail-dialog"' in response.text
     assert 'id="lead-reactivate-form"' not in response.text
     offered = [s.name for s in response.context["status_form"].fields["status"].queryset]
-    assert offered == list(LeadStatus.objects.filter(active=True).values_list("name", flat=True))
+    # Every active status but the won one: only a contract wins a lead.
+    active = LeadStatus.objects.filter(active=True, is_won=False)
+    assert offered == list(active.values_list("name", flat=True))
+    assert "Umowa" not in offered
 
 
 def test_failed_lead_offers_reactivation_only(web, advisor, lead, price):

@@ -3,13 +3,16 @@ pickers and the dialog that adds a new client without leaving the form."""
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client, LeadSource
-from leads.models import Lead
+from leads.models import IntakeOutcome, Lead
 from leads.services.common import save_lead
 from leads.services.editing import lead_create, lead_update
 from settings_app.models import CRMSettings
@@ -513,24 +516,65 @@ def test_client_dialog_shows_the_client_form(as_advisor):
     assert 'name="first_name"' in response.text
 
 
-def test_client_dialog_creates_a_client_and_answers_with_its_chip(as_advisor, advisor):
+def new_client_token(response) -> str:
+    """The pending client the dialog's chip carries to the lead form."""
+    match = re.search(r'name="new_clients" value="([^"]+)"', response.text)
+    assert match, "the dialog answered no new client's chip"
+    return html.unescape(match.group(1))
+
+
+def test_client_dialog_answers_a_chip_and_the_client_is_made_with_the_lead(as_advisor, advisor):
     response = as_advisor.post(
         DIALOG_URL,
         {"kind": "person", "first_name": "Renata", "last_name": "Rosiak", "phone": "601 202 303"},
     )
 
-    created = Client.objects.get(last_name="Rosiak")
     assert response.status_code == 200
+    assert 'data-created-chip="clients"' in response.text
+    assert "Renata Rosiak" in response.text
+    assert "will be added when you save the lead" in response.text
+    assert not Client.objects.exists()  # nothing is made before the lead is saved
+
+    as_advisor.post(
+        CREATE_URL, form_data(new_clients=[new_client_token(response)], employees=[advisor.pk])
+    )
+
+    created = Client.objects.get(last_name="Rosiak")
     assert created.branch == advisor.branch
     assert created.caretaker == advisor
     assert created.phone_e164 == "+48601202303"
-    assert 'data-created-chip="clients"' in response.text
-    assert f'<input type="hidden" name="clients" value="{created.pk}">' in response.text
-    assert "Renata Rosiak" in response.text
+    lead = Lead.objects.get()
+    assert list(lead.clients.all()) == [created]
+    assert lead.intake_outcome == IntakeOutcome.LINKED  # made with its client: verified
 
-    # The chip's value is accepted by the lead form.
-    as_advisor.post(CREATE_URL, form_data(clients=[created.pk], employees=[advisor.pk]))
-    assert list(Lead.objects.get().clients.all()) == [created]
+
+def test_a_lead_form_left_without_saving_leaves_no_client_behind(as_advisor, advisor):
+    """The user adds a client in the dialog, then cancels the lead form (or its save is
+    refused): no client is left in Lejek."""
+    response = as_advisor.post(
+        DIALOG_URL,
+        {"kind": "person", "first_name": "Olga", "last_name": "Porzucona", "email": "o@p.pl"},
+    )
+    token = new_client_token(response)
+    assert not Client.objects.exists()
+
+    refused = as_advisor.post(CREATE_URL, form_data(name="", new_clients=[token]))
+
+    assert refused.status_code == 200
+    assert "Olga Porzucona" in refused.text  # the chip is kept on the page shown again
+    assert not Client.objects.exists()
+    assert not Lead.objects.exists()
+
+
+def test_a_tampered_new_client_is_refused_next_to_the_clients(as_advisor, advisor):
+    response = as_advisor.post(
+        CREATE_URL, form_data(new_clients=["not-a-signed-client"], employees=[advisor.pk])
+    )
+
+    assert response.status_code == 200
+    assert "too old or damaged" in response.text
+    assert not Lead.objects.exists()
+    assert not Client.objects.exists()
 
 
 def test_client_dialog_shows_errors_next_to_the_fields_and_creates_nothing(as_advisor):

@@ -286,13 +286,17 @@ def test_move_changes_the_status_and_records_who_did_it(client, advisor, own_lea
     assert newest.history_user == advisor
 
 
-def test_move_to_the_won_status_closes_the_lead(client, advisor, own_lead):
+def test_a_drop_on_the_won_column_is_refused_with_the_reason(client, advisor, own_lead):
+    """Only a contract wins a lead: the card goes back and the board says why."""
+    versions = own_lead.history.count()
     client.force_login(advisor)
     response = move(client, own_lead, "umowa", **JSON)
-    assert response.status_code == 200
-    assert "data-no-next-step" not in response.json()["card"]
+    assert response.status_code == 409
+    assert "only by signing a contract" in response.json()["message"]
     own_lead.refresh_from_db()
-    assert own_lead.closed_at is not None
+    assert own_lead.status == status("nowy")
+    assert own_lead.closed_at is None
+    assert own_lead.history.count() == versions
 
 
 def test_move_is_refused_with_a_message_when_manual_changes_are_off(client, advisor, own_lead):

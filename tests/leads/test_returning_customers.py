@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from leads.models import Lead
 from leads.services.figures import lead_figures_rebuild
-from leads.services.pipeline import lead_change_status
-from tests.factories import ClientFactory, LeadFactory, status
+from tests.factories import ClientFactory, LeadFactory, status, win
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +34,8 @@ def ela(advisor):
         clients=[ela],
         is_repeat=True,
     )
-    # Won through the service, which marks her other leads as a returning customer's.
-    lead_change_status(lead=flat, status=status("umowa"), user=advisor)
+    # Won through a contract, which marks her other leads as a returning customer's.
+    win(flat, advisor)
     return ela
 
 
@@ -131,7 +130,7 @@ def test_returning_filter_shows_a_managers_whole_branch(client, manager, leads):
 def test_client_becomes_returning_when_a_lead_of_theirs_is_won(web, advisor, jan):
     assert lead_names(web.get(LEADS, {"returning": "true"})) == set()
 
-    lead_change_status(lead=lead_named("Kawalerka"), status=status("umowa"), user=advisor)
+    win(lead_named("Kawalerka"), advisor)
 
     assert lead_names(web.get(LEADS, {"returning": "true"})) == {"Druga kawalerka"}
 

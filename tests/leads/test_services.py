@@ -20,6 +20,7 @@ from tests.factories import (
     UserFactory,
     source,
     status,
+    win,
 )
 
 pytestmark = pytest.mark.django_db
@@ -188,23 +189,14 @@ def test_lead_cannot_be_moved_to_an_inactive_status(advisor, lead):
     assert Lead.objects.get(pk=lead.pk).status.name == "Nowy"
 
 
-def test_reaching_the_contract_status_wins_and_closes_the_lead(advisor, lead):
-    before = timezone.now()
+def test_a_won_status_is_refused_by_hand_and_the_lead_stays_open(advisor, lead):
+    """Only a contract wins a lead (tests/leads/test_won_only_by_contract.py)."""
+    with pytest.raises(ValidationError) as refused:
+        lead_change_status(lead=lead, status=status("umowa"), user=advisor)
 
-    lead_change_status(lead=lead, status=status("umowa"), user=advisor)
-
+    assert "only by signing a contract" in " ".join(refused.value.messages)
     lead = Lead.objects.get(pk=lead.pk)
-    assert lead.status.is_won
-    assert before <= lead.closed_at <= timezone.now()
-    assert not Lead.objects.open().filter(pk=lead.pk).exists()
-
-
-def test_leaving_the_contract_status_reopens_the_lead(advisor, lead):
-    lead_change_status(lead=lead, status=status("umowa"), user=advisor)
-
-    lead_change_status(lead=lead, status=status("negocjacje"), user=advisor)
-
-    lead = Lead.objects.get(pk=lead.pk)
+    assert lead.status == status("nowy")
     assert lead.closed_at is None
     assert Lead.objects.open().filter(pk=lead.pk).exists()
 
@@ -272,7 +264,8 @@ def test_lead_already_failed_cannot_be_failed_again(advisor, lead, price):
 
 
 def test_won_lead_cannot_be_marked_as_failed(advisor, lead, price):
-    lead_change_status(lead=lead, status=status("umowa"), user=advisor)
+    lead.clients.add(ClientFactory(branch=advisor.branch, caretaker=advisor))
+    win(lead, advisor)
 
     with pytest.raises(ValidationError):
         lead_mark_failed(lead=lead, reason=price, user=advisor)
