@@ -97,6 +97,7 @@ urlpatterns = [
     path("import/", imports.import_start_view, name="import"),
     path("import/<int:pk>/", imports.import_detail_view, name="import_detail"),
     path("import/<int:pk>/mapping/", imports.import_mapping_view, name="import_mapping"),
+    path("import/<int:pk>/encoding/", imports.import_encoding_view, name="import_encoding"),
     path("import/<int:pk>/confirm/", imports.import_confirm_view, name="import_confirm"),
     path("import/<int:pk>/rejected/", imports.import_rejected_view, name="import_rejected"),
 ]

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import LeadSource
+from leads.imports.encodings import ENCODINGS
 from leads.imports.mapping import fields_of, mapping_errors
 from leads.imports.reading import MAX_FILE_BYTES, MESSAGE_TOO_LARGE
 from leads.models import ImportKind
@@ -22,8 +23,16 @@ class ImportUploadForm(forms.Form):
     )
     file = forms.FileField(
         label=_("File"),
-        help_text=_("Excel (.xlsx) or CSV (UTF-8 or Windows-1250, “;” or “,”), at most 20 MB."),
+        help_text=_(
+            "Excel (.xlsx) or CSV (UTF-8, Windows-1250 or ISO-8859-2, “;” or “,”), at most 20 MB."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,text/csv"}),
+    )
+    encoding = forms.ChoiceField(
+        label=_("Encoding of a CSV file"),
+        choices=[("", _("Recognise it")), *ENCODINGS.items()],
+        required=False,
+        help_text=_("Lejek recognises it; choose one only when the names read wrong."),
     )
     source = forms.ModelChoiceField(
         label=_("Source"),
@@ -46,6 +55,12 @@ class ImportUploadForm(forms.Form):
         if upload.size == 0:
             raise forms.ValidationError(_("The file is empty."))
         return upload
+
+
+class ImportEncodingForm(forms.Form):
+    """Another encoding to read a CSV in (the mapping page)."""
+
+    encoding = forms.ChoiceField(label=_("Encoding of the file"), choices=ENCODINGS.items())
 
 
 class ImportMappingForm(forms.Form):

@@ -13,13 +13,16 @@ from itertools import islice
 from typing import TypeVar
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from clients.selectors import clients_with_contacts
 from crm.core.normalization import normalize_email
 from leads.models import ImportBatch, ImportKind, ImportRowError, IntakeReceipt
+from settings_app.selectors import crm_settings
 
 from .clients import ClientRowReader, clients_check
-from .reading import ImportFileError, Table, read_table
+from .limits import MAX_CELL_CHARS, cell_too_long_message, too_many_rows_message
+from .reading import Cell, ImportFileError, Table, read_table
 from .rows import Row, RowReader
 from .status import batch_checked
 
@@ -36,9 +39,10 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def open_table(batch: ImportBatch) -> Table:
-    """The batch's stored file as a table (the file stays open while its rows are read)."""
+    """The batch's stored file as a table, in the batch's encoding (the file stays open
+    while its rows are read). It was checked at upload: it is not checked again."""
     file_obj = batch.file.open("rb")
-    return read_table(file_obj, batch.file_name)
+    return read_table(file_obj, batch.file_name, encoding=batch.encoding or None, verify=False)
 
 
 def preview_rows(batch: ImportBatch, count: int = 3) -> list[list[str]]:
@@ -48,7 +52,7 @@ def preview_rows(batch: ImportBatch, count: int = 3) -> list[list[str]]:
     except (ImportFileError, OSError):
         return []
     try:
-        return [[str(cell) for cell in cells] for _number, cells in islice(table.rows, count)]
+        return [[str(cell) for cell in cells] for _n, cells, _p in islice(table.rows, count)]
     except ImportFileError:
         return []
     finally:
@@ -57,15 +61,36 @@ def preview_rows(batch: ImportBatch, count: int = 3) -> list[list[str]]:
 
 
 def read_rows(batch: ImportBatch) -> Iterator[Row]:
-    """Every non-empty row of the batch's file, read with its mapping."""
+    """Every non-empty row of the batch's file, read with its mapping: a row the file's
+    structure broke (an unclosed quotation mark) or with a value over the length limit is
+    a row with that error. ImportFileError past the CRM settings' most rows (checked at
+    upload from the sheet's stated size, which a file may understate)."""
     table = open_table(batch)
     reader_class = ClientRowReader if batch.kind == ImportKind.CLIENTS else RowReader
     reader = reader_class(mapping=batch.mapping, headers=table.headers)
+    max_rows = crm_settings().import_max_rows
     try:
-        for number, cells in table.rows:
-            yield reader.read(number, cells)
+        for count, (number, cells, problem) in enumerate(table.rows, start=1):
+            if count > max_rows:
+                raise ImportFileError(too_many_rows_message(max_rows))
+            if problem:
+                yield Row(number=number, errors=[("", problem)])
+            elif errors := long_cells(cells, table.headers):
+                yield Row(number=number, errors=errors)
+            else:
+                yield reader.read(number, cells)
     finally:
+        table.rows.close()
         batch.file.close()
+
+
+def long_cells(cells: list[Cell], headers: list[str]) -> list[tuple[str, str]]:
+    """(column, message) for each value over the cells' length limit."""
+    return [
+        (headers[index] or _("Column %(number)s") % {"number": index + 1}, cell_too_long_message())
+        for index, cell in enumerate(cells)
+        if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS
+    ]
 
 
 def imported_before(keys: Iterable[str]) -> set[str]:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import IO
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.core.jobs import JobProgress
 from crm.core.models import BackgroundJob
 from leads.models import ImportBatch, ImportStatus
 
 from .check import import_check
-from .reading import estimate_rows
+from .reading import ImportFileError, estimate_rows
 from .rejected import rejected_file_name, write_rejected_rows
 from .run import import_run
 
@@ -21,7 +22,7 @@ IMPORT_RUN = "lead_import_run"
 
 
 def _batch_of(job: BackgroundJob) -> ImportBatch:
-    return ImportBatch.objects.select_related("source").get(pk=job.params["batch"])
+    return ImportBatch.objects.select_related("source", "created_by").get(pk=job.params["batch"])
 
 
 def _estimate(batch: ImportBatch) -> int:
@@ -30,10 +31,20 @@ def _estimate(batch: ImportBatch) -> int:
 
 
 def _failed(batch: ImportBatch, error: Exception) -> None:
+    """The batch failed, with a sentence for the user (the page shows it): what was wrong
+    with the file, or that something went wrong that is not theirs to fix (job_run logs
+    the error itself)."""
+    if isinstance(error, ImportFileError):
+        message = str(error)
+    elif isinstance(error, OSError):
+        message = _("The uploaded file can no longer be read. Upload it again.")
+    else:
+        message = _(
+            "The import stopped on an unexpected error. Nothing more was imported; try "
+            "again, and ask an administrator if it keeps failing."
+        )
     ImportBatch.objects.filter(pk=batch.pk).update(
-        status=ImportStatus.FAILED,
-        error=f"{type(error).__name__}: {error}"[:2000],
-        finished_at=timezone.now(),
+        status=ImportStatus.FAILED, error=message[:2000], finished_at=timezone.now()
     )
 
 

@@ -14,6 +14,8 @@ from leads.models import ImportBatch, ImportRowError
 
 from .check import open_table
 
+MAX_XLSX_CELL = 32_767  # what an Excel cell holds; a longer value's row says it is too long
+
 
 def write_rejected_rows(batch: ImportBatch, file_obj: IO[bytes]) -> int:
     """Write the rejected rows of the batch into file_obj; return how many."""
@@ -38,7 +40,7 @@ def write_rejected_rows(batch: ImportBatch, file_obj: IO[bytes]) -> int:
         return 0
     table = open_table(batch)
     try:
-        for number, cells in table.rows:
+        for number, cells, _problem in table.rows:
             if pending is None and not by_row:
                 break  # past the last rejected row
             while pending is not None and pending[0] <= number:
@@ -47,7 +49,8 @@ def write_rejected_rows(batch: ImportBatch, file_obj: IO[bytes]) -> int:
                 pending = next(errors, None)
             messages = by_row.pop(number, None)
             if messages:
-                sheet.append([number, *cells, "\n".join(messages)])
+                shown = [cell[:MAX_XLSX_CELL] if isinstance(cell, str) else cell for cell in cells]
+                sheet.append([number, *shown, "\n".join(messages)])
                 count += 1
     finally:
         batch.file.close()

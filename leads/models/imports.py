@@ -69,6 +69,12 @@ class ImportBatch(models.Model):
         LeadSource, verbose_name=_("source"), on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=ImportKind, default=ImportKind.LEADS)
+    encoding = models.CharField(
+        _("encoding"),
+        max_length=20,
+        blank=True,
+        help_text=_("A CSV file's character encoding, recognised or chosen; empty for Excel."),
+    )
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     headers = models.JSONField(_("headers"), default=list, blank=True)
     status = models.CharField(

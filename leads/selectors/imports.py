@@ -20,6 +20,17 @@ def import_batches_visible_to(user: User) -> QuerySet[ImportBatch]:
     return batches.filter(branch_id=user.branch_id)
 
 
+def import_batches_listed(*, user: User) -> QuerySet[ImportBatch]:
+    """The imports the user may see as the import page lists them: without the columns
+    only one import's page reads (headers, mapping, error), which may be large."""
+    return (
+        import_batches_visible_to(user)
+        .select_related(None)
+        .select_related("created_by", "source")
+        .defer("headers", "mapping", "error")
+    )
+
+
 def import_batch_get(*, user: User, pk: int) -> ImportBatch:
     """One import the user may see; 404 otherwise."""
     return get_object_or_404(import_batches_visible_to(user), pk=pk)

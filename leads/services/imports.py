@@ -18,7 +18,8 @@ from crm.core.models import User
 from leads.imports.jobs import IMPORT_CHECK, IMPORT_RUN
 from leads.imports.mapping import guess_mapping, mapping_errors
 from leads.imports.reading import ImportFileError, read_table
-from leads.models import ImportBatch, ImportKind, ImportStatus
+from leads.models import ImportBatch, ImportKind, ImportRowError, ImportStatus
+from settings_app.selectors import crm_settings
 
 IMPORT_PERMISSION = "leads.import_lead"
 
@@ -47,17 +48,16 @@ def import_batch_upload(
     source: LeadSource,
     all_or_nothing: bool,
     kind: str = ImportKind.LEADS,
+    encoding: str = "",
 ) -> ImportBatch:
-    """Store an uploaded file of leads or clients (`kind`) as a new batch with its headers
-    and the guessed mapping. Raises ValidationError (under "file") for a file that cannot
-    be read as a table."""
+    """Store an uploaded file of leads or clients (`kind`) as a new batch with its headers,
+    the guessed mapping and, for a CSV, its encoding (`encoding`, else the one recognised).
+    Raises ValidationError (under "file") for a file that cannot be read as a table or is
+    over a cap (checked before it is parsed or stored), or a CSV not clean in its
+    encoding."""
     _require_permission(user)
-    try:
-        table = read_table(file_obj, file_name)
-        headers = table.headers
-        table.rows.close()  # only the header row is read now
-    except ImportFileError as error:
-        raise ValidationError({"file": [str(error)]}) from error
+    table = _read_verified(file_obj, file_name, encoding=encoding or None, field="file")
+    headers = table.headers
     batch = ImportBatch(
         created_by=user,
         branch_id=user.branch_id,
@@ -65,6 +65,7 @@ def import_batch_upload(
         file_sha256=file_sha256(file_obj),
         source=source,
         kind=kind,
+        encoding=table.encoding,
         headers=headers,
         mapping=guess_mapping(headers, kind),
         all_or_nothing=all_or_nothing,
@@ -72,6 +73,41 @@ def import_batch_upload(
     batch.file.save(file_name, File(file_obj), save=False)
     batch.full_clean()
     batch.save()
+    return batch
+
+
+def _read_verified(file_obj: IO[bytes], name: str, *, encoding: str | None, field: str):
+    """The file's table, verified (caps, encoding, the settings' most rows), its rows not
+    read; ValidationError under `field` otherwise."""
+    try:
+        table = read_table(
+            file_obj, name, encoding=encoding, max_rows=crm_settings().import_max_rows
+        )
+    except ImportFileError as error:
+        raise ValidationError({field: [str(error)]}) from error
+    table.rows.close()  # only the header row is read now
+    return table
+
+
+@transaction.atomic
+def import_batch_set_encoding(*, batch: ImportBatch, user: User, encoding: str) -> ImportBatch:
+    """Read the batch's CSV again in another encoding: its headers and the guessed mapping
+    follow, and a dry run already made is forgotten. Refused (ValidationError under
+    "encoding") when the file is not clean in that encoding, or the import has started."""
+    _require_owner(batch, user)
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status not in (ImportStatus.UPLOADED, ImportStatus.CHECKED):
+        raise ValidationError(_("This import has already started; its mapping cannot change."))
+    with batch.file.open("rb") as file_obj:
+        table = _read_verified(file_obj, batch.file_name, encoding=encoding, field="encoding")
+    if table.kind != "csv":
+        raise ValidationError({"encoding": [_("Only a CSV file has an encoding to choose.")]})
+    ImportRowError.objects.filter(batch=batch).delete()
+    batch.encoding = table.encoding
+    batch.headers = table.headers
+    batch.mapping = guess_mapping(table.headers, batch.kind)
+    batch.status = ImportStatus.UPLOADED
+    batch.save(update_fields=["encoding", "headers", "mapping", "status"])
     return batch
 
 

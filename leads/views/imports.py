@@ -17,13 +17,14 @@ from crm.core.excel import XLSX_CONTENT_TYPE
 from crm.core.forms import add_service_errors
 from crm.core.models import BackgroundJob
 from crm.core.pagination import paginate
-from leads.forms.imports import ImportMappingForm, ImportUploadForm
+from leads.forms.imports import ImportEncodingForm, ImportMappingForm, ImportUploadForm
 from leads.imports.check import preview_rows
+from leads.imports.encodings import encoding_label
 from leads.models import ImportStatus
 from leads.selectors.imports import (
     import_batch_get,
     import_batch_get_own,
-    import_batches_visible_to,
+    import_batches_listed,
     import_earlier_of_same_file,
     import_row_errors,
 )
@@ -31,6 +32,7 @@ from leads.services.imports import (
     IMPORT_PERMISSION,
     import_batch_confirm,
     import_batch_map,
+    import_batch_set_encoding,
     import_batch_upload,
 )
 
@@ -57,12 +59,13 @@ def import_start_view(request: HttpRequest) -> HttpResponse:
                 source=form.cleaned_data["source"],
                 all_or_nothing=form.cleaned_data["all_or_nothing"],
                 kind=form.cleaned_data["kind"],
+                encoding=form.cleaned_data["encoding"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             return redirect("leads:import_mapping", pk=batch.pk)
-    batches = import_batches_visible_to(request.user)[:20]
+    batches = import_batches_listed(user=request.user)[:20]
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "batches": batches}
     return render(request, "leads/imports/start.html", context, status=status)
@@ -70,15 +73,10 @@ def import_start_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_mapping_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """The columns of the file and the field each fills; saving starts the dry run."""
+    """The columns of the file and the field each fills; saving starts the dry run. A CSV's
+    encoding is shown, with the others to read it in."""
     batch = import_batch_get_own(user=request.user, pk=pk)
-    form = ImportMappingForm(
-        request.POST or None,
-        headers=batch.headers,
-        initial_mapping=batch.mapping,
-        samples=preview_rows(batch),
-        kind=batch.kind,
-    )
+    form = _mapping_form(request.POST or None, batch)
     if request.method == "POST" and form.is_valid():
         try:
             import_batch_map(batch=batch, user=request.user, mapping=form.mapping())
@@ -86,9 +84,48 @@ def import_mapping_view(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_errors(form, error)
         else:
             return redirect(batch)
-    earlier = import_earlier_of_same_file(batch=batch)
-    context = {"batch": batch, "form": form, "earlier": earlier}
     status = 400 if request.method == "POST" else 200
+    return _mapping_page(request, batch, form=form, status=status)
+
+
+@login_required
+@require_POST
+def import_encoding_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Read the CSV again in the encoding chosen; refused when it is not clean in it."""
+    batch = import_batch_get_own(user=request.user, pk=pk)
+    encoding_form = ImportEncodingForm(request.POST)
+    if encoding_form.is_valid():
+        encoding = encoding_form.cleaned_data["encoding"]
+        try:
+            import_batch_set_encoding(batch=batch, user=request.user, encoding=encoding)
+        except ValidationError as error:
+            add_service_errors(encoding_form, error)
+        else:
+            return redirect("leads:import_mapping", pk=batch.pk)
+    form = _mapping_form(None, batch)
+    return _mapping_page(request, batch, form=form, encoding_form=encoding_form, status=400)
+
+
+def _mapping_form(data, batch) -> ImportMappingForm:
+    return ImportMappingForm(
+        data,
+        headers=batch.headers,
+        initial_mapping=batch.mapping,
+        samples=preview_rows(batch),
+        kind=batch.kind,
+    )
+
+
+def _mapping_page(request, batch, *, form, encoding_form=None, status=200) -> HttpResponse:
+    if encoding_form is None and batch.encoding:
+        encoding_form = ImportEncodingForm(initial={"encoding": batch.encoding})
+    context = {
+        "batch": batch,
+        "form": form,
+        "encoding_form": encoding_form,
+        "encoding": encoding_label(batch.encoding) if batch.encoding else "",
+        "earlier": import_earlier_of_same_file(batch=batch),
+    }
     return render(request, "leads/imports/mapping.html", context, status=status)
 
 
