@@ -7,6 +7,8 @@ PIP := $(VENV)/bin/pip
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lejek
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in the emails `make run` sends point at the server it starts, unless given.
+LEJEK_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run install system-deps messages test lint check migrate seed backup-check
 
@@ -43,7 +45,7 @@ seed: migrate
 run: seed
 	@echo ""
 	@echo "Lejek runs at http://$(HOST):$(PORT)/ (log in with one of the demo users above)"
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	LEJEK_BASE_URL='$(LEJEK_BASE_URL)' DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .
