@@ -22,6 +22,7 @@ urlpatterns = [
     path("investments/", include("investments.urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
+    path("favicon.ico", crm_views.favicon, name="favicon"),
     # For load balancers and container health checks: no login, no session.
     path("healthz/", healthz, name="healthz"),
     # Inquiries from outside: the API for websites and portals, and the embeddable form.

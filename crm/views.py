@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.decorators.http import require_safe
 
 from leads.selectors import lead_list, lead_status_counts
 from leads.tables import compact_lead_table
@@ -18,3 +20,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "recent_leads": compact_lead_table(lead_list(user=request.user)[:10]),
     }
     return render(request, "home.html", context)
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico wherever a page names no icon (the admin, a file
+    opened directly): send them to ours, the same the pages link to."""
+    return redirect(static("favicon.svg"), permanent=True)
