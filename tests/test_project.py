@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -74,9 +75,10 @@ def test_production_starts_with_complete_configuration():
 
 def test_a_commands_output_on_stdout_has_no_log_lines_in_it():
     """A developer pipes a command's output into a file: the apps' log lines (django-axes
-    says hello at start-up) go to stderr, the command's own to stdout."""
+    says hello at start-up, at INFO, which the test settings keep) go to stderr, the
+    command's own to stdout."""
     environment = {key: value for key, value in os.environ.items() if key != "LOG_FORMAT"}
-    environment.update(DEBUG="1", DJANGO_SETTINGS_MODULE="crm.settings.dev")
+    environment.update(DEBUG="1", DJANGO_SETTINGS_MODULE="crm.settings.test")
     result = subprocess.run(
         [sys.executable, "manage.py", "diffsettings"],
         cwd=ROOT,
@@ -90,3 +92,43 @@ def test_a_commands_output_on_stdout_has_no_log_lines_in_it():
     assert "AXES" in result.stderr
     assert "AXES:" not in result.stdout
     assert all(" = " in line for line in result.stdout.splitlines()), result.stdout[:300]
+
+
+def _log_levels(settings_module: str, **env: str) -> dict:
+    """Which of django-axes' levels a process of these settings logs, and the lines it
+    wrote while starting: `stdout` (without the answer, the last line) and `stderr`."""
+    environment = {key: value for key, value in os.environ.items() if key != "LOG_FORMAT"}
+    environment.update(DJANGO_SETTINGS_MODULE=settings_module, **env)
+    code = (
+        "import django, json, logging; django.setup(); "
+        "logger = logging.getLogger('axes.handlers.database'); "
+        "print(json.dumps({level: logger.isEnabledFor(getattr(logging, level)) "
+        "for level in ('INFO', 'WARNING')}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    *logs, answer = result.stdout.splitlines()
+    return {**json.loads(answer), "stdout": logs, "stderr": result.stderr}
+
+
+def test_development_keeps_django_axes_start_up_and_login_lines_below_info():
+    development = _log_levels("crm.settings.dev", DEBUG="1")
+    assert "AXES" not in development["stderr"]  # no "AXES: BEGIN version …" at start-up
+    assert development["INFO"] is False  # no "AXES: Successful login by …"
+    assert development["WARNING"] is True  # a lockout still shows
+
+
+def test_production_keeps_django_axes_logins_in_its_json_lines():
+    production = _log_levels(
+        "crm.settings.production",
+        SECRET_KEY=STRONG_KEY,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/lejek",
+        ALLOWED_HOSTS="crm.example.pl",
+    )
+    assert production["INFO"] is True  # the logins stay, an audit trail
+    records = [json.loads(line) for line in production["stdout"]]  # each line one object
+    assert all(record["level"] and record["logger"] for record in records)
+    assert production["stderr"] == ""
