@@ -9,6 +9,7 @@ body is kept as the lead's raw payload.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +30,8 @@ NESTED = {
 }
 TEXT_FIELDS = ("external_id", "first_name", "last_name", "email", "phone", "message", "investment")
 TEXT_FIELDS += tuple(f"utm_{key}" for key in NESTED["utm"]) + ("submitted_at",)
+# An RFC 3339 date and time, the document's "date-time": seconds and an offset required.
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", re.ASCII)
 
 
 class IntakePayloadForm(forms.Form):
@@ -96,9 +99,14 @@ def _sender_name(form_name: str) -> str:
 
 
 def _flatten(body: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+    """The body as the form's fields, each value checked against the type the OpenAPI
+    document gives it (null meaning "not given"), so that no body the document refuses is
+    taken for an inquiry, nor for a retry of an earlier one."""
     data = {name: value for name, value in body.items() if name not in NESTED}
     for group, keys in NESTED.items():
-        nested = body.get(group) or {}
+        nested = body.get(group)
+        if nested is None:
+            continue
         if not isinstance(nested, dict):
             errors[group] = [_("Must be a JSON object.")]
             continue
@@ -108,11 +116,29 @@ def _flatten(body: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, An
         if value is not None and not isinstance(value, str):
             errors[_sender_name(name)] = [_("Must be a string.")]
             data.pop(name)
+    if data.get("submitted_at"):
+        data["submitted_at"] = _moment(data["submitted_at"], errors)
     for key in NESTED["consents"]:
         value = data.get(f"consents_{key}")
         if value is not None and not isinstance(value, bool):
             errors[f"consents.{key}"] = [_("Must be true or false.")]
     return data
+
+
+def _moment(text: str, errors: dict[str, list[str]]) -> datetime | None:
+    """The sender's submission time, written as the document says (RFC 3339): a date, a
+    time and the time zone offset. The form then checks its range."""
+    moment = None
+    if RFC3339.fullmatch(text):
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+    if moment is None:
+        errors["submitted_at"] = [
+            _("Give the date and time with its time zone, as in 2026-03-01T10:15:00+01:00.")
+        ]
+    return moment
 
 
 def read_intake_payload(body: Any) -> IntakePayload:

@@ -12,7 +12,18 @@ from leads.intake_payload import MAX_BODY_BYTES, IntakePayloadForm
 
 def _string(field_name: str, **extra: Any) -> dict[str, Any]:
     field = IntakePayloadForm.base_fields[field_name]
-    return {"type": "string", "maxLength": field.max_length, **extra}
+    return {"type": "string", "nullable": True, "maxLength": field.max_length, **extra}
+
+
+# The submission times the API takes (leads/intake_payload.py: IntakePayloadForm): RFC 3339
+# with seconds and an offset, years 2000–2100, offsets -14:00 to +14:00.
+SUBMITTED_AT_PATTERN = (
+    r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+    r"(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)$"
+)
+# An empty string is "not given", like null. (No "type" in the alternatives: a null must
+# pass them, and OpenAPI's "nullable" speaks only for the property's own "type".)
+EMPTY = {"maxLength": 0}
 
 
 def _error(description: str, example_field: str, example: str) -> dict[str, Any]:
@@ -32,7 +43,8 @@ def intake_openapi_document(*, server_url: str) -> dict[str, Any]:
         "type": "object",
         "description": (
             "One inquiry. Give an email or a phone (or both). Fields not listed here are "
-            f"kept with the lead as its raw payload. At most {MAX_BODY_BYTES} bytes."
+            f"kept with the lead as its raw payload. At most {MAX_BODY_BYTES} bytes, in UTF-8, "
+            "with a Content-Length. A field that is null is not given."
         ),
         "properties": {
             "external_id": _string(
@@ -44,7 +56,11 @@ def intake_openapi_document(*, server_url: str) -> dict[str, Any]:
             ),
             "first_name": _string("first_name"),
             "last_name": _string("last_name"),
-            "email": _string("email", format="email"),
+            "email": _string(
+                "email",
+                anyOf=[{"format": "email"}, EMPTY],
+                description="An email address; empty or null when not given.",
+            ),
             "phone": _string(
                 "phone", description="Polish numbers without a country code are accepted."
             ),
@@ -55,19 +71,33 @@ def intake_openapi_document(*, server_url: str) -> dict[str, Any]:
             ),
             "consents": {
                 "type": "object",
+                "nullable": True,
                 "properties": {
-                    "processing": {"type": "boolean"},
-                    "marketing": {"type": "boolean"},
+                    "processing": {"type": "boolean", "nullable": True},
+                    "marketing": {"type": "boolean", "nullable": True},
                 },
             },
             "utm": {
                 "type": "object",
+                "nullable": True,
                 "properties": {
-                    key: {"type": "string", "maxLength": 200}
+                    key: {"type": "string", "nullable": True, "maxLength": 200}
                     for key in ("source", "medium", "campaign", "content", "term")
                 },
             },
-            "submitted_at": {"type": "string", "format": "date-time"},
+            "submitted_at": {
+                "type": "string",
+                "nullable": True,
+                "anyOf": [
+                    {"format": "date-time", "pattern": SUBMITTED_AT_PATTERN},
+                    EMPTY,
+                ],
+                "description": (
+                    "When the inquiry was sent, in RFC 3339 with seconds and the time zone "
+                    "offset (2026-03-01T10:15:00+01:00): years 2000 to 2100, offsets from "
+                    "-14:00 to +14:00. Empty or null when not known."
+                ),
+            },
         },
         "anyOf": [{"required": ["email"]}, {"required": ["phone"]}],
         "example": {
@@ -157,9 +187,14 @@ def intake_openapi_document(*, server_url: str) -> dict[str, Any]:
                             "source",
                             "This source is inactive; inquiries are refused.",
                         ),
+                        "411": _error(
+                            "The body was sent without a Content-Length (chunked).",
+                            "body",
+                            "Send the body with a Content-Length header, not in chunks.",
+                        ),
                         "413": _error("The body is too large.", "body", "The body is too large."),
                         "415": _error(
-                            "The body is not JSON.",
+                            "The body is not JSON, or not in UTF-8.",
                             "content_type",
                             "Send the inquiry as application/json.",
                         ),

@@ -78,10 +78,9 @@ def intake_api_view(request: HttpRequest) -> HttpResponse:
             % {"seconds": retry_after},
             Retry_After=str(retry_after),
         )
-    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
-        return _errors(413, "body", _("The body is larger than 64 KiB."))
-    if request.content_type != "application/json":
-        return _errors(415, "content_type", _("Send the inquiry as application/json."))
+    refusal = _body_refusal(request)
+    if refusal is not None:
+        return refusal
     body = request.read(MAX_BODY_BYTES + 1)
     if len(body) > MAX_BODY_BYTES:
         return _errors(413, "body", _("The body is larger than 64 KiB."))
@@ -118,6 +117,25 @@ def intake_api_view(request: HttpRequest) -> HttpResponse:
     )
     response["Location"] = url
     return response
+
+
+def _body_refusal(request: HttpRequest) -> JsonResponse | None:
+    """What is wrong with the body as sent, before it is read: its length (411, 413), its
+    type or charset (415)."""
+    declared = request.META.get("CONTENT_LENGTH")
+    if not declared and request.META.get("HTTP_TRANSFER_ENCODING"):
+        # A body sent in chunks, without a length, would be read as empty: say so instead.
+        message = _("Send the body with a Content-Length header, not in chunks.")
+        return _errors(411, "body", message)
+    if int(declared or 0) > MAX_BODY_BYTES:
+        return _errors(413, "body", _("The body is larger than 64 KiB."))
+    if request.content_type != "application/json":
+        return _errors(415, "content_type", _("Send the inquiry as application/json."))
+    charset = request.content_params.get("charset", "utf-8").strip().lower()
+    if charset not in ("utf-8", "utf8"):
+        # The body is read as UTF-8, as JSON must be: another charset would be misread.
+        return _errors(415, "content_type", _("Send the inquiry in UTF-8 (charset=utf-8)."))
+    return None
 
 
 def _refuse_number(name: str):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 
+import jsonschema_rs
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
@@ -326,6 +327,47 @@ def test_body_that_is_not_utf8_is_refused(partner):
     assert_nothing_stored()
 
 
+def test_chunked_body_without_content_length_is_refused_with_411(partner):
+    # As a server passes a "Transfer-Encoding: chunked" request on: no Content-Length.
+    response = partner.generic(
+        "POST",
+        API,
+        json.dumps(INQUIRY),
+        content_type="application/json",
+        CONTENT_LENGTH="",
+        HTTP_TRANSFER_ENCODING="chunked",
+    )
+
+    assert response.status_code == 411
+    assert response.json() == {
+        "errors": {"body": ["Send the body with a Content-Length header, not in chunks."]}
+    }
+    assert_nothing_stored()
+
+
+@pytest.mark.parametrize("charset", ["iso-8859-2", "windows-1250", "utf-16"])
+def test_body_in_a_charset_other_than_utf8_is_refused_with_415(partner, charset):
+    # Plain ASCII, which every one of them would decode: still refused for what it claims.
+    body = json.dumps({**INQUIRY, "first_name": "Zofia"}).encode("ascii")
+
+    response = post_raw(partner, body, content_type=f"application/json; charset={charset}")
+
+    assert response.status_code == 415
+    assert response.json() == {
+        "errors": {"content_type": ["Send the inquiry in UTF-8 (charset=utf-8)."]}
+    }
+    assert_nothing_stored()
+
+
+def test_body_declared_as_utf8_is_taken(partner):
+    body = json.dumps({**INQUIRY, "first_name": "Zofia Żółć"}, ensure_ascii=False)
+
+    response = post_raw(partner, body.encode(), content_type="application/json; charset=UTF-8")
+
+    assert response.status_code == 201
+    assert Lead.objects.get().contact_first_name == "Zofia Żółć"
+
+
 def test_body_that_is_not_json_is_refused(partner):
     response = post_raw(partner, b"first_name=Jan&email=jan%40example.pl")
 
@@ -535,9 +577,91 @@ def test_schema_documents_the_intake_operation_and_its_answers(client):
     assert document["openapi"].startswith("3.")
     operation = document["paths"][API]["post"]
     assert set(operation["responses"]) == {
-        "200", "201", "400", "401", "403", "413", "415", "429", "503",
+        "200", "201", "400", "401", "403", "411", "413", "415", "429", "503",
     }  # fmt: skip
     assert document["servers"] == [{"url": "http://testserver"}]
+
+
+def document_verdict(client, body) -> bool:
+    """Whether the served OpenAPI document allows `body` as an inquiry (its "nullable" read
+    as JSON Schema's null type, formats checked)."""
+
+    def as_json_schema(node):
+        if isinstance(node, dict):
+            node = {key: as_json_schema(value) for key, value in node.items()}
+            if node.pop("nullable", False) and "type" in node:
+                node["type"] = [node["type"], "null"]
+            return node
+        if isinstance(node, list):
+            return [as_json_schema(item) for item in node]
+        return node
+
+    inquiry = client.get("/api/schema/").json()["components"]["schemas"]["Inquiry"]
+    return jsonschema_rs.Draft4Validator(as_json_schema(inquiry), validate_formats=True).is_valid(
+        body
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"consents": []}, "consents"),
+        ({"consents": ""}, "consents"),
+        ({"utm": False}, "utm"),
+        ({"utm": "rynekpierwotny"}, "utm"),
+        ({"submitted_at": "2026-11-20"}, "submitted_at"),
+        ({"submitted_at": "2026-11-20T10:15:00"}, "submitted_at"),  # no offset
+        ({"submitted_at": "20.11.2026 10:15"}, "submitted_at"),
+        ({"submitted_at": "1999-12-31T23:59:59Z"}, "submitted_at"),
+        ({"submitted_at": "2026-11-20T10:15:00+14:30"}, "submitted_at"),
+        ({"email": "nie-email"}, "email"),
+        ({"first_name": 7}, "first_name"),
+    ],
+)
+def test_a_retry_whose_body_breaks_the_document_is_refused_not_answered_as_a_duplicate(
+    client, partner, change, field
+):
+    first = post(partner, INQUIRY)
+    assert first.status_code == 201
+    body = {**INQUIRY, **change}
+    assert document_verdict(client, body) is False
+
+    response = post(partner, body)
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [field]
+    assert Lead.objects.count() == IntakeReceipt.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"first_name": None, "consents": None, "utm": None},
+        {"consents": {"processing": None}, "utm": {"source": None}},
+        {"email": "", "submitted_at": ""},
+        {"submitted_at": None},
+        {"submitted_at": "2000-01-01T00:00:00+14:00"},
+        {"submitted_at": "2100-12-31T23:59:59.5-14:00"},
+        {"submitted_at": "2026-11-20T10:15:00Z"},
+    ],
+)
+def test_what_the_document_allows_is_taken(client, partner, change):
+    body = {**INQUIRY, **change}
+    assert document_verdict(client, body) is True
+
+    response = post(partner, body)
+
+    assert response.status_code == 201, response.json()
+
+
+def test_the_document_states_the_submitted_at_range(client):
+    submitted_at = client.get("/api/schema/").json()["components"]["schemas"]["Inquiry"][
+        "properties"
+    ]["submitted_at"]
+
+    assert "years 2000 to 2100" in submitted_at["description"]
+    assert "from -14:00 to +14:00" in submitted_at["description"]
+    assert any("pattern" in choice for choice in submitted_at["anyOf"])
 
 
 def test_documented_example_is_accepted_as_is(client, partner):

@@ -1,6 +1,7 @@
 """The intake API against its own OpenAPI document: schemathesis reads the document the app
 serves and posts what it describes (and bodies that break it) with a valid token. Whatever
-a partner sends, the answer is never a server error, and it is one the document promises.
+a partner sends, the answer is never a server error, it is one the document promises, and
+a body the document refuses is refused.
 
 Deterministic for CI: the examples are derived from the test, not from a random seed, and
 no example database is kept between runs."""
@@ -14,6 +15,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
+    negative_data_rejection,
     not_a_server_error,
     response_headers_conformance,
     response_schema_conformance,
@@ -89,5 +91,8 @@ def test_intake_api_answers_every_body_as_documented_and_never_with_a_server_err
             content_type_conformance,
             response_headers_conformance,
             response_schema_conformance,
+            # A body the document refuses is refused (never taken, nor answered as the
+            # retry of an earlier inquiry).
+            negative_data_rejection,
         ],
     )

@@ -64,7 +64,10 @@ def test_neither_email_nor_phone_is_refused():
         ({"email": "a@example.com", "first_name": ["Anna"]}, "first_name", "Must be a string."),
         ({"email": "a@example.com", "utm": {"term": 5}}, "utm.term", "Must be a string."),
         ({"email": "a@example.com", "submitted_at": "wczoraj"}, "submitted_at",
-         "Enter a valid date/time."),
+         "with its time zone, as in 2026-03-01T10:15:00+01:00"),
+        ({"email": "a@example.com", "submitted_at": "2026-03-01 10:15"}, "submitted_at",
+         "with its time zone, as in 2026-03-01T10:15:00+01:00"),
+        ({"email": "a@example.com", "consents": []}, "consents", "Must be a JSON object."),
         # Found by the fuzzer: valid ISO 8601 that PostgreSQL cannot store.
         ({"email": "a@example.com", "submitted_at": "2026-07-10T13:19:22+23:46"},
          "submitted_at", "between -14:00 and +14:00"),
