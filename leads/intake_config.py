@@ -54,6 +54,9 @@ class RoutingRule:
     # The pool's active advisors, else the fallback pool's, by id; empty: the rule is
     # passed over.
     members: tuple[User, ...]
+    # The fallback pool's active advisors (a manager's import restricts both pools to the
+    # manager's branch: leads/imports/batch.py).
+    fallback_members: tuple[User, ...] = ()
 
     def matches(self, *, source_id: int, investment_ids: Iterable[int]) -> bool:
         """An empty condition matches anything; an investment condition matches an
@@ -144,13 +147,15 @@ def _routing_rules() -> Iterable[RoutingRule]:
         .prefetch_related("sources", "investments", "pool", "fallback_pool")
     )
     for rule in rules:
-        members = _active(rule.pool.all()) or _active(rule.fallback_pool.all())
+        fallback = _active(rule.fallback_pool.all())
+        members = _active(rule.pool.all()) or fallback
         yield RoutingRule(
             pk=rule.pk,
             strategy=rule.strategy,
             source_ids=frozenset(source.pk for source in rule.sources.all()),
             investment_ids=frozenset(investment.pk for investment in rule.investments.all()),
             members=members,
+            fallback_members=fallback,
         )
 
 

@@ -20,11 +20,12 @@ What it leaves to `lead_receive`, row by row:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from clients.models import Client, LeadSource
 from clients.selectors import clients_with_contacts
@@ -79,14 +80,14 @@ class Inquiry:
 def receive_chunk(*, batch: ImportBatch, inquiries: list[Inquiry]) -> None:
     """Receive the chunk's inquiries (inside the caller's transaction), setting each one's
     outcome and lead, or its error (a field check or nobody to assign it to)."""
-    config = intake_config()
+    config = importer_config(intake_config(), importer=batch.created_by)
     source = batch.source
     _match_clients(inquiries)
     adding = config.settings.repeat_inquiry_scenario == RepeatInquiryScenario.ADD_TO_EXISTING
     one_by_one = [i for i in inquiries if adding and i.client is not None]
     together = [i for i in inquiries if not (adding and i.client is not None)]
     for inquiry in one_by_one:
-        _receive_one(inquiry, source=source)
+        _receive_one(inquiry, source=source, config=config)
     if not together:
         return
     try:
@@ -95,18 +96,53 @@ def receive_chunk(*, batch: ImportBatch, inquiries: list[Inquiry]) -> None:
     except IntegrityError:
         for inquiry in together:
             inquiry.outcome, inquiry.lead, inquiry.error = "", None, ""
-            _receive_one(inquiry, source=source)
+            _receive_one(inquiry, source=source, config=config)
 
 
-def _receive_one(inquiry: Inquiry, *, source: LeadSource) -> None:
+def importer_config(config: IntakeConfig, *, importer: User) -> IntakeConfig:
+    """The intake's rules as an import applies them. A manager's import lands in the
+    manager's branch: each rule keeps only its pool's advisors of that branch (else its
+    fallback pool's; a rule left with nobody is passed over), and the manager is the last
+    resort. An administrator's import (or one by a user of no branch) is the company's
+    and follows the rules as the intake does."""
+    branch_id = importer.branch_id
+    if importer.is_administrator or branch_id is None:
+        return config
+    rules = tuple(
+        replace(
+            rule,
+            members=tuple(user for user in rule.members if user.branch_id == branch_id)
+            or tuple(user for user in rule.fallback_members if user.branch_id == branch_id),
+        )
+        for rule in config.rules
+    )
+    last = importer if importer.is_active else config.last_resort
+    return replace(config, rules=rules, last_resort=last)
+
+
+def _receive_one(inquiry: Inquiry, *, source: LeadSource, config: IntakeConfig) -> None:
     try:
         receipt = lead_receive(
-            source=source, data=inquiry.data, raw_payload=inquiry.raw_payload, notify=False
+            source=source,
+            data=inquiry.data,
+            raw_payload=inquiry.raw_payload,
+            notify=False,
+            config=config,
         )
-    except (ValidationError, NoAssignee) as error:
-        inquiry.error = "; ".join(getattr(error, "messages", [str(error)]))
+    except ValidationError as error:
+        inquiry.error = "; ".join(error.messages)
+        return
+    except NoAssignee:
+        inquiry.error = _nobody_message()
         return
     inquiry.outcome, inquiry.lead = receipt.outcome, receipt.lead
+
+
+def _nobody_message() -> str:
+    return _(
+        "Nobody can receive this lead: no active advisor, manager or administrator. "
+        "Activate one and import the file again."
+    )
 
 
 def _match_clients(inquiries: list[Inquiry]) -> None:
@@ -199,8 +235,8 @@ def _assign(inquiries: list[Inquiry], *, config: IntakeConfig, source: LeadSourc
             continue
         try:
             inquiry.assignee = last_resort(config)
-        except NoAssignee as error:
-            inquiry.error = str(error)
+        except NoAssignee:
+            inquiry.error = _nobody_message()
     for pk, members_of in by_rule.items():
         _pick_for(rules[pk], members_of, config=config)
 

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from clients.models import Client, LeadSource
 from crm.core.models import Branch, User
 from crm.core.normalization import normalize_email
-from leads.intake_config import intake_config
+from leads.intake_config import IntakeConfig, intake_config
 from leads.models import (
     Activity,
     ActivityDirection,
@@ -61,14 +61,20 @@ class Receipt:
 
 
 def lead_receive(
-    *, source: LeadSource, data: dict[str, Any], raw_payload: Any = None, notify: bool = True
+    *,
+    source: LeadSource,
+    data: dict[str, Any],
+    raw_payload: Any = None,
+    notify: bool = True,
+    config: IntakeConfig | None = None,
 ) -> Receipt:
     """Receive one inquiry whose fields were already checked (`read_intake_payload`, the
     public form or an import's row). Returns the lead it made or was added to, or the lead
     of the first delivery of the same external id. `notify` off: no email per inquiry (an
-    import tells each assignee once, at its end)."""
+    import tells each assignee once, at its end). `config`: the rules as an import applies
+    them (leads/imports/batch.py), instead of the intake's."""
     external_id = data.get("external_id") or ""
-    config = intake_config()
+    config = config or intake_config()
     client = client_matching_contact(email=data.get("email", ""), phone=data.get("phone", ""))
     investments = config.investments_named(data.get("investment", ""))
     caretaker = client.caretaker if client is not None else None
