@@ -49,7 +49,9 @@ def test_a_manager_imports_the_messy_csv_and_downloads_the_rejected_rows(
     shot(page, "1-upload")
     page.locator("#import-upload-form button[type=submit]").click()
 
-    # The mapping is guessed from the Polish headers; the manager skips the marketing consent.
+    # The encoding is recognised (and could be changed); the mapping is guessed from the
+    # Polish headers; the manager skips the marketing consent.
+    assert page.locator("#import-encoding-form #id_encoding").input_value() == "cp1250"
     assert page.get_by_label("E-mail").input_value() == "email"
     page.get_by_label("Zgoda marketingowa").select_option("")
     shot(page, "2-mapping")
@@ -88,7 +90,7 @@ def test_a_manager_imports_the_messy_csv_and_downloads_the_rejected_rows(
     assert expected >= 6
     expect(www.locator("td").first).to_have_text(str(expected))  # leads; the name is a th
     with page.expect_download() as download:
-        page.get_by_role("link", name="Eksportuj do Excela").click()
+        page.get_by_role("button", name="Eksportuj do Excela").click()
     report = tmp_path / "zrodla.xlsx"
     download.value.save_as(report)
     sheet = load_workbook(report).worksheets[0]
