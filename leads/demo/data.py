@@ -157,6 +157,11 @@ SOURCE_WEIGHTS = {
 }
 COMPANY_SOURCE_WEIGHTS = {"www": 10, "telefon": 15, "wizyta-w-biurze": 5, "recznie": 10}
 INTAKE_SOURCES = {"www", "tabela-ofert", "obido", "rynekpierwotny", "facebook"}
+# The source whose embeddable inquiry form the demo turns on (/intake/www/).
+FORM_SOURCE = "www"
+# The assignment rules: an investment's own advisors first, then everyone in turn.
+RULE_INVESTMENT_NAME = "Doradcy inwestycji"
+RULE_EVERYONE_NAME = "Wszyscy doradcy po kolei"
 EXTERNAL_ID_PREFIXES = {
     "www": "WWW",
     "tabela-ofert": "TO",

@@ -27,6 +27,8 @@ from crm.core.normalization import fold_name
 from crm.core.services import user_create
 from investments.models import Investment, Unit, UnitKind, UnitStatus
 from leads.models import (
+    AssignmentRule,
+    AssignmentStrategy,
     DeletionReason,
     FailureReason,
     IntakeOutcome,
@@ -44,7 +46,7 @@ from settings_app.selectors import crm_settings
 from . import data
 from .history import record_history
 from .identities import Identities, format_phone
-from .work import LeadWork
+from .work import LeadWork, response_minutes
 
 
 @dataclass
@@ -141,6 +143,35 @@ class DemoSeeder:
         self.administrator = users["administrator"]
         self.manager = users["kierownik"]
         self.advisors = [user for user in self.users if user.role == Role.ADVISOR]
+
+    # -- how inquiries arrive ------------------------------------------------------------
+
+    def create_intake_routing(self) -> None:
+        """What an administrator sets up in Django admin before the first inquiry: the
+        assignment rules (so that an inquiry from the API or the form goes to an advisor,
+        not to the administrator as the last resort) and the website's inquiry form
+        (/intake/www/)."""
+        rules = (
+            (
+                f"{data.RULE_INVESTMENT_NAME} — {self.investments[0].name}",
+                10,
+                AssignmentStrategy.FEWEST_OPEN,
+                [self.investments[0]],
+                self.advisors[:2],
+            ),
+            (data.RULE_EVERYONE_NAME, 100, AssignmentStrategy.ROUND_ROBIN, [], self.advisors),
+        )
+        for name, priority, strategy, investments, pool in rules:
+            rule = AssignmentRule(name=name, priority=priority, strategy=strategy)
+            rule.full_clean()
+            rule.save()
+            rule.investments.set(investments)
+            rule.pool.set(pool)
+        website = next((s for s in self.sources if s.slug == data.FORM_SOURCE), None)
+        if website is not None and not website.intake_form_enabled:
+            website.intake_form_enabled = True
+            website.full_clean()
+            website.save(update_fields=["intake_form_enabled"])
 
     # -- investments and units -------------------------------------------------------------
 
@@ -501,9 +532,11 @@ class DemoSeeder:
         inquiry a while after it arrived, or typed in just before a hand-made lead."""
         rng = self.rng
         if lead.intake_outcome == IntakeOutcome.CONVERTED:
-            # Response times for the reports: most within hours, some after days.
-            minutes = rng.randint(5, 180) if rng.random() < 0.7 else rng.randint(180, 4320)
+            # The advisor turns the inquiry into a client (lead_convert_to_client records
+            # "client created"): mostly within the hour, some after hours or days.
+            minutes = response_minutes(rng)
             created_at = min(lead.created_at + timedelta(minutes=minutes), self.end)
+            lead._demo_client_created_at = created_at
         else:
             created_at = lead.created_at - timedelta(minutes=rng.randint(2, 30))
         for client in household.clients:
@@ -719,6 +752,7 @@ def seed_demo_data() -> dict[str, int]:
     seeder.load_reference_data()
     seeder.create_team()
     seeder.create_investments()
+    seeder.create_intake_routing()
     seeder.create_contractors()
     households = seeder.plan_households()
     seeder.plan_leads(households)

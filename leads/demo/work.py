@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import math
+import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -33,6 +34,7 @@ from leads.models import (
     IntakeOutcome,
     Lead,
     LeadEvent,
+    LeadEventKind,
     Note,
     Offer,
     OfferItem,
@@ -90,6 +92,17 @@ class PlannedContract:
 class PlannedSurvey:
     response: SurveyResponse
     answers: list[SurveyAnswer] = field(default_factory=list)
+
+
+def response_minutes(rng: random.Random) -> int:
+    """How long an advisor took to answer an inquiry: mostly within the hour (the CRM
+    settings' first-contact SLA), a quarter within hours, some after days."""
+    draw = rng.random()
+    if draw < 0.6:
+        return rng.randint(3, 55)
+    if draw < 0.85:
+        return rng.randint(60, 240)
+    return rng.randint(240, 2880)
 
 
 class LeadWork:
@@ -157,6 +170,12 @@ class LeadWork:
                 lead.updated_at, lead.updated_by = last.created_at, last.created_by
         if not planned.clients:
             return  # an inquiry waiting to be verified: nothing more done on it yet
+        client_created = getattr(lead, "_demo_client_created_at", None)
+        if client_created is not None:
+            # As lead_convert_to_client records it: the response times report reads it.
+            self.events.append(
+                LeadEvent(lead=lead, kind=LeadEventKind.CLIENT_CREATED, at=client_created)
+            )
         first_contact = done[0].done_at if done else lead.created_at
         accepted_price = None
         if lead.status.order >= self.seeder.offer_status.order:
@@ -203,10 +222,14 @@ class LeadWork:
         count = max(1, min(6, round(1 + 0.6 * stage + rng.uniform(-1, 1.2))))
         if until - start < timedelta(days=1):
             count = min(count, 2)
-        delay = timedelta(
-            minutes=rng.randint(5, 180) if rng.random() < 0.7 else rng.randint(180, 4320)
-        )
-        first = start + min(delay, (until - start) * rng.uniform(0.1, 0.6))
+        client_created = getattr(lead, "_demo_client_created_at", None)
+        if client_created is not None:
+            # Converted from the inquiry: the first call follows the new client (the call
+            # lead_convert_to_client plans).
+            first = client_created + timedelta(minutes=rng.randint(2, 30))
+        else:
+            first = start + timedelta(minutes=response_minutes(rng))
+        first = min(first, start + (until - start) * rng.uniform(0.1, 0.6))
         moments = [first, *sorted(seeder._moment(first, until) for _ in range(count - 1))]
         late = stage >= len(seeder.open_statuses) // 2
         weights = data.LATE_CONVERSATION_WEIGHTS if late else data.EARLY_CONVERSATION_WEIGHTS
