@@ -82,6 +82,7 @@ def test_repeat_inquiry_by_phone_typed_differently_goes_to_the_clients_caretaker
     advisor, everyone_else_goes_to_teammate
 ):
     client = ClientFactory(phone="+48 600 100 200", caretaker=advisor, branch=advisor.branch)
+    LeadFactory(branch=advisor.branch, clients=[client])  # her first inquiry
 
     receipt = receive({"first_name": "Ela", "phone": "600-100-200", "message": "Znowu ja"})
 
@@ -101,6 +102,7 @@ def test_repeat_inquiry_by_email_in_other_case_and_with_spaces_goes_to_the_caret
     advisor, everyone_else_goes_to_teammate
 ):
     client = ClientFactory(email="Jan.Nowak@Example.pl", caretaker=advisor, branch=advisor.branch)
+    LeadFactory(branch=advisor.branch, clients=[client])
 
     lead = receive({"email": "  JAN.NOWAK@example.PL  "}).lead
 
@@ -108,6 +110,22 @@ def test_repeat_inquiry_by_email_in_other_case_and_with_spaces_goes_to_the_caret
     assert lead.intake_outcome == IntakeOutcome.LINKED
     assert lead.is_repeat is True
     assert employees_of(lead) == [advisor]
+
+
+def test_the_first_inquiry_of_a_client_added_by_hand_is_linked_but_not_a_repeat_one(
+    advisor, everyone_else_goes_to_teammate
+):
+    """A repeat lead is one of a client who had a lead before (one rule for the intake,
+    the import, the lead form and the verify page): a client entered by hand, or
+    imported, whose first inquiry this is, is known but not back."""
+    client = ClientFactory(phone="+48 600 100 200", caretaker=advisor, branch=advisor.branch)
+
+    lead = receive({"phone": "600 100 200"}).lead
+
+    assert list(lead.clients.all()) == [client]
+    assert lead.intake_outcome == IntakeOutcome.LINKED
+    assert lead.is_repeat is False
+    assert receive({"phone": "600 100 200", "external_id": "drugie"}).lead.is_repeat is True
 
 
 def test_inquiry_from_someone_unknown_waits_for_verification(
@@ -127,6 +145,7 @@ def test_repeat_inquiry_of_a_client_whose_caretaker_left_goes_by_the_rules(
     advisor, teammate, everyone_else_goes_to_teammate
 ):
     client = ClientFactory(phone="600100200", caretaker=advisor, branch=advisor.branch)
+    LeadFactory(branch=advisor.branch, clients=[client])
     advisor.is_active = False
     advisor.save()
 

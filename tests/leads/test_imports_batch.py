@@ -24,7 +24,7 @@ from leads.models import (
 from leads.services.common import M2M_SNAPSHOTS
 from leads.services.intake import Received, lead_receive
 from settings_app.models import CRMSettings, RepeatInquiryScenario
-from tests.factories import ClientFactory, InvestmentFactory, UserFactory, source
+from tests.factories import ClientFactory, InvestmentFactory, LeadFactory, UserFactory, source
 
 pytestmark = pytest.mark.django_db
 
@@ -82,13 +82,14 @@ def receive_both_ways(manager, rows, *, reset=lambda: None) -> tuple[list, list]
     """The rows received one by one by lead_receive, then (their leads deleted and the
     rules' turns reset) as one chunk by the import; what each way stored."""
     www = source("www")
-    one_by_one = []
+    one_by_one, made = [], []
     for inquiry in inquiries_of("single", rows):
         receipt = lead_receive(
             source=www, data=inquiry.data, raw_payload=inquiry.raw_payload, notify=False
         )
         one_by_one.append((receipt.outcome, what_was_stored(receipt.lead)))
-    Lead.objects.all().delete()
+        made.append(receipt.lead.pk)
+    Lead.objects.filter(pk__in=made).delete()  # the story's earlier leads stay
     reset()
     batch = ImportBatch.objects.create(
         created_by=manager,
@@ -109,6 +110,7 @@ def test_new_people_and_known_clients_are_stored_as_lead_receive_stores_them(
     manager, advisor, teammate, branch
 ):
     caretaken = ClientFactory(phone="601 100 200", email="", caretaker=advisor, branch=branch)
+    LeadFactory(branch=branch, clients=[caretaken])  # an earlier lead: the next is a repeat
     ClientFactory(email="Znany@Example.com", phone="", caretaker=None, branch=branch)
     # Matching both the phone and the email wins over a newer client with the email only.
     both = ClientFactory(phone="602 200 300", email="oba@example.com", caretaker=teammate)
