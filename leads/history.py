@@ -1,14 +1,15 @@
 """The lead's history as people read it: who changed what, when, from what to what, and
-what was done on the lead (conversations, offers, reservations, contracts, notes and
-documents), interleaved newest first.
+what was done on the lead (conversations, offers, reservations, contracts, notes,
+documents and filled surveys), interleaved newest first.
 
 django-simple-history stores a full snapshot of the lead (and of its many-to-many sets) at
 every save and every M2M change, and of each conversation, offer, reservation, contract,
-note and document on it. A page of history is one query over all those snapshot tables
-(UNION ALL, each row with the id of the same object's snapshot before it), then, for the
-kinds on the page, one query per kind reading its snapshots and the ones before them with
-related names joined, and one per many-to-many field. So a page costs the same queries
-whatever the number of records: at most a count, the page, seven kinds and six M2M fields.
+note and document on it. Not every snapshot shows a change: a save that touched only what
+the tab does not show (the "updated" stamp, the report figures) or changed nothing is left
+out, so the timeline is read first as plain values (one query per kind and one per M2M
+field, with its names) and compared in Python; then, for the kinds on the page, one query
+per kind reads its snapshots with related names joined. So a page costs the same queries
+whatever the number of records.
 """
 
 from __future__ import annotations
@@ -21,15 +22,13 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import models
-from django.db.models import F, Value, Window
-from django.db.models.functions import Lag
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from investments.models import Unit
 
-from .models import Activity, Contract, Document, Lead, Note, Offer, Reservation
+from .models import Activity, Contract, Document, Lead, Note, Offer, Reservation, SurveyResponse
 
 HISTORY_PAGE_SIZE = 20
 
@@ -62,7 +61,7 @@ class HistoryEntry:
 
     when: datetime
     who: str
-    kind: str  # "created", "changed" or "deleted"
+    kind: str  # "created", "changed", "reactivated" or "deleted"
     changes: list[FieldChange] = field(default_factory=list)
     relations: list[RelationChange] = field(default_factory=list)
     subject_kind: str = ""
@@ -166,17 +165,15 @@ def _field_changes(tracked: Tracked, record: Any, previous: Any | None) -> list[
     return changes
 
 
-def _m2m_snapshots(
-    tracked: Tracked, history_ids: list[int]
-) -> dict[str, dict[int, dict[int, str]]]:
-    """For each M2M field: snapshot history id -> {target id: target name}."""
+def _m2m_snapshots(tracked: Tracked, lead: Lead) -> dict[str, dict[int, dict[int, str]]]:
+    """For each M2M field, every snapshot of the lead's objects of this kind: snapshot
+    history id -> {target id: target name}."""
     snapshots: dict[str, dict[int, dict[int, str]]] = {}
     for name in tracked.m2m:
         target = tracked.model._meta.get_field(name).m2m_reverse_field_name()
         through = getattr(tracked.model.history.model, name).model
-        rows = through.objects.filter(history_id__in=history_ids).select_related(
-            _joined(through._meta.get_field(target))
-        )
+        rows = through.objects.filter(**{f"history__{tracked.lead_field}": lead.pk})
+        rows = rows.select_related(_joined(through._meta.get_field(target)))
         by_record: dict[int, dict[int, str]] = defaultdict(dict)
         for row in rows:
             target_id = getattr(row, f"{target}_id")
@@ -209,28 +206,50 @@ def _relation_changes(
 KINDS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
-def _timeline(lead: Lead) -> models.QuerySet:
-    """Every snapshot of the lead and of what was done on it, as (kind, history id, date,
-    the history id of the same object's snapshot before it), newest first."""
-    parts = []
+# The filled surveys: rows of their own table (a survey is filled once, never changed).
+SURVEY = "survey"
+
+TimelineRow = tuple[str, int, datetime, int | None]
+
+
+def _timeline(
+    lead: Lead, m2m: dict[str, dict[str, dict[int, dict[int, str]]]]
+) -> list[TimelineRow]:
+    """Every snapshot of the lead and of what was done on it that shows something, as
+    (kind, history id, date, the history id of the same object's snapshot before it),
+    newest first; and every filled survey, as (SURVEY, its id, when, None)."""
+    rows: list[TimelineRow] = []
     for kind, tracked in TRACKED.items():
-        parts.append(
+        shown = [f.attname for f in _tracked_fields(tracked)]
+        snapshots = (
             tracked.model.history.model.objects.filter(**{tracked.lead_field: lead.pk})
-            .annotate(
-                row_kind=Value(kind, output_field=models.CharField()),
-                row_id=F("history_id"),
-                row_date=F("history_date"),
-                previous_id=Window(
-                    Lag("history_id"),
-                    partition_by=[F("id")],
-                    order_by=[F("history_date").asc(), F("history_id").asc()],
-                ),
-            )
-            .values_list("row_kind", "row_id", "row_date", "previous_id")
-            .order_by()
+            .order_by("id", "history_date", "history_id")
+            .values_list("id", "history_id", "history_date", "history_type", *shown)
         )
-    first, *others = parts
-    return first.union(*others, all=True).order_by("-row_date", "-row_id")
+        sets = m2m.get(kind, {})
+        before = None
+        for snapshot in snapshots:
+            object_id, history_id, date, history_type, *values = snapshot
+            previous = before if before is not None and before[0] == object_id else None
+            before = snapshot
+            previous_id = previous[1] if previous is not None else None
+            unchanged = (
+                history_type == "~"
+                and previous is not None
+                and list(previous[4:]) == values
+                and all(
+                    by_record.get(history_id, {}).keys() == by_record.get(previous_id, {}).keys()
+                    for by_record in sets.values()
+                )
+            )
+            if not unchanged:
+                rows.append((kind, history_id, date, previous_id))
+    rows += [
+        (SURVEY, pk, filled_at, None)
+        for pk, filled_at in SurveyResponse.objects.filter(lead=lead).values_list("pk", "filled_at")
+    ]
+    rows.sort(key=lambda row: (row[2], row[1]), reverse=True)
+    return rows
 
 
 def _joined(model_field: models.Field) -> str:
@@ -255,24 +274,23 @@ def lead_history_page(*, lead: Lead, page_number: Any = None) -> Page:
     """One page of a lead's history, newest first: a Page of HistoryEntry rows.
 
     The caller has already checked that the user may see the lead. Each entry compares a
-    snapshot with the same object's snapshot before it.
+    snapshot with the same object's snapshot before it; a snapshot that shows no change is
+    not an entry.
     """
-    paginator = Paginator(_timeline(lead), HISTORY_PAGE_SIZE)
+    m2m = {kind: _m2m_snapshots(tracked, lead) for kind, tracked in TRACKED.items() if tracked.m2m}
+    paginator = Paginator(_timeline(lead, m2m), HISTORY_PAGE_SIZE)
     page = paginator.get_page(page_number)
     rows = list(page.object_list)
-    if not rows:
-        return Page([], page.number, paginator)
     wanted: dict[str, set[int]] = defaultdict(set)
     for kind, history_id, _date, previous_id in rows:
         wanted[kind].update(filter(None, [history_id, previous_id]))
+    surveys = _surveys(wanted.pop(SURVEY, set()))
     records = {kind: _records(TRACKED[kind], ids) for kind, ids in wanted.items()}
-    snapshots = {
-        kind: _m2m_snapshots(TRACKED[kind], list(ids))
-        for kind, ids in wanted.items()
-        if TRACKED[kind].m2m
-    }
     entries = []
     for kind, history_id, _date, previous_id in rows:
+        if kind == SURVEY:
+            entries.append(surveys[history_id])
+            continue
         tracked = TRACKED[kind]
         record = records[kind][history_id]
         previous = records[kind].get(previous_id)
@@ -280,9 +298,9 @@ def lead_history_page(*, lead: Lead, page_number: Any = None) -> Page:
             HistoryEntry(
                 when=record.history_date,
                 who=str(record.history_user) if record.history_user else "",
-                kind=KINDS.get(record.history_type, "changed"),
+                kind=_entry_kind(kind, record, previous),
                 changes=_field_changes(tracked, record, previous),
-                relations=_relation_changes(tracked, record, previous, snapshots.get(kind, {})),
+                relations=_relation_changes(tracked, record, previous, m2m.get(kind, {})),
                 subject_kind=""
                 if kind == "lead"
                 else capfirst(str(tracked.model._meta.verbose_name)),
@@ -290,3 +308,34 @@ def lead_history_page(*, lead: Lead, page_number: Any = None) -> Page:
             )
         )
     return Page(entries, page.number, paginator)
+
+
+def _entry_kind(kind: str, record: Any, previous: Any | None) -> str:
+    """What happened, as the row says it: a failed lead opened again is "reactivated"."""
+    if (
+        kind == "lead"
+        and record.history_type == "~"
+        and previous is not None
+        and previous.failed_at is not None
+        and record.failed_at is None
+    ):
+        return "reactivated"
+    return KINDS.get(record.history_type, "changed")
+
+
+def _surveys(pks: set[int]) -> dict[int, HistoryEntry]:
+    """The entries of the filled surveys on the page: who filled which survey, when."""
+    if not pks:
+        return {}
+    responses = SurveyResponse.objects.filter(pk__in=pks).select_related("template", "filled_by")
+    label = capfirst(str(SurveyResponse._meta.verbose_name))
+    return {
+        response.pk: HistoryEntry(
+            when=response.filled_at,
+            who=str(response.filled_by) if response.filled_by else "",
+            kind="created",
+            subject_kind=label,
+            subject=str(response.template.name),
+        )
+        for response in responses
+    }

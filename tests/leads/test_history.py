@@ -26,9 +26,11 @@ from leads.models import (
     Offer,
     OfferItem,
     Reservation,
+    SurveyTemplate,
 )
 from leads.services.common import save_lead
 from leads.services.pipeline import lead_change_status, lead_mark_failed, lead_reactivate
+from leads.services.surveys import survey_response_create
 from tests.factories import (
     ClientFactory,
     ContractorFactory,
@@ -222,9 +224,10 @@ def test_history_page_takes_seven_queries_however_long_the_history(
     make_status_changes(long, advisor, 30)
 
     for lead in (short, long):
-        # count, the page of the timeline, the lead's records with their related names
-        # joined, one query per M2M field.
-        with django_assert_num_queries(7):
+        # The timeline: one query per kind of record (seven) and one for the filled
+        # surveys, one per M2M field with its names (the lead four, a contract two); then
+        # the lead's records on the page with their related names joined.
+        with django_assert_num_queries(15):
             entries = lead_history_page(lead=lead).object_list
             [str(change) for entry in entries for change in entry.changes + entry.relations]
 
@@ -276,8 +279,8 @@ def test_history_tab_query_count_is_the_same_for_3_and_30_records(
     assert (short.history.count(), long.history.count()) == (3, 30)
 
     for lead in (short, long):
-        # session, user, the lead (scoped); then the history page's seven.
-        with django_assert_num_queries(10):
+        # session, user, the lead (scoped); then the history page's fifteen.
+        with django_assert_num_queries(18):
             response = history_tab(web, lead)
         assert response.status_code == 200
 
@@ -328,12 +331,13 @@ def test_conversations_offers_contracts_notes_and_documents_read_among_the_lead_
     advisor, lead, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
-    work_on(lead, advisor, conversations=1)
+    # First: a lead holding a signed contract no longer changes status by hand.
     lead_change_status(lead=lead, status=status("oferta"), user=advisor)
+    work_on(lead, advisor, conversations=1)
 
     entries = lead_history_page(lead=lead).object_list
 
-    assert entries[0].changes == [FieldChange(label="Status", old="Nowy", new="Oferta")]
+    assert [FieldChange(label="Status", old="Nowy", new="Oferta")] in [e.changes for e in entries]
     subjects = {(entry.subject_kind, entry.subject) for entry in entries if entry.subject_kind}
     assert ("Document", "rzut.pdf") in subjects
     assert ("Note", "Klient prosi o rzut mieszkania") in subjects
@@ -372,11 +376,74 @@ def test_history_with_work_on_the_lead_costs_the_same_queries_for_3_and_60_conve
 
     for lead in leads:
         for page_number in (1, 2, 3):
-            # count and page; then one query per kind on the page and one per M2M field of
-            # the kinds that have them (the lead four, a contract two): never more than 15.
-            with django_assert_max_num_queries(15) as context:
+            # The timeline (eight kinds, six M2M fields); then one query per kind on the
+            # page: never more than 21.
+            with django_assert_max_num_queries(21) as context:
                 page = lead_history_page(lead=lead, page_number=page_number)
                 [str(change) for entry in page for change in entry.changes + entry.relations]
             kinds = {entry.subject_kind for entry in page}
-            m2m = 4 * ("" in kinds) + 2 * ("Contract" in kinds)
-            assert len(context) == 2 + len(kinds) + m2m
+            assert len(context) == 14 + len(kinds)
+
+
+# -- What the tab leaves out and what it names ---------------------------------------------
+
+
+def test_saves_that_change_nothing_shown_are_not_entries(advisor, lead):
+    lead_change_status(lead=lead, status=status("oferta"), user=advisor)
+    planned = Activity.objects.create(
+        lead=lead, employee=advisor, planned_at=timezone.now() + timedelta(days=1)
+    )
+    for _ in range(25):  # the edit form saved as it was opened, a conversation re-saved
+        save_lead(lead, user=advisor)
+        planned.save()
+
+    page = lead_history_page(lead=lead)
+
+    # created, advisor added, status changed, conversation planned: one page of four.
+    assert page.paginator.count == 4
+    assert [entry.kind for entry in page] == ["created", "changed", "changed", "created"]
+    assert all(entry.changes or entry.relations for entry in page if entry.kind == "changed")
+
+
+def test_the_tab_shows_no_entry_without_a_change(web, advisor, lead):
+    save_lead(lead, user=advisor)
+
+    response = history_tab(web, lead)
+
+    assert response.text.count('class="history__entry"') == 2  # created, advisor added
+    assert "Saved without visible changes" not in response.text
+
+
+def test_reactivation_says_the_lead_was_reactivated(web, advisor, lead, price):
+    lead_mark_failed(lead=lead, reason=price, user=advisor)
+    lead_reactivate(lead=lead, user=advisor)
+
+    entry = newest(lead)
+
+    assert entry.kind == "reactivated"
+    assert FieldChange("Failure reason", "Cena", "") in entry.changes
+    assert lead_history_page(lead=lead).object_list[1].kind == "changed"  # the failure
+    assert "reactivated the lead" in history_tab(web, lead).text
+
+
+def test_a_filled_survey_reads_among_the_lead_changes(web, advisor, lead):
+    template = SurveyTemplate.objects.get(name="Ankieta zakupowa")
+    answers = {
+        question.pk: {"Budżet (PLN)": 450000, "Liczba pokoi": "3", "Finansowanie": "Gotówka"}.get(
+            question.text
+        )
+        for question in template.questions.all()
+    }
+    lead_change_status(lead=lead, status=status("oferta"), user=advisor)
+    survey_response_create(lead=lead, template=template, answers=answers, user=advisor)
+
+    entry = newest(lead)
+
+    assert (entry.kind, entry.subject_kind, entry.subject) == (
+        "created",
+        "Survey response",
+        "Ankieta zakupowa",
+    )
+    assert entry.who == "Anna Wiśniewska"
+    text = history_tab(web, lead).text
+    assert "<strong>Survey response</strong> <q>Ankieta zakupowa</q>" in text
