@@ -162,7 +162,7 @@ def clients_import_part(
     for row in chunk:
         if not row.is_valid:
             column, message = row.errors[0]
-            refuse(row.number, f"{column}: {message}")
+            refuse(row.number, f"{column}: {message}" if column else message)
     counts, new = classify(chunk, seen)
     errors = []
     for row in new:

@@ -168,7 +168,7 @@ def _import_part(
             counts["rows_error"] += 1
             if all_or_nothing:
                 column, message = row.errors[0]
-                raise RowRefused(row.number, f"{column}: {message}")
+                raise RowRefused(row.number, f"{column}: {message}" if column else message)
             continue  # its errors were recorded by the dry run
         if row.key in seen:
             counts["rows_duplicate_file"] += 1
