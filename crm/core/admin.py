@@ -48,7 +48,10 @@ class BackgroundJobAdmin(admin.ModelAdmin):
     list_display = ["created_at", "kind", "user", "status", "progress", "total", "finished_at"]
     list_filter = ["kind", "status"]
     list_select_related = ["user"]
-    readonly_fields = [field.name for field in BackgroundJob._meta.fields]
+    # The file is private (crm.core.storage): it has no URL for the admin to link, so the
+    # page shows its name; its owner downloads it from the job's page.
+    exclude = ["file"]
+    readonly_fields = [field.name for field in BackgroundJob._meta.fields if field.name != "file"]
 
     def has_add_permission(self, request):
         return False
