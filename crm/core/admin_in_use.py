@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import unquote
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.text import capfirst
@@ -18,18 +18,16 @@ from django.utils.translation import gettext as _
 def in_use_pks(queryset: QuerySet) -> set:
     """The ids among `queryset` that another row points at with PROTECT or RESTRICT (a
     lead's status, reason or source, a filled survey's template): the ones whose deletion
-    the database would refuse. One query per such relation, whatever the number of rows."""
+    the database would refuse. One EXISTS query per such relation, whatever the number of
+    rows pointing (a source may have a million leads)."""
     used = set()
     for relation in queryset.model._meta.related_objects:
         if relation.many_to_many or relation.on_delete not in (models.PROTECT, models.RESTRICT):
             continue
-        used.update(
-            relation.related_model._base_manager.filter(
-                **{f"{relation.field.name}__in": queryset.values("pk")}
-            )
-            .values_list(relation.field.attname, flat=True)
-            .distinct()
+        pointing = relation.related_model._base_manager.filter(
+            **{relation.field.name: OuterRef("pk")}
         )
+        used.update(queryset.filter(Exists(pointing)).values_list("pk", flat=True))
     return used
 
 
