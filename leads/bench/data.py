@@ -4,8 +4,9 @@ The leads are planned in one pass in time order (three years, more of them latel
 by branch: each lead either brings a new client (converted from it) or comes back to one
 the branch already knows, so clients, caretakers, employees and repeat leads fit together.
 The pass streams the leads straight into COPY and keeps only compact arrays (the clients,
-the links, the few facts the conversations need); clients, links, conversations and a
-sample of history follow, each in its own COPY and transaction.
+the links, the few facts the conversations need) and the won leads' contracts; clients,
+links, contracts with the units they sell, conversations and a sample of history follow,
+each in its own COPY and transaction.
 """
 
 from __future__ import annotations
@@ -27,17 +28,26 @@ from django.utils import timezone
 from clients.models import Client, LeadSource
 from crm.core.models import Branch, Role, User
 from crm.core.services import user_create
-from investments.models import Investment
+from investments.models import Investment, Unit
 from leads.demo import data as demo
-from leads.models import Activity, DeletionReason, FailureReason, Lead, LeadStatus
+from leads.models import (
+    Activity,
+    Contract,
+    DeletionReason,
+    FailureReason,
+    Lead,
+    LeadStatus,
+    UnitHold,
+)
 from leads.services.board import board_entries_rebuild
 from leads.services.events import lead_events_backfill_created
 from leads.services.figures import lead_figures_rebuild
 
 from . import database
 from .database import ACTIVITY_COLUMNS, LEAD_COLUMNS, LINK_TABLES, copy_into
-from .history import copy_history
+from .history import copy_contract_history, copy_history
 from .people import FIRST_NAMES, SURNAMES_FEMININE, SURNAMES_MASCULINE, ClientBook
+from .sales import SalesBook, price_per_m2
 
 BENCH_PASSWORD = "bench-password-2026"
 DAY = 86400.0
@@ -80,7 +90,10 @@ UTM = {
     "facebook": (("facebook", "paid_social", "lead-ads", "karuzela", ""),),
 }
 OPEN, WON, FAILED, DELETED = range(4)
-LOADED_MODELS = (Client, Lead, Activity, *(f.remote_field.through for f in Lead._meta.many_to_many))
+LOADED_MODELS = (
+    Client, Lead, Activity, *(f.remote_field.through for f in Lead._meta.many_to_many),
+    Unit, Contract, UnitHold, *(f.remote_field.through for f in Contract._meta.many_to_many),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -150,6 +163,7 @@ class BenchDataGenerator:
         self._timed("clients", self._copy_clients)
         for table, column, _ in LINK_TABLES:
             self._timed(table, lambda t=table, c=column: self._copy_links(t, c))
+        self._timed("contracts, their units and holds", self.sales.write)
         self._timed("board entries", board_entries_rebuild)
         self._timed("lead events", lead_events_backfill_created)
         self._timed("activities", self._copy_activities)
@@ -202,9 +216,10 @@ class BenchDataGenerator:
         lead_counts = _split(self.n_leads, weights)
         client_counts = _split(self.n_clients, weights)
         self.teams: list[BranchTeam] = []
+        self.price_per_m2: dict[int, float] = {}  # investment id → a flat's list price per m²
         created = 0
         for k in range(self.n_branches):
-            city = CITIES[k % len(CITIES)]
+            city = base_city = CITIES[k % len(CITIES)]
             if k >= len(CITIES):
                 city = f"{city} {k // len(CITIES) + 1}"
             branch, _ = Branch.objects.get_or_create(name=f"Bench {city}", defaults={"city": city})
@@ -222,6 +237,8 @@ class BenchDataGenerator:
                 )[0].pk
                 for j in range(INVESTMENTS_PER_BRANCH)
             ]
+            for j, investment_id in enumerate(investment_ids):
+                self.price_per_m2[investment_id] = price_per_m2(base_city, j)
             self.teams.append(
                 BranchTeam(branch.pk, advisor_ids, investment_ids, lead_counts[k], client_counts[k])
             )
@@ -310,6 +327,7 @@ class BenchDataGenerator:
         )
         self.branch_clients: list[list[int]] = [[] for _ in self.teams]
         self.first_lead_id = database.reserve_ids("leads_lead", "id", self.n_leads)
+        self.sales = SalesBook(rng=rng, prices=self.price_per_m2)
         with copy_into("leads_lead", LEAD_COLUMNS) as copy:
             for i, (k, created) in enumerate(zip(branch_sequence, times, strict=True)):
                 copy.write_row(self._lead_row(self.first_lead_id + i, k, created))
@@ -321,10 +339,19 @@ class BenchDataGenerator:
         team = self.teams[k]
         team.leads_so_far += 1
         state = self._draw_state(created)
+        name = self.lead_names.pick(rng)
         source_id = self.sources.pick(rng)
         intake = source_id in self.intake_source_ids
-        client_id, new_client, employee = self._link_people(lead_id, k, state, created, source_id)
+        client_ids, new_client, employee, investment_id = self._link_people(
+            lead_id, k, state, created, source_id
+        )
+        client_id = client_ids[0] if client_ids else 0
         status_id, touched, closing_fields = self._draw_status(state, created, client_id)
+        if state == WON:  # won by a signed contract, entered when the lead was closed
+            self.sales.add(
+                lead_id=lead_id, lead_name=name, investment_id=investment_id, created=created,
+                closed=touched, employee=employee, client_ids=client_ids,
+            )  # fmt: skip
         if state != DELETED and rng.random() < HISTORY_SHARE:
             self.history_lead_ids.append(lead_id)
         self.lead_state.append(state)
@@ -335,7 +362,7 @@ class BenchDataGenerator:
         outcome = "deleted" if state == DELETED else ("converted" if new_client else "linked")
         return (
             lead_id,
-            self.lead_names.pick(rng),
+            name,
             status_id,
             team.branch_id,
             source_id,
@@ -363,17 +390,20 @@ class BenchDataGenerator:
 
     def _link_people(
         self, lead_id: int, k: int, state: int, created: float, source_id: int
-    ) -> tuple[int, bool, int]:
-        """Clients, employees and investments of the lead; returns (first client id or 0,
-        whether that client is new, the lead's main employee)."""
+    ) -> tuple[tuple[int, ...], bool, int, int]:
+        """Clients, employees and investments of the lead; returns (its client ids, whether
+        the first is new, the lead's main employee, its first investment id or 0). A won
+        lead has a client and an investment: its contract's."""
         rng = self.rng
         team = self.teams[k]
         advisors = team.advisor_ids
-        client_id, new_client = 0, False
+        client_ids: tuple[int, ...] = ()
+        new_client = False
         if state == DELETED:  # a spam or test inquiry: nobody to link
             employee = rng.choice(advisors)
         else:
             client_id, new_client = self._client_for_lead(k, created, source_id)
+            client_ids = (client_id,)
             if new_client or rng.random() < CARETAKER_WORKS_LEAD_SHARE:
                 employee = self.clients.caretaker_of(client_id)
             else:
@@ -383,6 +413,7 @@ class BenchDataGenerator:
                 partner_id, _ = self._client_for_lead(k, created, source_id, partner_id=client_id)
                 if partner_id != client_id:
                     self.links["leads_lead_clients"].extend((lead_id, partner_id))
+                    client_ids = (client_id, partner_id)
         self.links["leads_lead_employees"].extend((lead_id, employee))
         if rng.random() < SECOND_EMPLOYEE_SHARE and len(advisors) > 1:
             other = rng.choice(advisors)
@@ -390,13 +421,16 @@ class BenchDataGenerator:
                 self.links["leads_lead_employees"].extend((lead_id, other))
         draw = rng.random()
         investments = team.investment_ids
-        if draw >= NO_INVESTMENT_SHARE:
+        investment_id = 0
+        if draw >= NO_INVESTMENT_SHARE or state == WON:
             first = rng.randrange(len(investments))
-            self.links["leads_lead_investments"].extend((lead_id, investments[first]))
-            if draw < NO_INVESTMENT_SHARE + TWO_INVESTMENTS_SHARE and len(investments) > 1:
+            investment_id = investments[first]
+            self.links["leads_lead_investments"].extend((lead_id, investment_id))
+            two = NO_INVESTMENT_SHARE <= draw < NO_INVESTMENT_SHARE + TWO_INVESTMENTS_SHARE
+            if two and len(investments) > 1:
                 second = investments[(first + 1) % len(investments)]
                 self.links["leads_lead_investments"].extend((lead_id, second))
-        return client_id, new_client, employee
+        return client_ids, new_client, employee, investment_id
 
     def _client_for_lead(
         self, k: int, created: float, source_id: int, partner_id: int | None = None
@@ -558,9 +592,10 @@ class BenchDataGenerator:
         if not lead_ids:  # a tiny load: still one lead with history for the bench
             kept = [i for i, state in enumerate(self.lead_state) if state != DELETED]
             lead_ids = [self.first_lead_id + i for i in kept[-1:]]
-        return copy_history(
+        rows = copy_history(
             lead_ids=lead_ids, stages=self.stages, won_status_id=self.won_status_id, rng=self.rng
         )
+        return rows + copy_contract_history(lead_ids=lead_ids)
 
 
 class _Weighted:

@@ -41,17 +41,21 @@ LINK_TABLES = (
     ("leads_lead_employees", "user_id", "leads_historicallead_employees"),
     ("leads_lead_investments", "investment_id", "leads_historicallead_investments"),
 )
-# TRUNCATE … CASCADE also empties whatever references leads or clients (links, activities).
+# TRUNCATE … CASCADE also empties whatever references leads or clients (links, activities,
+# contracts and the holds on units).
 RESET_TABLES = (
     "leads_lead", "clients_client", "leads_historicallead", "leads_historicallead_clients",
     "leads_historicallead_contractors", "leads_historicallead_employees",
-    "leads_historicallead_investments", "clients_historicalclient",
+    "leads_historicallead_investments", "clients_historicalclient", "leads_historicalcontract",
+    "leads_historicalcontract_clients", "leads_historicalcontract_units",
 )  # fmt: skip
 ANALYZE_TABLES = (
     "clients_client", "leads_lead", "leads_lead_clients", "leads_lead_employees",
     "leads_lead_investments", "leads_boardentry", "leads_activity", "leads_historicallead",
     "leads_historicallead_clients", "leads_historicallead_employees",
-    "leads_historicallead_investments", "core_user", "django_session",
+    "leads_historicallead_investments", "investments_unit", "leads_contract",
+    "leads_contract_units", "leads_contract_clients", "leads_unithold",
+    "leads_historicalcontract", "core_user", "django_session",
 )  # fmt: skip
 
 
@@ -75,10 +79,18 @@ def ensure_bench_database(*, reset: bool) -> None:
 
 
 def reset_bench_data() -> None:
-    """Empty the lead and client tables (and what references them); users, branches,
-    investments and reference data stay."""
+    """Empty the lead and client tables (and what references them: contracts, reservations,
+    the holds on units); users, branches, investments, their units and reference data stay,
+    the units available again, as nobody holds them any more."""
     with connection.cursor() as cursor:
+        # Inside a transaction (tests) that already wrote rows, their deferred foreign-key
+        # checks must run before PostgreSQL lets the tables be truncated.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"TRUNCATE {', '.join(RESET_TABLES)} RESTART IDENTITY CASCADE")
+        cursor.execute(
+            "UPDATE investments_unit u SET status = 'available' WHERE status <> 'available' "
+            "AND NOT EXISTS (SELECT 1 FROM leads_unithold h WHERE h.unit_id = u.id)"
+        )
 
 
 def is_superuser() -> bool:

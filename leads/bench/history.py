@@ -1,7 +1,8 @@
 """History for a sample of the bench leads, as django-simple-history writes it: a record
 when the lead was created, one per status change, the failure last, each with the
-snapshot of the lead's clients, employees and investments, so that the history tab has
-something to show and the historical tables something to weigh."""
+snapshot of the lead's clients, employees and investments, and the record of the contract
+that won a won one, so that the history tab has something to show and the historical
+tables something to weigh."""
 
 from __future__ import annotations
 
@@ -96,3 +97,37 @@ def _records_of(
         row.update(updated_at=date, updated_by_id=user)
         records.append((*row.values(), date, None, "+" if n == 0 else "~", user))
     return records
+
+
+# The contract as it was signed, with its units and clients: one record ("+") each.
+CONTRACT_HISTORY_SQL = """
+WITH added AS (
+    INSERT INTO leads_historicalcontract
+        (id, lead_id, kind, number, signed_at, price, cancelled_at, cancellation_reason,
+         created_at, cancelled_by_id, created_by_id, history_date, history_change_reason,
+         history_type, history_user_id)
+    SELECT id, lead_id, kind, number, signed_at, price, cancelled_at, cancellation_reason,
+           created_at, cancelled_by_id, created_by_id, created_at, NULL, '+', created_by_id
+    FROM leads_contract WHERE lead_id = ANY(%(leads)s)
+    RETURNING history_id, id
+), units AS (
+    INSERT INTO leads_historicalcontract_units (id, history_id, contract_id, unit_id)
+    SELECT link.id, added.history_id, link.contract_id, link.unit_id
+    FROM added JOIN leads_contract_units link ON link.contract_id = added.id
+    RETURNING 1
+), clients AS (
+    INSERT INTO leads_historicalcontract_clients (id, history_id, contract_id, client_id)
+    SELECT link.id, added.history_id, link.contract_id, link.client_id
+    FROM added JOIN leads_contract_clients link ON link.contract_id = added.id
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM added) + (SELECT count(*) FROM units)
+       + (SELECT count(*) FROM clients)
+"""
+
+
+def copy_contract_history(*, lead_ids: list[int]) -> int:
+    """Write the history of these (already loaded) leads' contracts; returns the rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(CONTRACT_HISTORY_SQL, {"leads": lead_ids})
+        return cursor.fetchone()[0]

@@ -6,7 +6,7 @@ that ``generate_bench_data`` filled.
   investment, a few done conversations and, on most, a planned next step (some overdue,
   some today or tomorrow); the others have none.
 - Among them a "heavy" lead: 200 conversations (done and planned), 20 offers of 2–3 units
-  (the units are created when the investment has none), 50 documents (real small files
+  (free units of its investment, more created when it has too few), 50 documents (real small files
   written through Django's default storage, ten of them note attachments), notes, survey
   responses, an active and an expired reservation and a cancelled contract, all written
   through the ORM so that django-simple-history records them, dated as they happened. A
@@ -577,11 +577,15 @@ class _LeadFiller:
             self._save(activity, done)
 
     def _units(self) -> list[Unit]:
+        """The investment's free units (the others are sold or held: generate_bench_data's
+        contracts), topped up to UNITS_NEEDED."""
         investment = self.lead.investments.order_by("pk").first()
-        units = list(investment.units.order_by("pk"))
+        units = list(
+            investment.units.filter(status=UnitStatus.AVAILABLE, hold__isnull=True).order_by("pk")
+        )
         if len(units) < UNITS_NEEDED:
             rng = self.rng
-            taken = {unit.number for unit in units}
+            taken = set(investment.units.values_list("number", flat=True))
             new = []
             for n in range(1, UNITS_NEEDED * 2):
                 number = f"B{n // 20 + 1}/{n:03d}"

@@ -9,11 +9,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count
+from django.utils import timezone
 
 from clients.models import Client
 from crm.core.models import Branch, Role, User
+from investments.models import Unit, UnitStatus
 from leads.bench.data import BENCH_PASSWORD
-from leads.models import Activity, IntakeOutcome, Lead
+from leads.models import Activity, Contract, IntakeOutcome, Lead, Reservation, UnitHold
 
 
 def generate(*args: str) -> str:
@@ -110,6 +112,65 @@ def test_history_of_a_sample_of_leads_ends_in_their_present_state():
         assert {c.client_id for c in records[-1].clients.all()} == set(
             lead.clients.values_list("pk", flat=True)
         )
+
+
+@pytest.mark.django_db
+def test_every_won_lead_has_its_signed_contract_for_sold_units_it_holds():
+    generate(*SMALL)
+
+    call_command("lead_integrity_check", stdout=StringIO())  # CommandError on any finding
+    won = (
+        Lead.objects.filter(status__is_won=True)
+        .select_related("status")
+        .prefetch_related(
+            "clients", "employees", "investments", "contracts__clients", "contracts__units__hold"
+        )
+    )
+    assert len(won) >= 5
+    for lead in won:
+        contracts = [c for c in lead.contracts.all() if c.cancelled_at is None]
+        assert len(contracts) == 1, lead
+        contract = contracts[0]
+        contract.full_clean()
+        units = list(contract.units.all())
+        assert units
+        assert {unit.investment_id for unit in units} <= {i.pk for i in lead.investments.all()}
+        for unit in units:
+            unit.full_clean()  # area, price, number unique in its investment
+            assert unit.status == UnitStatus.SOLD
+            assert unit.hold.contract_id == contract.pk and unit.hold.reservation_id is None
+        assert set(contract.clients.all()) == set(lead.clients.all()) != set()
+        assert contract.created_by in lead.employees.all()
+        assert contract.created_at == lead.closed_at
+        signed_from = timezone.localdate(lead.created_at)
+        assert signed_from <= contract.signed_at <= timezone.localdate(lead.closed_at)
+        # The report figures computed after the load still say what the lead reached.
+        assert lead.furthest_status_order == lead.status.order
+        assert lead.has_reservation == lead.reservations.exists()
+    assert Contract.objects.count() == len(won)
+    assert UnitHold.objects.count() == Unit.objects.filter(status=UnitStatus.SOLD).count()
+    assert Unit.objects.filter(status=UnitStatus.AVAILABLE, hold__isnull=True).exists()
+    assert not Reservation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_second_load_and_a_reset_leave_leads_contracts_and_units_agreeing(monkeypatch):
+    tiny = ("--leads", "150", "--clients", "50", "--branches", "1", "--advisors-per-branch", "2")
+    generate(*tiny)
+    sold_before = set(Unit.objects.filter(status=UnitStatus.SOLD).values_list("pk", flat=True))
+
+    generate(*tiny, "--seed", "7")  # adds to what is there: free units sold first
+
+    call_command("lead_integrity_check", stdout=StringIO())
+    sold = set(Unit.objects.filter(status=UnitStatus.SOLD).values_list("pk", flat=True))
+    assert sold > sold_before
+    assert Contract.objects.count() == Lead.objects.filter(status__is_won=True).count()
+
+    monkeypatch.setitem(connection.settings_dict, "NAME", "lejek_bench_tests")
+    generate(*tiny, "--seed", "8", "--reset")
+
+    call_command("lead_integrity_check", stdout=StringIO())
+    assert Unit.objects.filter(status=UnitStatus.SOLD).count() == UnitHold.objects.count()
 
 
 @pytest.mark.django_db

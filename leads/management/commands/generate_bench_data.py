@@ -14,9 +14,11 @@ class Command(BaseCommand):
     help = (
         "Fill a PostgreSQL database with benchmark data through COPY: branches, advisors, "
         f"managers and an administrator (password {BENCH_PASSWORD}), investments, clients, "
-        "leads with their clients/employees/investments, conversations and a sample of "
-        "history, over three years. Adds to what is there; --reset first empties the lead and "
-        "client tables (only on a database whose name contains 'bench'). Refuses SQLite: the "
+        "leads with their clients/employees/investments, a signed contract for every won lead "
+        "(its units sold and held, new units added to the investments as needed), "
+        "conversations and a sample of history, over three years. Adds to what is there; "
+        "--reset first empties the lead and client tables, contracts included, and frees the "
+        "units (only on a database whose name contains 'bench'). Refuses SQLite: the "
         "benchmark is about PostgreSQL, and COPY is what loads a million leads in minutes."
     )
 
