@@ -120,7 +120,11 @@ def read_table(
         if kind == "csv" and verify:
             bound = lines - 1  # a row takes a line at least
         if verify:
-            check_headers(headers)
+            try:
+                check_headers(headers)
+            except LimitError:
+                rows.close()
+                raise
     except (EncodingError, LimitError) as error:
         raise ImportFileError(str(error)) from error
     if verify and max_rows is not None and (bound is None or bound > max_rows):

@@ -231,6 +231,31 @@ def test_a_message_over_two_lines_is_one_row_not_a_swallowing_quote(
     )
 
 
+def test_a_workbook_that_understates_its_size_is_read_to_its_last_row(
+    manager, django_capture_on_commit_callbacks
+):
+    book = Workbook()
+    for row in (["E-mail"], ["a@example.com"], ["b@example.com"], ["c@example.com"]):
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    source = zipfile.ZipFile(buffer)
+    understated = io.BytesIO()
+    with zipfile.ZipFile(understated, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                assert b'<dimension ref="A1:A4"/>' in data
+                data = data.replace(b'<dimension ref="A1:A4"/>', b'<dimension ref="A1:A2"/>')
+            target.writestr(info, data)
+    http = browser(manager)
+    assert upload(http, "krotki.xlsx", understated.getvalue()).status_code == 302
+
+    batch = dry_run(http, ImportBatch.objects.get(), django_capture_on_commit_callbacks)
+
+    assert (batch.rows_total, batch.rows_new) == (3, 3)
+
+
 # A failure reads as a sentence.
 
 
