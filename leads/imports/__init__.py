@@ -1,6 +1,9 @@
 """Importing leads from an Excel (.xlsx) or CSV file.
 
 - `reading`: the file as a header row and a stream of rows (never the whole sheet in memory).
+- `encodings`: a CSV's encoding, recognised or chosen, and the check that it is clean in it.
+- `limits`: the caps checked before a file is parsed or stored (an .xlsx's zip directory,
+  headers, cells, rows).
 - `mapping`: which column is which field, guessed from Polish or English headers.
 - `rows`: one row as an inquiry, checked by the intake's own form and normalisation.
 - `check`: the dry run over all rows (counts and per-row errors).
