@@ -25,6 +25,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client, LeadSource
@@ -39,6 +40,7 @@ from leads.models import (
     IntakeReceipt,
     Lead,
 )
+from leads.selectors.leads import repeat_client_ids
 from leads.services.assignment import (
     NoAssignee,
     last_resort,
@@ -179,19 +181,28 @@ def _insert_together(inquiries: list[Inquiry], *, batch: ImportBatch, config: In
     for inquiry in inquiries:
         inquiry.investments = config.investments_named(inquiry.data.get("investment", ""))
     _assign(inquiries, config=config, source=source)
+    # Repeat leads as `lead_receive` would mark them row after row: the client had a lead
+    # before the chunk, or an earlier row of the chunk made one.
+    repeat = repeat_client_ids(
+        {i.client.pk for i in inquiries if i.client is not None}, before=timezone.now()
+    )
     leads = []
     for inquiry in inquiries:
         if inquiry.error:
             continue
         data = inquiry.data
+        client_id = inquiry.client.pk if inquiry.client is not None else None
         try:
             lead = lead_for_inquiry(
                 source, data, inquiry.raw_payload, data["external_id"], inquiry.client,
                 inquiry.investments, inquiry.assignee, config=config,
+                is_repeat=client_id in repeat,
             )  # fmt: skip
         except ValidationError as error:
             inquiry.error = "; ".join(error.messages)
             continue
+        if client_id is not None:
+            repeat.add(client_id)
         lead.import_batch = batch
         lead_figures_status(lead)
         inquiry.lead, inquiry.outcome = lead, Received.CREATED

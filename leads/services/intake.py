@@ -36,6 +36,7 @@ from leads.models import (
     IntakeReceipt,
     Lead,
 )
+from leads.selectors.leads import repeat_client_ids
 from notifications.models import NotificationKind
 from notifications.services import notification_queue
 from settings_app.models import RepeatInquiryScenario
@@ -132,11 +133,15 @@ def _new_lead(
 
 
 def lead_for_inquiry(
-    source, data, raw_payload, external_id, client, investments, assignee, *, config
-) -> Lead:
+    source, data, raw_payload, external_id, client, investments, assignee, *, config,
+    is_repeat: bool | None = None,
+) -> Lead:  # fmt: skip
     """The new lead of an inquiry, checked and not saved yet (also for the import, which
-    inserts a chunk of them at once: leads/imports/batch.py)."""
+    inserts a chunk of them at once: leads/imports/batch.py, and says itself which of its
+    leads are repeat ones, by the same `repeat_client_ids`)."""
     now = timezone.now()
+    if is_repeat is None:
+        is_repeat = client is not None and bool(repeat_client_ids([client.pk], before=now))
     investment_text = data.get("investment", "")
     lead = Lead(
         name=config.settings.default_lead_name,
@@ -157,7 +162,7 @@ def lead_for_inquiry(
         raw_payload=raw_payload if raw_payload is not None else {},
         submitted_at=data.get("submitted_at"),
         intake_outcome=IntakeOutcome.LINKED if client is not None else IntakeOutcome.NEW,
-        is_repeat=client is not None,
+        is_repeat=is_repeat,
         created_at=now,
         updated_at=now,
         **{f"utm_{key}": data.get(f"utm_{key}", "") for key in UTM_KEYS},
