@@ -75,7 +75,13 @@ def active_sources() -> QuerySet[LeadSource]:
     return LeadSource.objects.filter(active=True)
 
 
-def clients_with_contacts(*, phones: set[str], emails: set[str]) -> QuerySet[Client]:
+def clients_with_contacts(
+    *, phones: set[str], emails: set[str], pesels: set[str] = frozenset()
+) -> QuerySet[Client]:
     """Every client (of any branch: deduplication sees them all) with one of these phones
-    (E.164) or emails (normalised), in one indexed query; an import asks for a chunk's."""
-    return Client.objects.filter(Q(phone_e164__in=phones) | Q(email_normalized__in=emails))
+    (E.164), emails (normalised) or PESELs, in one indexed query: the many-people form of
+    `clients.candidates.client_candidates`' same-person keys, for an import's chunk."""
+    same = Q(phone_e164__in=phones) | Q(email_normalized__in=emails)
+    if pesels:
+        same |= Q(pesel__in=pesels)
+    return Client.objects.filter(same)

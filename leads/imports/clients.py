@@ -2,9 +2,10 @@
 own model validation (email, phone to E.164, PESEL, lengths; an email or a phone), made by
 `clients.services.client_create` (with its history) in the batch's chunks.
 
-A client is known by its normalised phone or email, as the intake matches inquiries to
-clients (`client_matching_contact`): a row sharing either with an existing client is a
-duplicate in the database, one sharing either with an earlier row a duplicate in the file.
+A client is known by its normalised phone, email or PESEL, the keys of the duplicate check
+every new client passes (`clients.candidates`, `client_create`): a row sharing one with an
+existing client is a duplicate in the database, one sharing one with an earlier row a
+duplicate in the file.
 So a file imported twice makes no second client, and a resumed run (see run.py) finds the
 clients of its committed chunks and skips them.
 """
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from clients.models import Client, ClientKind
 from clients.selectors import clients_with_contacts
-from clients.services import client_create
+from clients.services import DuplicateClients, client_create
 from crm.core.normalization import normalize_email
 from leads.models import ImportBatch, ImportRowError
 from leads.services.intake import one_line
@@ -82,7 +83,14 @@ class ClientRowReader:
             return row
         row.data = data
         row.contacts = tuple(
-            filter(None, [_phone_key(client.phone_e164), _email_key(client.email_normalized)])
+            filter(
+                None,
+                [
+                    _phone_key(client.phone_e164),
+                    _email_key(client.email_normalized),
+                    _pesel_key(client.pesel),
+                ],
+            )
         )
         row.key = "|".join(row.contacts)
         return row
@@ -96,19 +104,27 @@ def _email_key(email: str) -> str:
     return f"email:{email}" if email else ""
 
 
+def _pesel_key(pesel: str) -> str:
+    return f"pesel:{pesel}" if pesel else ""
+
+
 def known_client_contacts(rows: Iterable[Row]) -> set[str]:
-    """The contact keys of these rows that an existing client already has (one query)."""
+    """The keys of these rows (phone, email, PESEL: the same person as for
+    `client_create`'s duplicate check) that an existing client already has (one query)."""
     keys = {key for row in rows for key in row.contacts}
     phones = {key.removeprefix("phone:") for key in keys if key.startswith("phone:")}
     emails = {key.removeprefix("email:") for key in keys if key.startswith("email:")}
+    pesels = {key.removeprefix("pesel:") for key in keys if key.startswith("pesel:")}
     if not keys:
         return set()
-    found = clients_with_contacts(phones=phones, emails=emails).values_list(
-        "phone_e164", "email_normalized"
+    found = clients_with_contacts(phones=phones, emails=emails, pesels=pesels).values_list(
+        "phone_e164", "email_normalized", "pesel"
     )
     known = set()
-    for phone, email in found:
-        known.update(filter(None, [_phone_key(phone), _email_key(normalize_email(email))]))
+    for phone, email, pesel in found:
+        known.update(
+            filter(None, [_phone_key(phone), _email_key(normalize_email(email)), _pesel_key(pesel)])
+        )
     return known & keys
 
 
@@ -168,6 +184,10 @@ def clients_import_part(
     for row in new:
         try:
             client_create(user=batch.created_by, data={**row.data, "source": batch.source})
+        except DuplicateClients:
+            # Added since the chunk was classified (by a user, or another import).
+            counts["rows_new"] -= 1
+            counts["rows_duplicate_db"] += 1
         except ValidationError as error:
             message = "; ".join(error.messages)
             refuse(row.number, message)

@@ -162,3 +162,25 @@ def test_advisors_cannot_import_clients(advisor):
     http = browser(advisor)
     assert upload_clients(http).status_code == 403
     assert ImportBatch.objects.count() == 0
+
+
+def test_a_row_with_a_known_clients_pesel_is_already_a_client_in_lejek(
+    manager, django_capture_on_commit_callbacks
+):
+    """The same person by the duplicate check every new client passes: the PESEL counts
+    as the phone and the email do, in the dry run and in the run."""
+    known = ClientFactory(first_name="Jan", last_name="Pesel", phone="", pesel="44051401359")
+    content = (
+        "Imię;Nazwisko;E-mail;PESEL\n"
+        "Jan;Pesel;nowy.adres@example.pl;44051401359\n"
+        "Anna;Nowa;anna.nowa@example.pl;\n"
+    ).encode("cp1250")
+    http = browser(manager)
+
+    batch = checked(http, django_capture_on_commit_callbacks, content)
+    assert (batch.rows_new, batch.rows_duplicate_db, batch.rows_error) == (1, 1, 0)
+    batch = imported(http, batch, django_capture_on_commit_callbacks)
+
+    assert batch.status == ImportStatus.DONE
+    assert Client.objects.filter(pesel="44051401359").get() == known
+    assert Client.objects.filter(email="anna.nowa@example.pl").exists()
