@@ -21,8 +21,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import CommandError
 from django.db import connection, transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from clients.models import Client, LeadSource
@@ -90,6 +92,10 @@ UTM = {
     "facebook": (("facebook", "paid_social", "lead-ads", "karuzela", ""),),
 }
 OPEN, WON, FAILED, DELETED = range(4)
+# The users are created through user_create with this hasher, then all given one hash of
+# BENCH_PASSWORD by the project's own hasher: hashing it per user (a million PBKDF2
+# rounds each) took a second or more per user, most of a small load's time.
+CHEAP_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOADED_MODELS = (
     Client, Lead, Activity, *(f.remote_field.through for f in Lead._meta.many_to_many),
     Unit, Contract, UnitHold, *(f.remote_field.through for f in Contract._meta.many_to_many),
@@ -217,19 +223,29 @@ class BenchDataGenerator:
         client_counts = _split(self.n_clients, weights)
         self.teams: list[BranchTeam] = []
         self.price_per_m2: dict[int, float] = {}  # investment id → a flat's list price per m²
-        created = 0
+        with override_settings(PASSWORD_HASHERS=CHEAP_HASHERS):
+            new_user_ids = self._create_teams(lead_counts, client_counts)
+        if new_user_ids:
+            password = make_password(BENCH_PASSWORD)
+            User.objects.filter(pk__in=new_user_ids).update(password=password)
+        return len(new_user_ids)
+
+    def _create_teams(self, lead_counts: list[int], client_counts: list[int]) -> list[int]:
+        """The branches, their users and investments; returns the ids of the users created."""
+        created = []
         for k in range(self.n_branches):
             city = base_city = CITIES[k % len(CITIES)]
             if k >= len(CITIES):
                 city = f"{city} {k // len(CITIES) + 1}"
             branch, _ = Branch.objects.get_or_create(name=f"Bench {city}", defaults={"city": city})
-            created += self._user(f"bench-{k + 1}-kierownik", Role.MANAGER, branch, k * 97)[1]
+            manager, new = self._user(f"bench-{k + 1}-kierownik", Role.MANAGER, branch, k * 97)
+            created += [manager.pk] if new else []
             advisor_ids = []
             for j in range(self.advisors_per_branch):
                 username = f"bench-{k + 1}-doradca-{j + 1:02d}"
                 advisor, new = self._user(username, Role.ADVISOR, branch, k * 97 + j + 1)
                 advisor_ids.append(advisor.pk)
-                created += new
+                created += [advisor.pk] if new else []
             investment_ids = [
                 Investment.objects.get_or_create(
                     code=f"bench-{k + 1}-{j + 1}",
@@ -242,8 +258,8 @@ class BenchDataGenerator:
             self.teams.append(
                 BranchTeam(branch.pk, advisor_ids, investment_ids, lead_counts[k], client_counts[k])
             )
-        created += self._user("bench-administrator", Role.ADMINISTRATOR, None, 7)[1]
-        return created
+        administrator, new = self._user("bench-administrator", Role.ADMINISTRATOR, None, 7)
+        return created + ([administrator.pk] if new else [])
 
     def _user(self, username: str, role: str, branch: Branch | None, n: int) -> tuple[User, bool]:
         existing = User.objects.filter(username=username).first()

@@ -42,6 +42,7 @@ def test_generated_data_has_the_asked_sizes_and_a_team_per_branch():
     administrator = User.objects.get(username="bench-administrator")
     assert administrator.role == Role.ADMINISTRATOR
     assert administrator.check_password(BENCH_PASSWORD)
+    assert User.objects.get(username="bench-2-doradca-03").check_password(BENCH_PASSWORD)
     assert User.objects.get(username="bench-1-doradca-01").groups.filter(name="Doradca").exists()
 
 
