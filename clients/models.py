@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from crm.core.fields import NameField
 from crm.core.models import Branch
 from crm.core.normalization import fold_name, normalize_email, normalize_phone_field
 
@@ -25,7 +26,7 @@ class LeadSource(models.Model):
     leads. The intake token is stored only as a SHA-256 hash.
     """
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = NameField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     active = models.BooleanField(_("active"), default=True)
     order = models.PositiveIntegerField(_("order"), default=0)
@@ -88,9 +89,9 @@ class Client(models.Model):
     """A person or a company that may buy or has bought. Has at least an email or a phone."""
 
     kind = models.CharField(_("kind"), max_length=10, choices=ClientKind, default=ClientKind.PERSON)
-    company_name = models.CharField(_("company name"), max_length=200, blank=True)
-    first_name = models.CharField(_("first name"), max_length=100, blank=True)
-    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    company_name = NameField(_("company name"), max_length=200, blank=True)
+    first_name = NameField(_("first name"), max_length=100, blank=True)
+    last_name = NameField(_("last name"), max_length=100, blank=True)
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True, help_text=_("As entered."))
     pesel = models.CharField(_("PESEL"), max_length=11, blank=True, validators=[validate_pesel])
@@ -228,7 +229,7 @@ class Client(models.Model):
 class Contractor(models.Model):
     """A company tied to a lead (kontrahent, B2B)."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = NameField(_("name"), max_length=200)
     branch = models.ForeignKey(
         Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="contractors"
     )

@@ -5,11 +5,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from crm.core.fields import NameField
+
 
 class Investment(models.Model):
     """A development project being sold (e.g. "Akacjowa")."""
 
-    name = models.CharField(_("name"), max_length=150, unique=True)
+    name = NameField(_("name"), max_length=150, unique=True)
     code = models.SlugField(_("code"), max_length=30, unique=True)
     city = models.CharField(_("city"), max_length=120, blank=True)
     address = models.CharField(_("address"), max_length=250, blank=True)
@@ -49,7 +51,7 @@ class Unit(models.Model):
     investment = models.ForeignKey(
         Investment, verbose_name=_("investment"), on_delete=models.PROTECT, related_name="units"
     )
-    number = models.CharField(_("number"), max_length=30)
+    number = NameField(_("number"), max_length=30)
     kind = models.CharField(_("kind"), max_length=12, choices=UnitKind, default=UnitKind.FLAT)
     rooms = models.PositiveSmallIntegerField(_("rooms"), null=True, blank=True)
     area = models.DecimalField(_("area (m²)"), max_digits=8, decimal_places=2)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass
 from typing import IO
@@ -17,6 +16,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.core.normalization import strip_invisible
 from settings_app.models import CRMSettings
 from settings_app.selectors import crm_settings
 
@@ -171,26 +171,12 @@ def _is_program(file: IO[bytes]) -> bool:
     return head.startswith(PROGRAM_SIGNATURES)
 
 
-# Bidirectional and other invisible formatting characters (category Cf: U+202A-U+202E,
-# U+2066-U+2069, U+200E/F, U+061C...) can make "gpj.exe" look like "exe.jpg"; control
-# characters (Cc, NUL included), surrogates, private and unassigned code points, and line
-# or paragraph separators have no place in a file name either.
-_DROPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
-
-
 def filename_sanitize(name: str) -> str:
     """A file name safe to show and to offer for download: no directories (neither "/"
-    nor "\\"), no control, bidirectional or other invisible characters, whitespace as
-    single spaces, no leading dots, at most NAME_MAX_LENGTH characters with its extension
-    kept. Never empty."""
-    name = unicodedata.normalize("NFC", str(name))
-    name = re.split(r"[/\\]", name)[-1]
-    name = "".join(
-        " " if char.isspace() else char
-        for char in name
-        if unicodedata.category(char) not in _DROPPED_CATEGORIES or char.isspace()
-    )
-    name = re.sub(r" +", " ", name).strip(" .")
+    nor "\\"), no control, bidirectional or other invisible characters (the names' one
+    cleaner, `strip_invisible`), whitespace as single spaces, no leading dots, at most
+    NAME_MAX_LENGTH characters with its extension kept. Never empty."""
+    name = re.split(r"[/\\]", strip_invisible(name))[-1].strip(" .")
     extension = _extension(name)
     stem = name[: len(name) - len(extension)] if extension else name
     name = stem[: NAME_MAX_LENGTH - len(extension)].rstrip(" .") + extension

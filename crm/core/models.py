@@ -10,13 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .fields import NameField
 from .storage import private_storage
 
 
 class Branch(models.Model):
     """A sales office (oddział); users, clients and leads belong to one."""
 
-    name = models.CharField(_("name"), max_length=120, unique=True)
+    name = NameField(_("name"), max_length=120, unique=True)
     city = models.CharField(_("city"), max_length=120, blank=True)
     active = models.BooleanField(_("active"), default=True)
 

@@ -1,4 +1,5 @@
-"""Normalisation used for deduplication: E.164 phones, lower-case emails, folded names.
+"""Normalisation used for deduplication: E.164 phones, lower-case emails, folded names;
+and the one cleaner of names, titles and file names people type.
 
 Every lookup column (Client.phone_e164, Client.email_normalized, ...) is computed here,
 so that "600 100 200", "600-100-200", "+48600100200" and "0048 600 100 200" are one number
@@ -63,6 +64,27 @@ def phone_search_key(value: str) -> str:
         return normalize_phone(value)
     except ValidationError:
         return ""
+
+
+# Bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069) can make "gpj.exe"
+# look like "exe.jpg" or a name read backwards; zero-width characters (U+200B-U+200D,
+# U+2060, U+FEFF) make two names that look alike differ; these are category Cf. Control
+# characters (Cc, NUL included), surrogates, private and unassigned code points, and line
+# or paragraph separators have no place in a name or a title either.
+_INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def strip_invisible(value: str) -> str:
+    """A name, title or file name as it shows: composed (NFC), without control,
+    bidirectional or other invisible characters, any whitespace (tabs, new lines) as
+    single spaces, no spaces at the ends."""
+    text = unicodedata.normalize("NFC", str(value or ""))
+    visible = (
+        char
+        for char in text
+        if char.isspace() or unicodedata.category(char) not in _INVISIBLE_CATEGORIES
+    )
+    return " ".join("".join(visible).split())
 
 
 def fold_name(value: str) -> str:

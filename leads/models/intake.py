@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import LeadSource
+from crm.core.fields import NameField
 from investments.models import Investment
 
 from .lead import Lead
@@ -51,7 +52,7 @@ class AssignmentRule(models.Model):
     match (an empty condition matches anything) picks an advisor from its pool, or from
     its fallback pool when nobody in the pool is active."""
 
-    name = models.CharField(_("name"), max_length=150)
+    name = NameField(_("name"), max_length=150)
     active = models.BooleanField(_("active"), default=True)
     priority = models.PositiveIntegerField(
         _("priority"), default=100, help_text=_("Rules with a lower number are tried first.")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from clients.models import Client, Contractor, LeadSource
+from crm.core.fields import NameField
 from crm.core.models import Branch
 from investments.models import Investment
 
@@ -39,7 +40,7 @@ class LeadQuerySet(models.QuerySet):
 class Lead(models.Model):
     """One sales case (sprawa): from the first inquiry to a contract or a failure."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = NameField(_("name"), max_length=200)
     # No single-column indexes: the (status, created_at) and (branch, created_at) indexes
     # below serve these lookups, and every index slows each insert.
     status = models.ForeignKey(
@@ -77,8 +78,8 @@ class Lead(models.Model):
     )
 
     # The contact snapshot of an inquiry, as it arrived.
-    contact_first_name = models.CharField(_("first name"), max_length=100, blank=True)
-    contact_last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    contact_first_name = NameField(_("first name"), max_length=100, blank=True)
+    contact_last_name = NameField(_("last name"), max_length=100, blank=True)
     contact_email = models.EmailField(_("email"), blank=True)
     contact_phone = models.CharField(_("phone"), max_length=32, blank=True)
     message = models.TextField(_("message"), blank=True)

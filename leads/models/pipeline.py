@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.fields import NameField
+
 
 class LeadStatus(models.Model):
     """A pipeline stage, ordered and configured by administrators."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = NameField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("code"), max_length=50, unique=True)
     order = models.PositiveIntegerField(_("order"), default=0, db_index=True)
     colour = models.CharField(
@@ -41,7 +43,7 @@ class Reason(models.Model):
     """A named reason picked from a list; deactivated, never deleted once leads use it
     (reports need it)."""
 
-    name = models.CharField(_("name"), max_length=150, unique=True)
+    name = NameField(_("name"), max_length=150, unique=True)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -7,13 +7,15 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.fields import NameField
+
 from .lead import Lead
 
 
 class SurveyTemplate(models.Model):
     """A questionnaire (e.g. "Ankieta zakupowa") with ordered questions."""
 
-    name = models.CharField(_("name"), max_length=150, unique=True)
+    name = NameField(_("name"), max_length=150, unique=True)
     description = models.TextField(_("description"), blank=True)
     active = models.BooleanField(_("active"), default=True)
     is_default = models.BooleanField(
@@ -55,7 +57,7 @@ class SurveyQuestion(models.Model):
         related_name="questions",
     )
     order = models.PositiveIntegerField(_("order"), default=0)
-    text = models.CharField(_("question"), max_length=250)
+    text = NameField(_("question"), max_length=250)
     kind = models.CharField(_("kind"), max_length=10, choices=QuestionKind)
     required = models.BooleanField(_("required"), default=False)
     choices = models.TextField(
