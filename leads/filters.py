@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import LeadSource
+from crm.core.filters import IdFilter, IdListFilter
 from crm.core.models import Branch, User
 from investments.models import Investment
 from leads.models import Activity, BoardEntry, IntakeOutcome, Lead, LeadStatus
@@ -87,13 +88,13 @@ class LeadFilter(django_filters.FilterSet):
     # The leads of one import (?import_batch=<id>), linked from the import's page; a hidden
     # field: a select of every import would cost the panel a query. The leads stay those
     # the user may see.
-    import_batch = django_filters.NumberFilter(
+    import_batch = IdFilter(
         label=_("Import"), field_name="import_batch_id", widget=forms.HiddenInput
     )
     # Not in the panel: the client page's "all leads of this client" link and the export of
     # selected rows (?id=3,5,8).
-    client = django_filters.NumberFilter(method="filter_client", widget=forms.HiddenInput)
-    id = django_filters.BaseInFilter(field_name="pk", widget=forms.HiddenInput)
+    client = IdFilter(label=_("Client"), method="filter_client", widget=forms.HiddenInput)
+    id = IdListFilter(label=_("Selected leads"), field_name="pk", widget=forms.HiddenInput)
 
     class Meta:
         model = Lead
@@ -109,6 +110,10 @@ class LeadFilter(django_filters.FilterSet):
         self.filters["employee"].queryset = employees
 
     def filter_queryset(self, queryset: QuerySet[Lead]) -> QuerySet[Lead]:
+        # Ids that cannot be read (?id=abc) select no lead, not every lead: the export of
+        # "the selected rows" must not become the export of all of them.
+        if any(isinstance(self.filters[name], IdFilter) for name in self.form.errors):
+            return queryset.none()
         # Deleted inquiries stay out of sight unless asked for by their outcome.
         if self.form.cleaned_data.get("outcome") != IntakeOutcome.DELETED:
             queryset = queryset.not_deleted()

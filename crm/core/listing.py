@@ -5,16 +5,34 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from .pagination import paginate
+from .params import whole_number
 
 PAGE_SIZES = (25, 50, 100)
 
 
+def requested_page_size(request: HttpRequest, sizes: tuple[int, ...] = PAGE_SIZES) -> int | None:
+    """?per_page= when it is one of the offered sizes, else None."""
+    asked = whole_number(request.GET.get("per_page"))
+    return asked if asked in sizes else None
+
+
+def page_size_refusal(request: HttpRequest, sizes: tuple[int, ...] = PAGE_SIZES) -> str:
+    """What the list says when ?per_page= asks for a size it does not offer (a page of
+    5 000 rows would be one slow, huge page); '' when it asks for none or an offered one."""
+    if not request.GET.get("per_page") or requested_page_size(request, sizes) is not None:
+        return ""
+    return _("A page shows at most %(largest)d rows; the sizes on offer are %(sizes)s.") % {
+        "largest": max(sizes),
+        "sizes": ", ".join(str(size) for size in sizes),
+    }
+
+
 def page_size(request: HttpRequest, sizes: tuple[int, ...] = PAGE_SIZES) -> int:
     """?per_page= when it is one of the offered sizes, else the first size."""
-    asked = request.GET.get("per_page", "")
-    return int(asked) if asked.isdigit() and int(asked) in sizes else sizes[0]
+    return requested_page_size(request, sizes) or sizes[0]
 
 
 def sort_queryset(
@@ -42,5 +60,6 @@ def list_context(
         "sort": sort,
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
+        "page_size_refusal": page_size_refusal(request),
         "query": request.GET.urlencode(),
     }

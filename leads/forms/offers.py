@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from crm.core.params import whole_number
 from investments.models import Unit
 from leads.models import Lead, OfferChannel, OfferStatus
 from leads.selectors.offers import lead_offer_clients, units_by_ids
@@ -75,8 +76,8 @@ class UnitFilterForm(forms.Form):
 
 def chosen_ids(values: list[str]) -> list[int]:
     """The unit ids of a request, once each, in order (what is not an id is left out)."""
-    ids = [int(value) for value in values if str(value).isdigit()]
-    return list(dict.fromkeys(ids))[:MAX_UNITS]
+    ids = [whole_number(value) for value in values]
+    return list(dict.fromkeys(pk for pk in ids if pk is not None))[:MAX_UNITS]
 
 
 class OfferForm(forms.Form):

@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from crm.core.params import whole_number
 from leads.models import (
     Lead,
     QuestionKind,
@@ -47,7 +48,7 @@ def survey_template_for_filling(*, pk: str | None) -> SurveyTemplate | None:
     )
     if pk is None:
         return templates.first()
-    if not pk.isdigit():
+    if whole_number(pk) is None:
         raise Http404
     return get_object_or_404(templates, pk=pk)
 
@@ -55,7 +56,7 @@ def survey_template_for_filling(*, pk: str | None) -> SurveyTemplate | None:
 def survey_template_get(*, pk: str) -> SurveyTemplate:
     """Any template by its id (a survey being sent may have been deactivated meanwhile:
     the service tells), its questions prefetched in their order; 404 when there is none."""
-    if not pk.isdigit():
+    if whole_number(pk) is None:
         raise Http404
     return get_object_or_404(
         SurveyTemplate.objects.prefetch_related(

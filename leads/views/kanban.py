@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from crm.core.params import MAX_POSITION, whole_number
 from leads.filters import lead_filterset_for
 from leads.kanban import (
     FAILED_COLUMN,
@@ -62,8 +63,7 @@ def kanban_column_view(request: HttpRequest, status_pk: int) -> HttpResponse:
         and not LeadStatus.objects.filter(pk=status_pk, active=True).exists()
     ):
         raise Http404
-    offset = request.GET.get("offset", "")
-    offset = int(offset) if offset.isdigit() else 0
+    offset = whole_number(request.GET.get("offset"), maximum=MAX_POSITION) or 0
     filterset = lead_filterset_for(request)
     cards, has_more = kanban_column_page(
         leads=filterset.qs, key=status_pk, offset=offset, employee=filterset.board_employee
@@ -83,8 +83,8 @@ def kanban_column_view(request: HttpRequest, status_pk: int) -> HttpResponse:
 def kanban_move_view(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_object_or_404(leads_visible_to(request.user).select_related("status"), pk=pk)
     wants_json = "application/json" in request.headers.get("Accept", "")
-    status_id = request.POST.get("status", "")
-    status = LeadStatus.objects.filter(pk=status_id).first() if status_id.isdigit() else None
+    status_id = whole_number(request.POST.get("status"))
+    status = LeadStatus.objects.filter(pk=status_id).first() if status_id is not None else None
     if status is None:
         return _move_answer(request, wants_json, _("Choose a status to move the lead to."), 400)
     from_column = lead.status_id

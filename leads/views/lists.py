@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
-from django_tables2.paginators import LazyPaginator
 
 from clients.selectors import client_get_for_user
-from crm.core.listing import PAGE_SIZES
+from crm.core.listing import PAGE_SIZES, page_size_refusal, requested_page_size
+from crm.core.pagination import paginate_table
 from crm.core.services import user_save_list_preferences
 from leads.filters import lead_filterset_for
 from leads.forms import BulkAction, LeadBulkForm, LeadColumnsForm
@@ -33,10 +33,7 @@ COUNT_CAP = 1_000
 def _list_preferences(request: HttpRequest) -> tuple[list[str], int]:
     saved = (request.user.ui_preferences or {}).get(LIST_NAME, {})
     columns = [name for name in saved.get("columns", DEFAULT_COLUMNS) if name in OPTIONAL_COLUMNS]
-    per_page = saved.get("per_page", PAGE_SIZES[0])
-    asked = request.GET.get("per_page", "")
-    if asked.isdigit() and int(asked) in PAGE_SIZES:
-        per_page = int(asked)
+    per_page = requested_page_size(request) or saved.get("per_page", PAGE_SIZES[0])
     return columns, per_page
 
 
@@ -46,10 +43,8 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
     columns, per_page = _list_preferences(request)
     hidden = [name for name in OPTIONAL_COLUMNS if name not in columns]
     table = LeadTable(with_list_columns(filterset.qs), exclude=hidden)
-    # The lazy paginator never counts the whole (possibly million-row) result.
-    RequestConfig(
-        request, paginate={"per_page": per_page, "paginator_class": LazyPaginator}
-    ).configure(table)
+    RequestConfig(request, paginate=False).configure(table)  # the sort
+    paginate_table(request, table, per_page=per_page)
     context = {
         "filter": filterset,
         "table": table,
@@ -57,6 +52,7 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
         "count_cap": COUNT_CAP,
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
+        "page_size_refusal": page_size_refusal(request),
         "bulk_form": LeadBulkForm(user=request.user),
         "columns_form": LeadColumnsForm(initial={"columns": columns, "per_page": per_page}),
         "query": request.GET.urlencode(),
