@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import LeadSource
@@ -19,6 +19,13 @@ from leads.models import FailureReason, Lead, LeadStatus
 from leads.selectors import leads_visible_to
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# The days a report may start and end on: any lead Lejek holds, and far enough from the
+# calendar's ends (years 1 and 9999) that no day or month arithmetic overflows.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+# A longer period is a report nobody reads that keeps a worker busy for seconds (an
+# advisor's 2 000 years of months took 18 s and a 61 MB page).
+MAX_YEARS = 5
 
 
 def default_date_from(today: date | None = None) -> date:
@@ -28,6 +35,19 @@ def default_date_from(today: date | None = None) -> date:
     if month < 1:
         year, month = year - 1, month + 12
     return date(year, month, 1)
+
+
+def earliest_start(end: date) -> date:
+    """The first day a report ending on `end` may start on: MAX_YEARS years back."""
+    try:
+        back = end.replace(year=end.year - MAX_YEARS)
+    except ValueError:  # 29 February, in a year without one
+        back = end.replace(year=end.year - MAX_YEARS, day=28)
+    return back + timedelta(days=1)
+
+
+def _short(day: date) -> str:
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
 class ReportFilterForm(forms.Form):
@@ -61,11 +81,32 @@ class ReportFilterForm(forms.Form):
             advisors = advisors.filter(pk=user.pk)
         self.fields["advisor"].queryset = advisors
 
+    def clean_date_from(self) -> date | None:
+        return self._day_in_range("date_from")
+
+    def clean_date_to(self) -> date | None:
+        return self._day_in_range("date_to")
+
+    def _day_in_range(self, name: str) -> date | None:
+        day = self.cleaned_data.get(name)
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise forms.ValidationError(
+                _("Choose a day between %(first)s and %(last)s.")
+                % {"first": _short(FIRST_DAY), "last": _short(LAST_DAY)}
+            )
+        return day
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("The end date must not be before the start date."))
+        elif start and end and start < (earliest := earliest_start(end)):
+            self.add_error(
+                "date_from",
+                _("A report covers at most %(years)d years: choose a start on or after %(day)s.")
+                % {"years": MAX_YEARS, "day": _short(earliest)},
+            )
         return cleaned
 
     @property
