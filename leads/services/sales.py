@@ -58,18 +58,28 @@ def reservation_create(
     settings' reservation days): the unit becomes reserved, held by this reservation.
 
     Refused for a closed lead, a unit outside the lead's investments, a client not on the
-    lead, a past end date, a negative fee, and a unit someone already holds or that is
-    sold (the message says by whom and until when). The lead reaches the "preliminary
-    reservation" stage when manual status changes are off (otherwise the view offers it).
+    lead, a past end date or one past the settings' longest reservation, a negative fee,
+    and a unit someone already holds or that is sold (the message says by whom and until
+    when). The lead reaches the "preliminary reservation" stage when manual status
+    changes are off (otherwise the view offers it).
     """
     if refusal := lead_closed_refusal(lead=lead):
         raise ValidationError(refusal)
-    today = timezone.localdate()
+    today, days = timezone.localdate(), crm_settings()
     if reserved_until is None:
-        reserved_until = today + timedelta(days=crm_settings().reservation_days)
+        reserved_until = today + timedelta(days=days.reservation_days)
+    latest = today + timedelta(days=days.reservation_max_days)
     errors = {}
     if reserved_until < today:
         errors["reserved_until"] = _("The reservation cannot end in the past.")
+    elif reserved_until > latest:
+        errors["reserved_until"] = _(
+            "A preliminary reservation lasts at most %(days)d days: choose %(latest)s or "
+            "an earlier day."
+        ) % {
+            "days": days.reservation_max_days,
+            "latest": formats.date_format(latest, "SHORT_DATE_FORMAT"),
+        }
     if fee is not None and fee < 0:
         errors["fee"] = _("The fee cannot be negative.")
     if client is not None and not lead.clients.filter(pk=client.pk).exists():

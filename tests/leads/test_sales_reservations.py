@@ -38,6 +38,7 @@ from leads.services.sales import (
 )
 from leads.tasks import expire_reservations
 from notifications.models import Notification, NotificationKind
+from settings_app.models import CRMSettings
 from tests.factories import InvestmentFactory, UnitFactory, UserFactory, status
 from tests.leads.sales_fixtures import (  # noqa: F401  (fixtures)
     buyer,
@@ -157,6 +158,27 @@ def test_an_end_date_in_the_past_and_a_negative_fee_are_refused(advisor, lead, u
     }
     unit.refresh_from_db()
     assert unit.status == UnitStatus.AVAILABLE
+
+
+def test_a_reservation_ends_at_most_the_settings_longest_days_away(advisor, lead, unit):
+    row = CRMSettings.get_solo()
+    row.reservation_max_days = 30
+    row.save()
+    latest = today() + timedelta(days=30)
+
+    with pytest.raises(ValidationError) as refused:
+        reserve(lead, unit, advisor, reserved_until=latest + timedelta(days=1))
+
+    assert refused.value.message_dict == {
+        "reserved_until": [
+            "A preliminary reservation lasts at most 30 days: "
+            f"choose {latest:%d.%m.%Y} or an earlier day."
+        ]
+    }
+    assert not Reservation.objects.exists()
+    unit.refresh_from_db()
+    assert unit.status == UnitStatus.AVAILABLE
+    assert reserve(lead, unit, advisor, reserved_until=latest).reserved_until == latest
 
 
 def test_a_reservation_may_end_today_and_cost_nothing(advisor, lead, unit):
@@ -426,6 +448,20 @@ def test_bad_input_is_shown_next_to_its_field(web, lead, unit, change, field, me
     response = web.post(create_url(lead), {**form_data(unit), **change})
     assert response.status_code == 400
     assert message in " ".join(response.context["form"].errors[field])
+    assert not Reservation.objects.exists()
+
+
+def test_ten_years_typed_on_the_page_are_refused_next_to_the_date(web, lead, unit):
+    ten_years = today() + timedelta(days=3653)
+
+    response = web.post(create_url(lead), form_data(unit, until=ten_years))
+
+    assert response.status_code == 400
+    latest = today() + timedelta(days=90)
+    assert response.context["form"].errors["reserved_until"] == [
+        f"A preliminary reservation lasts at most 90 days: choose {latest:%d.%m.%Y} or an "
+        "earlier day."
+    ]
     assert not Reservation.objects.exists()
 
 
