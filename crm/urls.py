@@ -7,6 +7,10 @@ from crm import views as crm_views
 from crm.core.health import healthz
 from leads.views import intake as intake_views
 
+# A refused request (a form past Django's size limits...) explains itself in the user's
+# language.
+handler400 = "crm.core.refusals.bad_request"
+
 admin.site.site_header = _("Lejek administration")
 admin.site.site_title = _("Lejek")
 admin.site.index_title = _("Configuration")

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     # After the user is known: nothing a logged-in user is sent stays in a cache.
     "crm.core.middleware.NoStoreForUsersMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After the user is known (the 400 page shows the menu), before any view reads a form.
+    "crm.core.refusals.UnreadableInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
