@@ -416,12 +416,10 @@ class DemoSeeder:
             contact_phone=primary.phone,
             consent_processing=is_intake,  # a web form cannot be sent without it
             consent_marketing=is_intake and consent_marketing,
-            # Intake leads were linked to a client (or made one) by their advisor; hand-made
-            # leads keep the default, as lead_create leaves it.
+            # Intake leads were linked to a client (or made one) by their advisor; a lead
+            # made by hand with its client is verified at once, as lead_create marks it.
             intake_outcome=(
-                (IntakeOutcome.CONVERTED if index == 0 else IntakeOutcome.LINKED)
-                if is_intake
-                else IntakeOutcome.NEW
+                IntakeOutcome.CONVERTED if is_intake and index == 0 else IntakeOutcome.LINKED
             ),
             is_repeat=index > 0,
             created_at=created_at,
@@ -711,7 +709,7 @@ class DemoSeeder:
             snapshot.failed_at = snapshot.closed_at = snapshot.failure_reason = None
             snapshot.failure_comment = ""
             snapshot.deletion_reason = None
-            if lead.intake_outcome != IntakeOutcome.NEW:
+            if lead.external_id:  # an inquiry (a form's, a portal's) arrives to verify
                 snapshot.intake_outcome = IntakeOutcome.NEW
             snapshot.updated_at, snapshot.updated_by = lead.created_at, lead.created_by
             created.append((snapshot, lead.created_at, lead.created_by))

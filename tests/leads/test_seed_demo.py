@@ -243,6 +243,8 @@ def test_demo_leads_cover_the_pipeline_and_everyone_can_see_their_own(seeded, db
             assert lead.intake_outcome == IntakeOutcome.NEW
             assert now - lead.created_at < timedelta(days=3)
         else:
+            # A lead with its client is verified: linked, or converted from its inquiry.
+            assert lead.intake_outcome in (IntakeOutcome.LINKED, IntakeOutcome.CONVERTED)
             assert 1 <= len(lead.clients.all()) <= 2
             assert 1 <= len(lead.investments.all()) <= 2
         if lead.is_failed:
@@ -625,3 +627,9 @@ def test_an_inquiry_from_the_api_goes_to_the_advisors_of_its_investment(seeded, 
     lead = Lead.objects.get(pk=response.json()["id"])
     assert set(lead.employees.all()) <= set(investment_rule.pool.all())
     assert lead.employees.exists()
+
+
+def test_lead_integrity_check_finds_nothing_on_the_demo(seeded, db):
+    out = StringIO()
+    call_command("lead_integrity_check", stdout=out)  # a CommandError on any finding
+    assert "Leads, contracts and units agree." in out.getvalue()
