@@ -40,7 +40,9 @@ def report_response(
             context.update(build(form))
         if exporting:
             return report_xlsx_response(name=f"{name}-report", tables=context["tables"])
-        context["export_url"] = f"{request.path}?{form.query(format='xlsx')}"
+        # The export holds what is on screen: a paginated table's page too.
+        shown = {"page": request.GET["page"]} if request.GET.get("page") else {}
+        context["export_url"] = f"{request.path}?{form.query(format='xlsx', **shown)}"
     return render(request, template, context)
 
 

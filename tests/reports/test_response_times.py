@@ -86,6 +86,17 @@ def test_export_matches_the_page(client, manager, report_data):
     assert len(over) == 1 + len(tables[1].rows)
 
 
+def test_the_export_of_a_later_page_holds_that_page(client, manager, report_data, monkeypatch):
+    monkeypatch.setattr("reports.views.response_times.SLA_PER_PAGE", 3)
+    response, (_times, over) = _tables(client, manager, page=2)
+    assert [row[0].url for row in over.rows] == [report_data["L1"].get_absolute_url()]
+    export_url = response.context["export_url"]
+    assert "page=2" in export_url
+    workbook = load_workbook(io.BytesIO(b"".join(client.post(export_url).streaming_content)))
+    rows = list(workbook.worksheets[1].iter_rows(values_only=True))
+    assert [row[0] for row in rows[1:]] == [report_data["L1"].name]
+
+
 def test_query_count_does_not_grow_with_leads(
     client, manager, report_data, django_assert_num_queries
 ):
