@@ -40,9 +40,7 @@ def test_a_period_from_the_year_one_is_explained_and_not_counted(
 
 
 @pytest.mark.parametrize("report", REPORTS)
-def test_a_period_to_the_last_day_of_the_calendar_is_explained(
-    client, advisor_with_a_lead, report
-):
+def test_a_period_to_the_last_day_of_the_calendar_is_explained(client, advisor_with_a_lead, report):
     response = client.get(reverse(report), {"date_to": "9999-12-31"})
 
     assert response.status_code == 200
