@@ -16,6 +16,7 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 from django.apps import apps
+from django.test import Client as HttpClient
 from pytest_django.plugin import blocking_manager_key
 
 from crm.core.models import Role
@@ -35,6 +36,14 @@ def fresh_intake_config():
     """Each story's intake reads its configuration from that story's database: a snapshot
     kept from an earlier test would know sources and rules that were rolled back."""
     intake_config_forget()
+
+
+@pytest.fixture
+def web(advisor):
+    """The advisor's browser, asking for English (so messages read as in the code)."""
+    http = HttpClient(HTTP_ACCEPT_LANGUAGE="en")
+    http.force_login(advisor)
+    return http
 
 
 @pytest.fixture

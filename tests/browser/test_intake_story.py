@@ -1,8 +1,9 @@
 """Intake's story, end to end: a portal posts an inquiry through the API; the advisor the
-rules gave it to finds it among the new leads, recognises an existing client among the
-candidates and chooses it, and the client's caretaker gets the email (a real Celery worker
-sends it to a real SMTP server). A second inquiry, from a new person, becomes a client
-with a first call planned. A manager unlinks the first inquiry again."""
+rules gave it to finds it among the new leads, recognises among the candidates the client
+a teammate added meanwhile (same phone, data masked: not the advisor's client) and hands
+the inquiry over to that caretaker, who gets the email (a real Celery worker sends it to
+a real SMTP server). A second inquiry, from a new person, becomes a client with a first
+call planned. A manager unlinks the first inquiry again."""
 
 from __future__ import annotations
 
@@ -48,16 +49,6 @@ def test_an_inquiry_is_verified_linked_converted_and_unlinked(
     rule = AssignmentRule.objects.create(name="rynekpierwotny.pl → Anna", priority=1)
     rule.sources.add(source)
     rule.pool.add(advisor)
-    # Ewa is the teammate's client; her inquiry comes from another phone and address.
-    ewa = ClientFactory(
-        first_name="Ewa",
-        last_name="Nowak",
-        phone="+48 600 111 222",
-        email="ewa.nowak@example.pl",
-        caretaker=teammate,
-        branch=teammate.branch,
-    )
-
     first = post_inquiry(
         live_server,
         token,
@@ -69,6 +60,15 @@ def test_an_inquiry_is_verified_linked_converted_and_unlinked(
             "message": "Czy jest jeszcze 3-pokojowe na parterze?",
         },
     )
+    # Meanwhile Ewa phoned the office, and the teammate added her as his client.
+    ewa = ClientFactory(
+        first_name="Ewa",
+        last_name="Nowak",
+        phone="+48 502-999-888",
+        email="ewa.nowak@example.pl",
+        caretaker=teammate,
+        branch=teammate.branch,
+    )
 
     # The advisor finds it among the new inquiries and opens it.
     log_in("doradca")
@@ -79,17 +79,24 @@ def test_an_inquiry_is_verified_linked_converted_and_unlinked(
     page.wait_for_url(f"{live_server.url}/leads/{first['id']}/")
     expect(page.locator("#inquiry-message")).to_contain_text("3-pokojowe na parterze")
 
-    # Ewa is a candidate by her name; her contact data is masked for this advisor.
+    # Ewa is a candidate by her phone; she is not the advisor's client, so her data is
+    # masked and choosing her hands the inquiry over to her caretaker.
     page.locator("#lead-verify").click()
     candidate = page.locator(f'#candidates tr[data-client="{ewa.pk}"]')
-    expect(candidate).to_contain_text("Ewa Nowak")
-    expect(candidate).to_contain_text("*** *** 222")
-    expect(candidate).not_to_contain_text("600 111 222")
-    candidate.get_by_role("button").click()
-    page.wait_for_url(f"{live_server.url}/leads/{first['id']}/")
+    expect(candidate).to_contain_text("E*** N***")
+    expect(candidate).to_contain_text("ten sam telefon")
+    expect(candidate).to_contain_text("*** *** 888")
+    expect(candidate).not_to_contain_text("ewa.nowak")
+    page.once("dialog", lambda dialog: dialog.accept())
+    candidate.get_by_role("button", name="Przekaż opiekunowi").click()
+    page.wait_for_url(f"{live_server.url}/leads/")
+    expect(page.locator(".messages")).to_contain_text("przekazane tej osobie")
     lead = Lead.objects.get(pk=first["id"])
     assert lead.intake_outcome == IntakeOutcome.LINKED
     assert list(lead.clients.all()) == [ewa]
+    assert list(lead.employees.all()) == [teammate]
+    page.goto(f"{live_server.url}{ewa.get_absolute_url()}")
+    expect(page.get_by_role("heading", name="Nie znaleziono")).to_be_visible()
 
     # Both emails arrive, in Polish, each with a link to the lead: the advisor's about the
     # new inquiry, the caretaker's about the lead linked to his client.

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client as HttpClient
 from django.urls import reverse
 
 from clients.models import Client
@@ -21,13 +20,6 @@ pytestmark = pytest.mark.django_db
 
 NEW_CLIENT = reverse("clients:create")
 DIALOG = reverse("leads:client_dialog")
-
-
-@pytest.fixture
-def web(advisor) -> HttpClient:
-    http = HttpClient(HTTP_ACCEPT_LANGUAGE="en")
-    http.force_login(advisor)
-    return http
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.test import Client as HttpClient
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -18,13 +17,6 @@ pytestmark = pytest.mark.django_db
 
 LIST = reverse("leads:list")
 NOT_OFFERED = "A page shows at most 100 rows; the sizes on offer are 25, 50, 100."
-
-
-@pytest.fixture
-def web(advisor) -> HttpClient:
-    http = HttpClient(HTTP_ACCEPT_LANGUAGE="en")
-    http.force_login(advisor)
-    return http
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from leads.models import FailureReason, Lead, LeadStatus
 from leads.services.editing import lead_create
@@ -191,7 +191,7 @@ def test_lead_cannot_be_moved_to_an_inactive_status(advisor, lead):
 
 def test_a_won_status_is_refused_by_hand_and_the_lead_stays_open(advisor, lead):
     """Only a contract wins a lead (tests/leads/test_won_only_by_contract.py)."""
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         lead_change_status(lead=lead, status=status("umowa"), user=advisor)
 
     assert "only by signing a contract" in " ".join(refused.value.messages)

@@ -144,8 +144,12 @@ def test_template_in_use_is_deactivated_not_deleted(admin_client, advisor, lead,
 
     change = admin_client.get(url("change", purchase_survey.pk))
     assert url("delete", purchase_survey.pk) not in change.text
-    assert admin_client.get(url("delete", purchase_survey.pk)).status_code == 403
-    assert admin_client.post(url("delete", purchase_survey.pk), {"post": "yes"}).status_code == 403
+    # The delete page sends back to the template with "in use: deactivate it instead".
+    asked = admin_client.get(url("delete", purchase_survey.pk))
+    assert (asked.status_code, asked.url) == (302, url("change", purchase_survey.pk))
+    posted = admin_client.post(url("delete", purchase_survey.pk), {"post": "yes"}, follow=True)
+    assert "Deactivate it instead" in posted.text or "dezaktywuj" in posted.text
+    assert SurveyTemplate.objects.filter(pk=purchase_survey.pk).exists()
 
     other = SurveyTemplate.objects.create(name="Zapasowa")
     response = admin_client.post(
