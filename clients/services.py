@@ -151,7 +151,8 @@ def client_check_new(*, user: User, data: dict, allow_duplicates_of: Collection[
     candidates = client_candidates(
         user=user, phone=client.phone_e164, email=client.email_normalized, pesel=client.pesel
     )
-    if any(candidate.client.pk not in set(allow_duplicates_of) for candidate in candidates):
+    allowed = set(allow_duplicates_of)
+    if any(candidate.client.pk not in allowed for candidate in candidates):
         raise DuplicateClients(candidates)
     return client
 

@@ -89,13 +89,15 @@ class NewClient:
         return "new-" + hashlib.sha256(self.token.encode()).hexdigest()[:12]
 
 
-def new_client_token(form: ClientForm) -> str:
+def new_client_of(form: ClientForm) -> NewClient:
     """The dialog's valid client form as the lead form keeps it: its submitted fields,
     signed, so that only what this server checked comes back."""
     fields = [name for name in form.fields if name != "updated_at"]
-    return signing.dumps(
+    token = signing.dumps(
         {name: form.data.get(form.add_prefix(name), "") for name in fields}, salt=NEW_CLIENT_SALT
     )
+    data = form.cleaned_data
+    return NewClient(token, str(form.instance), data, data["seen_duplicates"])
 
 
 def new_client_from_token(token: str, *, user: User) -> NewClient:
@@ -114,8 +116,9 @@ def new_client_from_token(token: str, *, user: User) -> NewClient:
             _("The new client could not be kept (%(errors)s); add the client again.")
             % {"errors": "; ".join(messages)}
         )
-    data = form.cleaned_data
-    return NewClient(token, str(form.instance), data, data["seen_duplicates"])
+    return NewClient(
+        token, str(form.instance), form.cleaned_data, form.cleaned_data["seen_duplicates"]
+    )
 
 
 def _or_current(choices: QuerySet, current: list[Model]) -> QuerySet:
@@ -205,6 +208,7 @@ class LeadForm(forms.Form):
     def __init__(self, *args, user: User, lead: Lead | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.pending_clients: list[NewClient] = []
         current = self._current_relations(lead)
         self.fields["clients"].queryset = _or_current(clients_visible_to(user), current["clients"])
         self.fields["contractors"].queryset = _or_current(
@@ -250,20 +254,22 @@ class LeadForm(forms.Form):
         return {name: list(getattr(lead, name).all()) for name in names}
 
     def clean_new_clients(self) -> list[NewClient]:
+        """Each pending client checked once; the valid ones are kept for the chips of a
+        page shown again (`new_clients_chosen`), the others are the field's errors."""
         tokens = list(dict.fromkeys(self.cleaned_data.get("new_clients") or []))[:20]
-        return [new_client_from_token(token, user=self.user) for token in tokens]
+        errors = []
+        for token in tokens:
+            try:
+                self.pending_clients.append(new_client_from_token(token, user=self.user))
+            except forms.ValidationError as error:
+                errors.append(error)
+        if errors:
+            raise forms.ValidationError(errors)
+        return self.pending_clients
 
     def new_clients_chosen(self) -> list[NewClient]:
         """The pending new clients to show as chips again (a refused save keeps them)."""
-        if not self.is_bound:
-            return []
-        chosen = []
-        for token in list(dict.fromkeys(self.data.getlist(self.add_prefix("new_clients"))))[:20]:
-            try:
-                chosen.append(new_client_from_token(token, user=self.user))
-            except forms.ValidationError:
-                continue  # the error is shown with the field
-        return chosen
+        return self.pending_clients
 
     def clean_updated_at(self):
         value = self.cleaned_data["updated_at"]

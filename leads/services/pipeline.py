@@ -24,15 +24,10 @@ def statuses_for_manual_move() -> QuerySet[LeadStatus]:
     return LeadStatus.objects.filter(active=True, is_won=False)
 
 
-def lead_has_active_contract(lead: Lead) -> bool:
-    """Whether a contract of the lead is signed and not cancelled."""
-    return lead.contracts.filter(cancelled_at__isnull=True).exists()
-
-
 def lead_contract_refusal(lead: Lead) -> str | None:
     """Why the lead's state may not be changed by hand (moved, failed, deleted), or None:
     it holds a signed contract, which only its cancellation undoes."""
-    if lead_has_active_contract(lead):
+    if lead.contracts.filter(cancelled_at__isnull=True).exists():
         return _(
             "This lead has a signed contract; it changes only when a manager cancels the "
             "contract (Contracts tab)."

@@ -46,24 +46,27 @@ def _locked(lead: Lead) -> Lead:
     return Lead.objects.select_for_update().select_related("status").get(pk=lead.pk)
 
 
+def _verified_refusal(lead: Lead) -> str | None:
+    """Why the lead is no inquiry to verify any more, or None."""
+    if lead.intake_outcome == IntakeOutcome.NEW:
+        return None
+    return _("This inquiry is already verified (%(outcome)s).") % {
+        "outcome": lead.get_intake_outcome_display().lower()
+    }
+
+
 def _require_new(lead: Lead) -> None:
-    if lead.intake_outcome != IntakeOutcome.NEW:
-        raise ValidationError(
-            _("This inquiry is already verified (%(outcome)s).")
-            % {"outcome": lead.get_intake_outcome_display().lower()}
-        )
+    if refusal := _verified_refusal(lead):
+        raise ValidationError(refusal)
 
 
 def lead_deletion_refusal(lead: Lead) -> str | None:
     """Why the lead may not be deleted as an inquiry, or None. Only an inquiry still to
     verify may be: one with no offer, reservation or contract yet (a sales case is closed
-    as a failure instead, and a signed contract only by its cancellation). Reads the
-    lead's kept figures (leads/services/figures.py) and, for a lead that has none, its
-    contracts."""
-    if lead.intake_outcome != IntakeOutcome.NEW:
-        return _("This inquiry is already verified (%(outcome)s).") % {
-            "outcome": lead.get_intake_outcome_display().lower()
-        }
+    as a failure instead, and a signed contract only by its cancellation). The offer and
+    the reservation are read from the lead's kept figures (leads/services/figures.py)."""
+    if refusal := _verified_refusal(lead):
+        return refusal
     if lead.has_offer or lead.has_reservation or lead.contracts.exists():
         return _(
             "This lead already has an offer, a reservation or a contract: it is not an "

@@ -17,7 +17,7 @@ from clients.forms import ClientForm
 from clients.selectors import clients_visible_to, contractors_visible_to
 from clients.services import DuplicateClients, client_check_new
 from leads.forms import LeadForm
-from leads.forms.lead import NewClient, new_client_from_token, new_client_token
+from leads.forms.lead import NewClient, new_client_of
 from leads.models import Lead
 from leads.selectors import lead_get_for_user, leads_visible_to
 from leads.services.editing import lead_create, lead_update
@@ -117,8 +117,7 @@ def client_dialog_view(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            new_client = new_client_from_token(new_client_token(form), user=request.user)
-            return render(request, "leads/form/client_created.html", {"new": new_client})
+            return render(request, "leads/form/client_created.html", {"new": new_client_of(form)})
     return render(request, "leads/form/client_dialog.html", {"form": form})
 
 
