@@ -74,7 +74,6 @@ def client_candidates(
     pesel: str = "",
     first_name: str = "",
     last_name: str = "",
-    exclude_pk: int | None = None,
 ) -> list[Candidate]:
     """At most MAX_CANDIDATES clients this person may be, best first. `phone` in any
     spelling ("504 976 791" is "+48 504 976 791"), `email` in any case; the name is
@@ -114,8 +113,6 @@ def client_candidates(
         )
         .order_by("rank", "-created_at", "-id")
     )
-    if exclude_pk is not None:
-        clients = clients.exclude(pk=exclude_pk)
     found = list(clients[:MAX_CANDIDATES])
     visible = set(
         clients_visible_to(user)

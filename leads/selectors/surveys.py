@@ -162,8 +162,8 @@ def survey_export_answers(
 
 
 def distinct_on_supported() -> bool:
-    """DISTINCT ON (…) is PostgreSQL's own."""
-    return connection.vendor == "postgresql"
+    """Whether the database has DISTINCT ON (…) (PostgreSQL): Django's own feature flag."""
+    return connection.features.can_distinct_on_fields
 
 
 def newest_response_per_lead(responses: QuerySet[SurveyResponse]) -> QuerySet:
