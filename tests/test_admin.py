@@ -21,6 +21,7 @@ from leads.models import (
     AssignmentStrategy,
     DeletionReason,
     FailureReason,
+    ImportBatch,
     IntakeOutcome,
     LeadStatus,
 )
@@ -333,6 +334,36 @@ def test_deleting_a_status_reason_or_source_in_use_says_to_deactivate_it(
     listed = bulk_delete(admin_client, model_name, [obj.pk], True, app=app)
     assert "Nothing was deleted" in messages_of(listed)[0]
     assert type(obj).objects.filter(pk=obj.pk).exists()
+
+
+def test_source_used_only_by_an_import_says_to_deactivate_it(admin_client, manager):
+    # The import points at its source without a way back (related_name="+"): the source
+    # is in use all the same, and the database would refuse its deletion.
+    imported_from = LeadSource.objects.create(name="Targi mieszkaniowe", slug="targi")
+    ImportBatch.objects.create(
+        created_by=manager,
+        file="imports/targi.csv",
+        file_name="targi.csv",
+        file_sha256="0" * 64,
+        source=imported_from,
+    )
+
+    change_page = admin_client.get(admin_url("clients", "leadsource", "change", imported_from.pk))
+    assert admin_url("clients", "leadsource", "delete", imported_from.pk) not in change_page.text
+    response = admin_client.post(
+        admin_url("clients", "leadsource", "delete", imported_from.pk),
+        {"post": "yes"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert messages_of(response) == [
+        "“Targi mieszkaniowe” is in use, so it cannot be deleted. Deactivate it instead: "
+        "untick “Active” and save."
+    ]
+    listed = bulk_delete(admin_client, "leadsource", [imported_from.pk], True, app="clients")
+    assert "Nothing was deleted" in messages_of(listed)[0]
+    assert LeadSource.objects.filter(pk=imported_from.pk).exists()
 
 
 def test_unused_reasons_can_be_deleted_in_bulk(admin_client):

@@ -19,10 +19,14 @@ def in_use_pks(queryset: QuerySet) -> set:
     """The ids among `queryset` that another row points at with PROTECT or RESTRICT (a
     lead's status, reason or source, a filled survey's template): the ones whose deletion
     the database would refuse. One EXISTS query per such relation, whatever the number of
-    rows pointing (a source may have a million leads)."""
+    rows pointing (a source may have a million leads). Relations without a way back
+    (related_name="+", as an import's source) protect all the same: `related_objects`
+    leaves them out, so every field is walked, hidden ones included."""
     used = set()
-    for relation in queryset.model._meta.related_objects:
-        if relation.many_to_many or relation.on_delete not in (models.PROTECT, models.RESTRICT):
+    for relation in queryset.model._meta.get_fields(include_hidden=True):
+        if not relation.auto_created or relation.concrete or relation.many_to_many:
+            continue
+        if relation.on_delete not in (models.PROTECT, models.RESTRICT):
             continue
         pointing = relation.related_model._base_manager.filter(
             **{relation.field.name: OuterRef("pk")}
