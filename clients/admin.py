@@ -3,14 +3,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from crm.core.admin_in_use import DeactivateInUseAdmin
 
 from .models import LeadSource
-from .services import source_rotate_intake_token
+from .services import sources_rotate_intake_tokens
 
 
 @admin.register(LeadSource)
@@ -49,20 +48,17 @@ class LeadSourceAdmin(DeactivateInUseAdmin):
             "opts": self.model._meta,
             "queryset": queryset,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "title": _("New intake tokens"),
         }
         if request.POST.get("post") != "yes":
-            context["title"] = _("New intake tokens")
             return TemplateResponse(
                 request, "admin/clients/leadsource/intake_token_confirm.html", context
             )
-        tokens = [(source, source_rotate_intake_token(source=source)) for source in queryset]
-        context["title"] = _("New intake tokens")
+        tokens = sources_rotate_intake_tokens(sources=queryset)
         context["tokens"] = tokens
         context["summary"] = ngettext(
             "%(count)d source has a new token; its previous token no longer works.",
             "%(count)d sources have new tokens; their previous tokens no longer work.",
             len(tokens),
         ) % {"count": len(tokens)}
-        response = TemplateResponse(request, "admin/clients/leadsource/intake_tokens.html", context)
-        add_never_cache_headers(response)
-        return response
+        return TemplateResponse(request, "admin/clients/leadsource/intake_tokens.html", context)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -67,6 +67,13 @@ def source_rotate_intake_token(*, source: LeadSource) -> str:
     source.intake_token_created_at = timezone.now()
     source.save(update_fields=["intake_token_hash", "intake_token_created_at"])
     return token
+
+
+@transaction.atomic
+def sources_rotate_intake_tokens(*, sources: Iterable[LeadSource]) -> list[tuple[LeadSource, str]]:
+    """Give each of `sources` a new intake token, all or none: the tokens are shown only
+    once, so a failure part-way must not leave some sources with tokens nobody saw."""
+    return [(source, source_rotate_intake_token(source=source)) for source in sources]
 
 
 def _user_branch(user: User):
