@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.filters import NamedControlsMixin
 from crm.core.models import Branch, User
 from crm.core.normalization import fold_name, normalize_email, phone_search_key
 
@@ -76,7 +77,7 @@ def contractor_search_condition(term: str) -> Q:
     return Q(name_folded__contains=fold_name(term))
 
 
-class ClientFilter(django_filters.FilterSet):
+class ClientFilter(NamedControlsMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_search",

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import LeadSource
-from crm.core.filters import IdFilter, IdListFilter
+from crm.core.filters import IdFilter, IdListFilter, NamedControlsMixin
 from crm.core.models import Branch, User
 from investments.models import Investment
 from leads.models import Activity, BoardEntry, IntakeOutcome, Lead, LeadStatus
@@ -46,7 +46,7 @@ def overdue_activity_exists() -> Exists:
     )
 
 
-class LeadFilter(django_filters.FilterSet):
+class LeadFilter(NamedControlsMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_search",

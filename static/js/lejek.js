@@ -29,8 +29,26 @@
     var badges = Array.prototype.slice.call(root.querySelectorAll("[data-badge-colour]"));
     if (root.matches && root.matches("[data-badge-colour]")) { badges.push(root); }
     badges.forEach(function (badge) {
-      badge.style.setProperty("--badge-colour", badge.getAttribute("data-badge-colour"));
+      var colour = badge.getAttribute("data-badge-colour");
+      badge.style.setProperty("--badge-colour", colour);
+      // White text where it stands out more than black does (WCAG contrast): an
+      // administrator's mid-tone colour would leave white text unreadable.
+      var white = contrastWithWhite(colour);
+      if (white < 21 / white) { badge.style.setProperty("color", "#000"); }
     });
+  }
+
+  // The contrast of white text on a #rrggbb background (WCAG 2 relative luminance); black
+  // text's is 21 divided by it.
+  function contrastWithWhite(hex) {
+    var match = /^#([0-9a-f]{6})$/i.exec(hex || "");
+    if (!match) { return 21; }
+    var channels = [0, 2, 4].map(function (start) {
+      var value = parseInt(match[1].substr(start, 2), 16) / 255;
+      return value <= 0.03928 ? value / 12.92 : Math.pow((value + 0.055) / 1.055, 2.4);
+    });
+    var luminance = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
+    return 1.05 / (luminance + 0.05);
   }
   paintBadges(document);
   new MutationObserver(function (mutations) {
