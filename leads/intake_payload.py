@@ -34,6 +34,22 @@ TEXT_FIELDS += tuple(f"utm_{key}" for key in NESTED["utm"]) + ("submitted_at",)
 RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", re.ASCII)
 
 
+class Rfc3339DateTimeField(forms.DateTimeField):
+    """A date and time written as the document says (RFC 3339): a date, a time and the
+    time zone offset; a datetime given by Python (an import's cell) is taken as it is."""
+
+    default_error_messages = {
+        "invalid": gettext_lazy(
+            "Give the date and time with its time zone, as in 2026-03-01T10:15:00+01:00."
+        ),
+    }
+
+    def to_python(self, value: Any) -> datetime | None:
+        if isinstance(value, str) and value and not RFC3339.fullmatch(value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class IntakePayloadForm(forms.Form):
     external_id = forms.CharField(max_length=100, required=False)
     first_name = forms.CharField(max_length=100, required=False)
@@ -49,7 +65,7 @@ class IntakePayloadForm(forms.Form):
     utm_campaign = forms.CharField(max_length=200, required=False)
     utm_content = forms.CharField(max_length=200, required=False)
     utm_term = forms.CharField(max_length=200, required=False)
-    submitted_at = forms.DateTimeField(required=False)
+    submitted_at = Rfc3339DateTimeField(required=False)
 
     MESSAGE_NO_CONTACT = gettext_lazy("Give an email address or a phone number.")
 
@@ -116,29 +132,11 @@ def _flatten(body: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, An
         if value is not None and not isinstance(value, str):
             errors[_sender_name(name)] = [_("Must be a string.")]
             data.pop(name)
-    if data.get("submitted_at"):
-        data["submitted_at"] = _moment(data["submitted_at"], errors)
     for key in NESTED["consents"]:
         value = data.get(f"consents_{key}")
         if value is not None and not isinstance(value, bool):
             errors[f"consents.{key}"] = [_("Must be true or false.")]
     return data
-
-
-def _moment(text: str, errors: dict[str, list[str]]) -> datetime | None:
-    """The sender's submission time, written as the document says (RFC 3339): a date, a
-    time and the time zone offset. The form then checks its range."""
-    moment = None
-    if RFC3339.fullmatch(text):
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            pass
-    if moment is None:
-        errors["submitted_at"] = [
-            _("Give the date and time with its time zone, as in 2026-03-01T10:15:00+01:00.")
-        ]
-    return moment
 
 
 def read_intake_payload(body: Any) -> IntakePayload:
