@@ -251,10 +251,8 @@ def lead_export_filters(*, user: User, query: str) -> list[tuple[str, str]]:
     cleaned = getattr(lead_filter.form, "cleaned_data", {})
     client_id = cleaned.get("client")
     if client_id is not None:
-        client = None
-        if client_id == int(client_id) and 0 < client_id < 2**63:
-            client = clients_visible_to(user).filter(pk=int(client_id)).first()
-        described.append((str(_("Client")), str(client) if client else f"#{client_id:g}"))
+        client = clients_visible_to(user).filter(pk=client_id).first()
+        described.append((str(_("Client")), str(client) if client else f"#{client_id}"))
     if cleaned.get("id"):
         described.append((str(_("Selected leads")), str(len(set(cleaned["id"])))))
     return described

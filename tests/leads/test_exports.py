@@ -240,6 +240,20 @@ def test_the_page_counts_the_rows_and_names_the_selection(client, manager):
     assert "2 rows" in response.text
 
 
+def test_the_page_names_a_client_the_user_may_not_see_by_their_whole_id(
+    client, manager, other_branch
+):
+    theirs = ClientFactory(first_name="Obcy", last_name="Klient", branch=other_branch)
+    client.force_login(manager)
+    for client_id in (theirs.pk, 1234567):
+        page = client.get(f"{reverse('leads:export')}?client={client_id}", **EN).text
+        assert f"Client: #{client_id}</li>" in page
+        assert "Obcy" not in page
+    ours = ClientFactory(first_name="Nasz", last_name="Klient", branch=manager.branch)
+    page = client.get(f"{reverse('leads:export')}?client={ours.pk}", **EN).text
+    assert "Client: Nasz Klient</li>" in page
+
+
 def test_the_export_is_refused_without_the_csrf_token(manager):
     LeadFactory(name="Jedyna", branch=manager.branch)
     browser = HttpClient(enforce_csrf_checks=True)
