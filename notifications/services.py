@@ -19,6 +19,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy, override
 
 from crm.core.models import User
+from crm.core.params import whole_number
 from leads.models import Activity, ImportBatch, Lead
 from leads.selectors.conversations import digest_for
 
@@ -167,9 +168,6 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
             values = _reminder_values(notification, default_name=name)
         # Collapsed to one line: a name carrying CR/LF must never start a new header.
         subject = one_line(gettext(SUBJECTS[notification.kind]) % values)
-        inquiry = None
-        if notification.kind == NotificationKind.INQUIRY_ADDED:
-            inquiry = _added_inquiry(notification)
         context = {
             "language": language,
             "subject": subject,
@@ -183,7 +181,7 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
             + [(capfirst(Lead._meta.get_field("source").verbose_name), lead.source.name)],
             "message_label": capfirst(Lead._meta.get_field("message").verbose_name),
             # An inquiry added to the lead: what it says, not the lead's first inquiry.
-            "inquiry": inquiry,
+            "inquiry": _added_inquiry(notification),
             "lead_url": settings.LEJEK_BASE_URL.rstrip("/") + lead.get_absolute_url(),
         }
         return _email(notification, context, template="notifications/email")
@@ -208,15 +206,24 @@ def _email(notification: Notification, context: dict, *, template: str) -> Email
     return email
 
 
-def _added_inquiry(notification: Notification) -> str:
+def _key_activity_pk(notification: Notification) -> int | None:
+    """The activity a notification's key names after its recipient ("<activity id>" or
+    "<activity id>:<planned at>"), or None when the key names none."""
+    about = notification.key.split(":", 3)[-1]
+    return whole_number(about.partition(":")[0])
+
+
+def _added_inquiry(notification: Notification) -> str | None:
     """The inquiry an "inquiry added" email is about, as it was logged on the lead (its
-    source, contact and message): the key ends with the id of that inbound message."""
-    activity_pk = notification.key.split(":", 3)[-1]
+    source, contact and message); None for any other email."""
+    if notification.kind != NotificationKind.INQUIRY_ADDED:
+        return None
+    activity_pk = _key_activity_pk(notification)
     notes = (
         Activity.objects.filter(pk=activity_pk, lead=notification.lead_id)
         .values_list("notes", flat=True)
         .first()
-        if activity_pk.isdigit()
+        if activity_pk is not None
         else None
     )
     return notes or ""
@@ -226,12 +233,13 @@ def _reminder_values(notification: Notification, *, default_name: str) -> dict[s
     """What a reminder's subject and intro say: the conversation's kind, with whom (its
     client, else the lead's contact) and when, from the key's "<activity id>:<planned at>"
     (the time the reminder was queued for, in Lejek's time zone)."""
-    activity_pk, _sep, planned_at = notification.key.split(":", 3)[-1].partition(":")
+    activity_pk = _key_activity_pk(notification)
     activity = (
         Activity.objects.select_related("client").filter(pk=activity_pk).first()
-        if activity_pk.isdigit()
+        if activity_pk is not None
         else None
     )
+    planned_at = notification.key.split(":", 3)[-1].partition(":")[2]
     try:
         when = datetime.fromisoformat(planned_at)
     except ValueError:
