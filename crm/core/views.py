@@ -2,7 +2,8 @@
 download of the finished file. Anyone else gets 404, as for any object they may not see.
 
 Also the shared steps of an Excel export view (permission, size, response), so that the
-lead and client export views stay a few lines each."""
+lead and client export views stay a few lines each, and the page an export's GET shows,
+which the reports' exports show too."""
 
 from __future__ import annotations
 
@@ -56,6 +57,24 @@ def sync_export_limit() -> int:
     return getattr(settings, "LEJEK_SYNC_EXPORT_LIMIT", 5000)
 
 
+def export_confirm_response(
+    request: HttpRequest,
+    *,
+    what: str,
+    filters: list[tuple[str, str]],
+    back_url: str,
+    count: int | None = None,
+    limit: int | None = None,
+    sheets: str | None = None,
+) -> HttpResponse:
+    """The page an export's GET shows (a list's or a report's): what will be exported,
+    its filters in words, the rows when counted (`count`, up to `limit` at once) or the
+    sheets, the format, and the button that POSTs to this very URL."""
+    context = {"what": what, "filters": filters, "count": count, "limit": limit}
+    context.update(sheets=sheets, action=request.get_full_path(), back_url=back_url)
+    return render(request, "exports/confirm.html", context)
+
+
 def export_view(
     request: HttpRequest,
     *,
@@ -83,9 +102,9 @@ def export_view(
     # Counting stops past the limit: a million-row list is not counted in the request.
     count = rows.order_by()[: limit + 1].count()
     if request.method != "POST":
-        context = {"what": what, "filters": describe(), "count": count, "limit": limit}
-        context.update(action=request.get_full_path(), back_url=back)
-        return render(request, "exports/confirm.html", context)
+        return export_confirm_response(
+            request, what=what, filters=describe(), back_url=back, count=count, limit=limit
+        )
     if count <= limit:
         buffer = io.BytesIO()
         write(rows, buffer)

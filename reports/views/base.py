@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from crm.core.forms import describe_filters
+from crm.core.views import export_confirm_response
 
 from ..exports import report_xlsx_response
 from ..filters import ReportFilterForm, report_filter_for
@@ -35,7 +36,14 @@ def report_response(
     context = {"form": form, "title": title, "name": name, "tables": [], "charts": []}
     if form.is_valid():
         if exporting and request.method != "POST":
-            return _export_page(request, form, title=title)
+            # What the export holds, before anything is computed.
+            return export_confirm_response(
+                request,
+                what=title,
+                filters=describe_filters(form),
+                back_url=f"{request.path}?{form.query()}",
+                sheets=_("one per table of the report"),
+            )
         with report_queries():
             context.update(build(form))
         if exporting:
@@ -44,20 +52,6 @@ def report_response(
         shown = {"page": request.GET["page"]} if request.GET.get("page") else {}
         context["export_url"] = f"{request.path}?{form.query(format='xlsx', **shown)}"
     return render(request, template, context)
-
-
-def _export_page(request: HttpRequest, form: ReportFilterForm, *, title) -> HttpResponse:
-    """What the report's export holds, before anything is computed: the filters in words,
-    one sheet per table, the format; its button POSTs to this very URL."""
-    context = {
-        "what": title,
-        "filters": describe_filters(form),
-        "count": None,
-        "sheets": _("one per table of the report"),
-        "action": request.get_full_path(),
-        "back_url": f"{request.path}?{form.query()}",
-    }
-    return render(request, "exports/confirm.html", context)
 
 
 # The memory PostgreSQL may use for each sort and hash of a report's statements: its
