@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clients.models import LeadSource
+from crm.core.params import whole_number
 from crm.core.ratelimit import client_address, rate_limit_hit
 from leads.intake_config import intake_config
 from leads.intake_payload import (
@@ -127,7 +128,8 @@ def _body_refusal(request: HttpRequest) -> JsonResponse | None:
         # A body sent in chunks, without a length, would be read as empty: say so instead.
         message = _("Send the body with a Content-Length header, not in chunks.")
         return _errors(411, "body", message)
-    if int(declared or 0) > MAX_BODY_BYTES:
+    # Unreadable ("abc") is no length, as Django reads it: the body is then empty.
+    if (whole_number(declared) or 0) > MAX_BODY_BYTES:
         return _errors(413, "body", _("The body is larger than 64 KiB."))
     if request.content_type != "application/json":
         return _errors(415, "content_type", _("Send the inquiry as application/json."))

@@ -345,6 +345,17 @@ def test_chunked_body_without_content_length_is_refused_with_411(partner):
     assert_nothing_stored()
 
 
+def test_content_length_that_is_not_a_number_is_read_as_no_body(partner):
+    # As Django reads it (an unreadable length is 0): a plain refusal, not an error page.
+    response = partner.generic(
+        "POST", API, json.dumps(INQUIRY), content_type="application/json", CONTENT_LENGTH="abc"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["body"]
+    assert_nothing_stored()
+
+
 @pytest.mark.parametrize("charset", ["iso-8859-2", "windows-1250", "utf-16"])
 def test_body_in_a_charset_other_than_utf8_is_refused_with_415(partner, charset):
     # Plain ASCII, which every one of them would decode: still refused for what it claims.
