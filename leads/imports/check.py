@@ -42,7 +42,7 @@ def open_table(batch: ImportBatch) -> Table:
     """The batch's stored file as a table, in the batch's encoding (the file stays open
     while its rows are read). It was checked at upload: it is not checked again."""
     file_obj = batch.file.open("rb")
-    return read_table(file_obj, batch.file_name, encoding=batch.encoding or None, verify=False)
+    return read_table(file_obj, batch.file_name, encoding=batch.encoding or None)
 
 
 def preview_rows(batch: ImportBatch, count: int = 3) -> list[list[str]]:

@@ -4,9 +4,9 @@ Windows-1250 or ISO-8859-2, recognised by charset-normalizer or chosen by the ma
 
 Cells come out as text, except dates (a `date`/`datetime` cell stays one). A formula cell
 is read as its text ("=HYPERLINK(...)") and never evaluated. Problems with the file as a
-whole raise `ImportFileError` with a message for the user. At upload (`verify`) the caps of
-`limits` are checked before the file is parsed, a CSV must be clean in its encoding, and a
-file with more rows than the CRM settings allow is refused.
+whole raise `ImportFileError` with a message for the user. At upload (a `max_rows` given)
+the caps of `limits` are checked before the file is parsed, a CSV must be clean in its
+encoding, and a file with more rows than the CRM settings allow is refused.
 
 Every row of the file comes out, so that the import accounts for each: a CSV row whose
 unclosed quotation mark swallowed the lines after it comes out with a problem, and so does
@@ -90,14 +90,14 @@ def read_table(
     name: str,
     *,
     encoding: str | None = None,
-    verify: bool = True,
     max_rows: int | None = None,
 ) -> Table:
     """The file's table; raises ImportFileError for an empty, oversized, corrupt or
     undecodable file, or one without a header row. A CSV is read in `encoding`, or in the
-    one recognised when None. `verify` (an upload, or another encoding chosen): the caps
-    are checked first, the CSV must be clean in its encoding, and a file of more than
-    `max_rows` rows is refused."""
+    one recognised when None. With `max_rows` (an upload, or another encoding chosen) the
+    file is verified: the caps are checked first, the CSV must be clean in its encoding,
+    and a file of more than `max_rows` rows is refused."""
+    verify = max_rows is not None
     file_obj.seek(0, io.SEEK_END)
     check_size(file_obj.tell())
     file_obj.seek(0)
@@ -127,16 +127,14 @@ def read_table(
                 raise
     except (EncodingError, LimitError) as error:
         raise ImportFileError(str(error)) from error
-    if verify and max_rows is not None and (bound is None or bound > max_rows):
+    if verify and (bound is None or bound > max_rows):
         # The cheap bound (the sheet's stated size, the CSV's lines) says it may be over:
-        # count the rows themselves, stopping past the limit.
-        rows.close()
-        _headers, rows, _bound = _open(file_obj, kind, encoding)
+        # count the rows themselves, stopping past the limit, then read them from the top.
         counted = sum(1 for _row in islice(rows, max_rows + 1))
         rows.close()
         if counted > max_rows:
             raise ImportFileError(too_many_rows_message(max_rows))
-        headers, rows, bound = _open(file_obj, kind, encoding)
+        headers, rows, _bound = _open(file_obj, kind, encoding)
     return Table(headers=headers, rows=rows, kind=kind, encoding=encoding or "")
 
 
@@ -152,11 +150,12 @@ def _not_xlsx_message() -> str:
 
 
 def _open(file_obj: IO[bytes], kind: str, encoding: str | None):
-    """(headers, rows, an upper bound of the rows' count or None)."""
+    """(headers, rows, an upper bound of the rows' count or None). `encoding` is a CSV's
+    (known by now), None for an .xlsx."""
     if kind == "xlsx":
         headers, rows, bound = _read_xlsx(file_obj)
     else:
-        headers, rows = _read_csv(file_obj, encoding or "utf-8")
+        headers, rows = _read_csv(file_obj, encoding)
         bound = None
     if not any(headers):
         rows.close()
