@@ -14,8 +14,6 @@ from leads.models import ImportBatch, ImportRowError
 
 from .check import open_table
 
-MAX_XLSX_CELL = 32_767  # what an Excel cell holds; a longer value's row says it is too long
-
 
 def write_rejected_rows(batch: ImportBatch, file_obj: IO[bytes]) -> int:
     """Write the rejected rows of the batch into file_obj; return how many."""
@@ -49,8 +47,9 @@ def write_rejected_rows(batch: ImportBatch, file_obj: IO[bytes]) -> int:
                 pending = next(errors, None)
             messages = by_row.pop(number, None)
             if messages:
-                shown = [cell[:MAX_XLSX_CELL] if isinstance(cell, str) else cell for cell in cells]
-                sheet.append([number, *shown, "\n".join(messages)])
+                # openpyxl cuts a value to the 32,767 characters a cell holds; the row's
+                # errors say the value is too long.
+                sheet.append([number, *cells, "\n".join(messages)])
                 count += 1
     finally:
         batch.file.close()
