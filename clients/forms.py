@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.core.forms import FocusFirstErrorMixin
 from crm.core.models import User
+from crm.core.params import whole_number
 
 from .models import Client, ClientKind, Contractor, LeadSource
 
@@ -69,7 +70,8 @@ class SeenDuplicatesField(forms.CharField):
 
     def to_python(self, value) -> list[int]:
         text = super().to_python(value) or ""
-        return [int(part) for part in text.split(",") if part.strip().isdigit()][:50]
+        pks = (whole_number(part.strip()) for part in text.split(","))
+        return [pk for pk in pks if pk is not None][:50]
 
     def prepare_value(self, value):
         if isinstance(value, list | tuple):

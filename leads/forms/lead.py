@@ -16,6 +16,7 @@ from clients.models import Client, Contractor, LeadSource
 from clients.selectors import active_sources, clients_visible_to, contractors_visible_to
 from crm.core.listing import PAGE_SIZES
 from crm.core.models import User
+from crm.core.params import whole_number
 from investments.models import Investment
 from leads.services.editing import MESSAGE_NO_EMPLOYEE
 from leads.services.pipeline import statuses_for_manual_move
@@ -282,7 +283,8 @@ class LeadForm(forms.Form):
         form, else those of the submitted ids that the user may choose."""
         if not self.is_bound:
             return list(self.initial.get(name, []))
-        pks = [int(pk) for pk in self[name].value() or [] if str(pk).isdigit()]
+        submitted = (whole_number(str(value)) for value in self[name].value() or [])
+        pks = [pk for pk in submitted if pk is not None]
         by_pk = self.fields[name].queryset.in_bulk(pks) if pks else {}
         return [by_pk[pk] for pk in dict.fromkeys(pks) if pk in by_pk]
 
@@ -331,7 +333,11 @@ class LeadBulkForm(forms.Form):
             ]
         # Any id is accepted here; the view keeps only the leads the user may see.
         self.fields["selected"].choices = (
-            [(value, value) for value in self.data.getlist("selected") if value.isdigit()]
+            [
+                (value, value)
+                for value in self.data.getlist("selected")
+                if whole_number(value) is not None
+            ]
             if self.is_bound
             else []
         )

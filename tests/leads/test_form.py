@@ -202,6 +202,20 @@ def test_forged_id_of_a_client_the_advisor_may_not_see_is_refused_and_never_link
     assert "Cudzy" not in response.text
 
 
+def test_client_id_that_is_no_number_is_refused_and_the_form_shows_the_real_client_chosen(
+    as_advisor, advisor, own_client
+):
+    # "²" is a digit to Python's str.isdigit(), not a number to int().
+    response = as_advisor.post(
+        CREATE_URL, form_data(clients=[own_client.pk, "²"], employees=[advisor.pk])
+    )
+
+    assert response.status_code == 200
+    assert "clients" in response.context["form"].errors
+    assert not Lead.objects.exists()
+    assert "Elżbieta Turza" in response.text
+
+
 def test_forged_id_of_a_contractor_of_another_branch_is_refused(as_advisor, advisor, other_branch):
     stranger = ContractorFactory(name="Cudza firma", branch=other_branch)
 
