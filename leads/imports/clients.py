@@ -27,7 +27,7 @@ from leads.services.intake import one_line
 
 from .mapping import CLIENT_FIELDS
 from .reading import Cell
-from .rows import Row, parse_consent
+from .rows import Row, error_text, parse_consent
 from .status import batch_checked
 
 TEXT_FIELDS = (
@@ -178,7 +178,7 @@ def clients_import_part(
     for row in chunk:
         if not row.is_valid:
             column, message = row.errors[0]
-            refuse(row.number, f"{column}: {message}" if column else message)
+            refuse(row.number, error_text(column, message))
     counts, new = classify(chunk, seen)
     errors = []
     for row in new:

@@ -13,6 +13,7 @@ from crm.core.excel import Column, SheetWriter, export_file_name
 from leads.models import ImportBatch, ImportRowError
 
 from .check import open_table
+from .rows import error_text
 
 
 def write_rejected_rows(batch: ImportBatch, file_obj: IO[bytes]) -> int:
@@ -43,7 +44,7 @@ def write_rejected_rows(batch: ImportBatch, file_obj: IO[bytes]) -> int:
                 break  # past the last rejected row
             while pending is not None and pending[0] <= number:
                 row, column, message = pending
-                by_row.setdefault(row, []).append(f"{column}: {message}" if column else message)
+                by_row.setdefault(row, []).append(error_text(column, message))
                 pending = next(errors, None)
             messages = by_row.pop(number, None)
             if messages:

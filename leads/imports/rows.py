@@ -60,6 +60,11 @@ class Row:
         return f"{EXTERNAL_ID_PREFIX}{self.key}"
 
 
+def error_text(column: str, message: str) -> str:
+    """One error of a row as the user reads it: the column's name first, when it has one."""
+    return f"{column}: {message}" if column else message
+
+
 class RowReader:
     """Turns the cells of a row into a Row, for one mapping and its file's headers."""
 

@@ -33,7 +33,7 @@ from notifications.services import notification_queue
 from .batch import Inquiry, is_linked, receive_chunk
 from .check import CHUNK_SIZE, chunked, imported_before, read_rows
 from .clients import clients_import_part
-from .rows import Row
+from .rows import Row, error_text
 
 COUNTS = (
     "rows_total", "rows_new", "rows_linked", "rows_duplicate_file", "rows_duplicate_db",
@@ -168,7 +168,7 @@ def _import_part(
             counts["rows_error"] += 1
             if all_or_nothing:
                 column, message = row.errors[0]
-                raise RowRefused(row.number, f"{column}: {message}" if column else message)
+                raise RowRefused(row.number, error_text(column, message))
             continue  # its errors were recorded by the dry run
         if row.key in seen:
             counts["rows_duplicate_file"] += 1
