@@ -17,7 +17,7 @@ from crm.core.jobs import job_start
 from crm.core.models import User
 from leads.imports.jobs import IMPORT_CHECK, IMPORT_RUN
 from leads.imports.mapping import guess_mapping, mapping_errors
-from leads.imports.reading import ImportFileError, read_table
+from leads.imports.reading import ImportFileError, Table, file_kind, read_table
 from leads.models import ImportBatch, ImportKind, ImportRowError, ImportStatus
 from settings_app.selectors import crm_settings
 
@@ -76,7 +76,7 @@ def import_batch_upload(
     return batch
 
 
-def _read_verified(file_obj: IO[bytes], name: str, *, encoding: str | None, field: str):
+def _read_verified(file_obj: IO[bytes], name: str, *, encoding: str | None, field: str) -> Table:
     """The file's table, verified (caps, encoding, the settings' most rows), its rows not
     read; ValidationError under `field` otherwise."""
     try:
@@ -96,12 +96,11 @@ def import_batch_set_encoding(*, batch: ImportBatch, user: User, encoding: str) 
     "encoding") when the file is not clean in that encoding, or the import has started."""
     _require_owner(batch, user)
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if batch.status not in (ImportStatus.UPLOADED, ImportStatus.CHECKED):
-        raise ValidationError(_("This import has already started; its mapping cannot change."))
+    _require_mappable(batch)
     with batch.file.open("rb") as file_obj:
+        if file_kind(file_obj, batch.file_name) != "csv":
+            raise ValidationError({"encoding": [_("Only a CSV file has an encoding to choose.")]})
         table = _read_verified(file_obj, batch.file_name, encoding=encoding, field="encoding")
-    if table.kind != "csv":
-        raise ValidationError({"encoding": [_("Only a CSV file has an encoding to choose.")]})
     ImportRowError.objects.filter(batch=batch).delete()
     batch.encoding = table.encoding
     batch.headers = table.headers
@@ -118,8 +117,7 @@ def import_batch_map(*, batch: ImportBatch, user: User, mapping: dict[str, str])
     from leads.tasks import run_lead_import_check
 
     _require_owner(batch, user)
-    if batch.status not in (ImportStatus.UPLOADED, ImportStatus.CHECKED):
-        raise ValidationError(_("This import has already started; its mapping cannot change."))
+    _require_mappable(batch)
     mapping = {index: field for index, field in mapping.items() if field}
     if errors := mapping_errors(mapping, batch.kind):
         raise ValidationError(errors)
@@ -157,6 +155,11 @@ def _require_owner(batch: ImportBatch, user: User) -> None:
     _require_permission(user)
     if batch.created_by_id != user.pk:
         raise PermissionDenied
+
+
+def _require_mappable(batch: ImportBatch) -> None:
+    if batch.status not in (ImportStatus.UPLOADED, ImportStatus.CHECKED):
+        raise ValidationError(_("This import has already started; its mapping cannot change."))
 
 
 def _start(batch: ImportBatch, user: User, *, kind: str, task):
