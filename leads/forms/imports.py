@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import LeadSource
 from leads.imports.encodings import ENCODINGS
-from leads.imports.mapping import fields_of, mapping_errors
+from leads.imports.mapping import column_label, fields_of, mapping_errors
 from leads.imports.reading import MAX_FILE_BYTES, MESSAGE_TOO_LARGE
 from leads.models import ImportKind
 
@@ -78,10 +78,10 @@ class ImportMappingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.kind = kind
         choices = [("", _("— skip this column —")), *fields_of(kind).items()]
-        for index, header in enumerate(headers):
+        for index in range(len(headers)):
             values = [row[index] for row in samples if index < len(row) and row[index]]
             self.fields[f"column_{index}"] = forms.ChoiceField(
-                label=header or _("Column %(number)s") % {"number": index + 1},
+                label=column_label(headers, index),
                 choices=choices,
                 required=False,
                 initial=initial_mapping.get(str(index), ""),

@@ -13,7 +13,6 @@ from itertools import islice
 from typing import TypeVar
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from clients.selectors import clients_with_contacts
 from crm.core.normalization import normalize_email
@@ -21,8 +20,8 @@ from leads.models import ImportBatch, ImportKind, ImportRowError, IntakeReceipt
 from settings_app.selectors import crm_settings
 
 from .clients import ClientRowReader, clients_check
-from .limits import MAX_CELL_CHARS, cell_too_long_message, too_many_rows_message
-from .reading import Cell, ImportFileError, Table, read_table
+from .limits import long_cells, too_many_rows_message
+from .reading import ImportFileError, Table, read_table
 from .rows import Row, RowReader
 from .status import batch_checked
 
@@ -82,15 +81,6 @@ def read_rows(batch: ImportBatch) -> Iterator[Row]:
     finally:
         table.rows.close()
         batch.file.close()
-
-
-def long_cells(cells: list[Cell], headers: list[str]) -> list[tuple[str, str]]:
-    """(column, message) for each value over the cells' length limit."""
-    return [
-        (headers[index] or _("Column %(number)s") % {"number": index + 1}, cell_too_long_message())
-        for index, cell in enumerate(cells)
-        if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS
-    ]
 
 
 def imported_before(keys: Iterable[str]) -> set[str]:

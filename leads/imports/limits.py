@@ -1,5 +1,6 @@
-"""What an import reads at most, checked before the file is parsed, so that a small
-upload cannot make a web worker unpack, parse or store a huge one.
+"""What an import reads at most, checked before the file is parsed (a value's length: as
+its row is read), so that a small upload cannot make a web worker unpack, parse or store a
+huge one.
 
 An .xlsx is a zip: its own directory (zipfile's `infolist`) states each member's packed
 and unpacked size, and zipfile never unpacks a member past its stated size (its CRC check
@@ -11,10 +12,15 @@ shared strings unpack to 200 MB took 13 s and stored 200 MB of headers.)
 from __future__ import annotations
 
 import zipfile
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+
+from .mapping import column_label
+
+if TYPE_CHECKING:
+    from .reading import Cell  # reading imports this module
 
 MB = 1024 * 1024
 MAX_XLSX_MEMBERS = 1000
@@ -105,6 +111,15 @@ def too_many_rows_message(limit: int) -> str:
         "The file has more than %(limit)s rows, the most one import takes (the CRM "
         "settings' limit). Split it into smaller files."
     ) % {"limit": number(limit)}
+
+
+def long_cells(cells: list[Cell], headers: list[str]) -> list[tuple[str, str]]:
+    """(column, message) for each value over the cells' length limit."""
+    return [
+        (column_label(headers, index), cell_too_long_message())
+        for index, cell in enumerate(cells)
+        if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS
+    ]
 
 
 def cell_too_long_message() -> str:

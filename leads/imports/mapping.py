@@ -39,6 +39,11 @@ CLIENT_FIELDS = {
 CONTACT_FIELDS = ("email", "phone")
 
 
+def column_label(headers: list[str], index: int) -> str:
+    """A column's name for the user: its header, or "Column 3" when it has none."""
+    return headers[index] or _("Column %(number)s") % {"number": index + 1}
+
+
 def fields_of(kind: str) -> dict:
     """The fields a column can fill in an import of this kind ("leads" or "clients")."""
     return CLIENT_FIELDS if kind == "clients" else FIELDS
