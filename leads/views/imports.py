@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -20,7 +20,7 @@ from crm.core.pagination import paginate
 from leads.forms.imports import ImportEncodingForm, ImportMappingForm, ImportUploadForm
 from leads.imports.check import preview_rows
 from leads.imports.encodings import encoding_label
-from leads.models import ImportStatus
+from leads.models import ImportBatch, ImportStatus
 from leads.selectors.imports import (
     import_batch_get,
     import_batch_get_own,
@@ -106,7 +106,7 @@ def import_encoding_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _mapping_page(request, batch, form=form, encoding_form=encoding_form, status=400)
 
 
-def _mapping_form(data, batch) -> ImportMappingForm:
+def _mapping_form(data: QueryDict | None, batch: ImportBatch) -> ImportMappingForm:
     return ImportMappingForm(
         data,
         headers=batch.headers,
@@ -116,14 +116,21 @@ def _mapping_form(data, batch) -> ImportMappingForm:
     )
 
 
-def _mapping_page(request, batch, *, form, encoding_form=None, status=200) -> HttpResponse:
+def _mapping_page(
+    request: HttpRequest,
+    batch: ImportBatch,
+    *,
+    form: ImportMappingForm,
+    encoding_form: ImportEncodingForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     if encoding_form is None and batch.encoding:
         encoding_form = ImportEncodingForm(initial={"encoding": batch.encoding})
     context = {
         "batch": batch,
         "form": form,
         "encoding_form": encoding_form,
-        "encoding": encoding_label(batch.encoding) if batch.encoding else "",
+        "encoding": encoding_label(batch.encoding),
         "earlier": import_earlier_of_same_file(batch=batch),
     }
     return render(request, "leads/imports/mapping.html", context, status=status)
