@@ -111,8 +111,9 @@ class LeadFilter(NamedControlsMixin, django_filters.FilterSet):
 
     def filter_queryset(self, queryset: QuerySet[Lead]) -> QuerySet[Lead]:
         # Ids that cannot be read (?id=abc) select no lead, not every lead: the export of
-        # "the selected rows" must not become the export of all of them.
-        if any(isinstance(self.filters[name], IdFilter) for name in self.form.errors):
+        # "the selected rows" must not become the export of all of them. A form-wide error
+        # ("__all__") names no filter.
+        if any(isinstance(self.filters.get(name), IdFilter) for name in self.form.errors):
             return queryset.none()
         # Deleted inquiries stay out of sight unless asked for by their outcome.
         if self.form.cleaned_data.get("outcome") != IntakeOutcome.DELETED:
