@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from crm.core.excel import Column, ProgressCallback, export_file_name, write_xlsx
-from crm.core.forms import describe_filters
 from crm.core.jobs import JobProgress
 from crm.core.listing import sort_queryset
 from crm.core.models import BackgroundJob, User
@@ -109,22 +108,25 @@ def client_export_file_name() -> str:
     return export_file_name(pgettext("export file name", "clients"))
 
 
+def client_export_filterset(*, user: User, query: str) -> ClientFilter:
+    """The list's filter panel bound to its URL query string (filters, search, sort) over
+    the clients the user may see, rebuilt from the string alone so that a worker gets the
+    same clients as the request."""
+    params = QueryDict(query)
+    request = SimpleNamespace(user=user, GET=params)
+    return ClientFilter(params, queryset=clients_visible_to(user), request=request)
+
+
+def client_export_rows(client_filter: ClientFilter) -> QuerySet[Client]:
+    """The filterset's clients in the list's order (?sort=, newest first by default)."""
+    request = client_filter.request
+    return sort_queryset(request, client_filter.qs, CLIENT_SORTS, CLIENT_DEFAULT_SORT)[0]
+
+
 def clients_for_export(*, user: User, query: str) -> QuerySet[Client]:
-    """The user's client list as its URL query string gives it (filters, search, sort),
-    rebuilt from the string alone so that a worker gets the same clients: the list's
-    filter panel over the clients the user may see."""
-    params = QueryDict(query)
-    request = SimpleNamespace(user=user, GET=params)
-    clients = ClientFilter(params, queryset=clients_visible_to(user), request=request).qs
-    # In the list's order (?sort=, newest first by default).
-    return sort_queryset(request, clients, CLIENT_SORTS, CLIENT_DEFAULT_SORT)[0]
-
-
-def client_export_filters(*, user: User, query: str) -> list[tuple[str, str]]:
-    """The filters and search of the list's query string, in words (the export's page)."""
-    params = QueryDict(query)
-    request = SimpleNamespace(user=user, GET=params)
-    return describe_filters(ClientFilter(params, request=request).form)
+    """The user's client list as its URL query string gives it (filters, search, sort):
+    the list's filter panel over the clients the user may see."""
+    return client_export_rows(client_export_filterset(user=user, query=query))
 
 
 def write_client_export_job(job: BackgroundJob, file_obj: IO[bytes], progress: JobProgress) -> str:

@@ -10,13 +10,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from crm.core.forms import describe_filters
 from crm.core.views import export_view
 
 from .exports import (
     CLIENT_EXPORT,
     client_export_file_name,
-    client_export_filters,
-    clients_for_export,
+    client_export_filterset,
+    client_export_rows,
     write_clients_xlsx,
 )
 from .tasks import run_client_export
@@ -26,12 +27,13 @@ from .tasks import run_client_export
 @require_http_methods(["GET", "HEAD", "POST"])
 def client_export_view(request: HttpRequest) -> HttpResponse:
     query = request.GET.urlencode()
+    client_filter = client_export_filterset(user=request.user, query=query)
     return export_view(
         request,
         what=_("Clients"),
         query=query,
-        rows=clients_for_export(user=request.user, query=query),
-        describe=lambda: client_export_filters(user=request.user, query=query),
+        rows=client_export_rows(client_filter),
+        describe=lambda: describe_filters(client_filter.form),
         write=write_clients_xlsx,
         file_name=client_export_file_name(),
         kind=CLIENT_EXPORT,

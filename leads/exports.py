@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from types import SimpleNamespace
 from typing import IO, Any
 
+from django import forms
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.text import capfirst
@@ -227,14 +228,19 @@ LIST_SORTS = {
 }
 
 
-def leads_for_export(*, user: User, query: str) -> QuerySet[Lead]:
-    """The user's lead list as its URL query string gives it (filters, search, selected
-    ids, sort), rebuilt from the string alone so that a worker gets the same leads: the
-    list's filter panel over the leads the user may see."""
-    params = QueryDict(query)
-    request = SimpleNamespace(user=user)
-    leads = LeadFilter(params, queryset=leads_visible_to(user), request=request).qs
-    sort = params.get("sort", "")
+def lead_export_filterset(*, user: User, query: str) -> LeadFilter:
+    """The list's filter panel bound to its URL query string (filters, search, selected
+    ids, sort) over the leads the user may see, rebuilt from the string alone so that a
+    worker gets the same leads as the request."""
+    return LeadFilter(
+        QueryDict(query), queryset=leads_visible_to(user), request=SimpleNamespace(user=user)
+    )
+
+
+def lead_export_rows(lead_filter: LeadFilter) -> QuerySet[Lead]:
+    """The filterset's leads in the list's order (?sort=)."""
+    leads = lead_filter.qs
+    sort = lead_filter.data.get("sort", "")
     field = LIST_SORTS.get(sort.removeprefix("-"))
     if field:
         descending = "-" if sort.startswith("-") else ""
@@ -242,13 +248,18 @@ def leads_for_export(*, user: User, query: str) -> QuerySet[Lead]:
     return leads
 
 
-def lead_export_filters(*, user: User, query: str) -> list[tuple[str, str]]:
-    """The filters, search and selection of the list's query string, in words (the
-    export's page): the selected rows as their number, a client as its name."""
-    params = QueryDict(query)
-    lead_filter = LeadFilter(params, request=SimpleNamespace(user=user))
-    described = describe_filters(lead_filter.form, skip={"id", "client"})
-    cleaned = getattr(lead_filter.form, "cleaned_data", {})
+def leads_for_export(*, user: User, query: str) -> QuerySet[Lead]:
+    """The user's lead list as its URL query string gives it (filters, search, selected
+    ids, sort): the list's filter panel over the leads the user may see."""
+    return lead_export_rows(lead_export_filterset(user=user, query=query))
+
+
+def lead_export_filters(*, user: User, form: forms.Form) -> list[tuple[str, str]]:
+    """The filters, search and selection of the export's filter form (its filterset's),
+    in words (the export's page): the selected rows as their number, a client as its
+    name."""
+    described = describe_filters(form, skip={"id", "client"})
+    cleaned = getattr(form, "cleaned_data", {})
     client_id = cleaned.get("client")
     if client_id is not None:
         client = clients_visible_to(user).filter(pk=client_id).first()

@@ -15,7 +15,8 @@ from leads.exports import (
     LEAD_EXPORT,
     lead_export_file_name,
     lead_export_filters,
-    leads_for_export,
+    lead_export_filterset,
+    lead_export_rows,
     write_leads_xlsx,
 )
 from leads.tasks import run_lead_export
@@ -29,12 +30,13 @@ def lead_export_view(request: HttpRequest) -> HttpResponse:
 
 def lead_export_response(request: HttpRequest, *, query: str) -> HttpResponse:
     """The export of the leads the list's `query` gives (also the bulk action's)."""
+    lead_filter = lead_export_filterset(user=request.user, query=query)
     return export_view(
         request,
         what=_("Leads"),
         query=query,
-        rows=leads_for_export(user=request.user, query=query),
-        describe=lambda: lead_export_filters(user=request.user, query=query),
+        rows=lead_export_rows(lead_filter),
+        describe=lambda: lead_export_filters(user=request.user, form=lead_filter.form),
         write=write_leads_xlsx,
         file_name=lead_export_file_name(),
         kind=LEAD_EXPORT,

@@ -184,6 +184,18 @@ def test_client_export_query_count_is_fixed(client, manager, advisor, django_ass
     assert len(last_names(read_xlsx(response))) == 30
 
 
+def test_the_page_reads_its_filters_once(client, manager, advisor, django_assert_num_queries):
+    ClientFactory(last_name="Turza", caretaker=advisor, branch=manager.branch)
+    client.force_login(manager)
+    url = f"{reverse('clients:export')}?q=Turza&caretaker={advisor.pk}&failed=false"
+    # session, user, the chosen caretaker, permissions (user's and groups'), the capped
+    # count.
+    with django_assert_num_queries(6):
+        page = client.get(url, **EN).text
+    assert f"Caretaker: {advisor}</li>" in page
+    assert "1 row" in page
+
+
 def test_more_clients_than_the_limit_become_a_background_job(
     client, manager, settings, django_capture_on_commit_callbacks
 ):

@@ -289,6 +289,22 @@ def test_export_query_count_does_not_grow_with_rows(client, manager, django_asse
     assert len(names(read_xlsx(response))) == 30
 
 
+def test_the_page_reads_its_filters_once(client, manager, advisor, django_assert_num_queries):
+    turza = ClientFactory(first_name="Elżbieta", last_name="Turza", branch=manager.branch)
+    LeadFactory(
+        branch=manager.branch, status=status("oferta"), clients=[turza], employees=[advisor]
+    )
+    offer = status("oferta").pk
+    url = f"{reverse('leads:export')}?status={offer}&employee={advisor.pk}&client={turza.pk}"
+    client.force_login(manager)
+    # session, user, the chosen statuses, the chosen employee, permissions (user's and
+    # groups'), the capped count, the client's name.
+    with django_assert_num_queries(8):
+        page = client.get(url, **EN).text
+    assert "Client: Elżbieta Turza</li>" in page
+    assert "1 row" in page
+
+
 def test_more_rows_than_the_limit_become_a_background_job(
     client, manager, settings, django_capture_on_commit_callbacks
 ):
