@@ -114,7 +114,6 @@ def document_download_view(request: HttpRequest, pk: int, document_pk: int) -> H
     response["X-Content-Type-Options"] = "nosniff"
     # Should a browser ever render it, the file runs nothing and reads nothing of ours.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
     return response
 
 
