@@ -230,6 +230,9 @@ class LeadWork:
         else:
             first = start + timedelta(minutes=response_minutes(rng))
         first = min(first, start + (until - start) * rng.uniform(0.1, 0.6))
+        if client_created is not None:
+            # Never before the client it follows, however early the cap above fell.
+            first = max(first, client_created)
         moments = [first, *sorted(seeder._moment(first, until) for _ in range(count - 1))]
         late = stage >= len(seeder.open_statuses) // 2
         weights = data.LATE_CONVERSATION_WEIGHTS if late else data.EARLY_CONVERSATION_WEIGHTS
