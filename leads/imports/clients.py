@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from clients.models import Client, ClientKind
 from clients.selectors import clients_with_contacts
 from clients.services import DuplicateClients, client_create
-from crm.core.normalization import normalize_email
 from leads.models import ImportBatch, ImportRowError
 from leads.services.intake import one_line
 
@@ -34,6 +33,9 @@ TEXT_FIELDS = (
     "first_name", "last_name", "company_name", "email", "phone", "pesel", "accounting_id",
     "description",
 )  # fmt: skip
+# What a client is known by: the kind of a row's contact key, and the client's column
+# (normalised) it is read from.
+CONTACT_KEYS = (("phone", "phone_e164"), ("email", "email_normalized"), ("pesel", "pesel"))
 
 
 class ClientRowReader:
@@ -82,49 +84,32 @@ class ClientRowReader:
         if row.errors:
             return row
         row.data = data
-        row.contacts = tuple(
-            filter(
-                None,
-                [
-                    _phone_key(client.phone_e164),
-                    _email_key(client.email_normalized),
-                    _pesel_key(client.pesel),
-                ],
-            )
-        )
+        row.contacts = _keys(getattr(client, column) for _kind, column in CONTACT_KEYS)
         row.key = "|".join(row.contacts)
         return row
 
 
-def _phone_key(phone: str) -> str:
-    return f"phone:{phone}" if phone else ""
-
-
-def _email_key(email: str) -> str:
-    return f"email:{email}" if email else ""
-
-
-def _pesel_key(pesel: str) -> str:
-    return f"pesel:{pesel}" if pesel else ""
+def _keys(values: Iterable[str]) -> tuple[str, ...]:
+    """A client's contact keys from the values of its CONTACT_KEYS columns, in that order;
+    an empty value gives none."""
+    pairs = zip(CONTACT_KEYS, values, strict=True)
+    return tuple(f"{kind}:{value}" for (kind, _column), value in pairs if value)
 
 
 def known_client_contacts(rows: Iterable[Row]) -> set[str]:
     """The keys of these rows (phone, email, PESEL: the same person as for
     `client_create`'s duplicate check) that an existing client already has (one query)."""
     keys = {key for row in rows for key in row.contacts}
-    phones = {key.removeprefix("phone:") for key in keys if key.startswith("phone:")}
-    emails = {key.removeprefix("email:") for key in keys if key.startswith("email:")}
-    pesels = {key.removeprefix("pesel:") for key in keys if key.startswith("pesel:")}
     if not keys:
         return set()
-    found = clients_with_contacts(phones=phones, emails=emails, pesels=pesels).values_list(
-        "phone_e164", "email_normalized", "pesel"
-    )
-    known = set()
-    for phone, email, pesel in found:
-        known.update(
-            filter(None, [_phone_key(phone), _email_key(normalize_email(email)), _pesel_key(pesel)])
-        )
+    values: dict[str, set[str]] = {kind: set() for kind, _column in CONTACT_KEYS}
+    for key in keys:
+        kind, value = key.split(":", 1)
+        values[kind].add(value)
+    found = clients_with_contacts(
+        phones=values["phone"], emails=values["email"], pesels=values["pesel"]
+    ).values_list(*(column for _kind, column in CONTACT_KEYS))
+    known = {key for columns in found for key in _keys(columns)}
     return known & keys
 
 

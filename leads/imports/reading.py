@@ -29,7 +29,7 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .encodings import ENCODINGS, EncodingError, check_clean, codec, detect_encoding
+from .encodings import CHUNK, ENCODINGS, EncodingError, check_clean, codec, detect_encoding
 from .encodings import encoding_label as _label
 from .limits import (
     MAX_COLUMNS,
@@ -42,7 +42,6 @@ from .limits import (
 MAX_FILE_BYTES = 20 * 1024 * 1024
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
-DECODE_CHUNK = 1024 * 1024
 
 MESSAGE_TOO_LARGE = gettext_lazy("The file is larger than 20 MB. Split it into smaller files.")
 
@@ -277,7 +276,7 @@ def _lines(file_obj: IO[bytes], encoding: str) -> Iterator[str]:
     file_obj.seek(0)
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     rest = ""
-    while chunk := file_obj.read(DECODE_CHUNK):
+    while chunk := file_obj.read(CHUNK):
         *lines, rest = (rest + decoder.decode(chunk)).split("\n")
         for line in lines:
             yield line + "\n"
@@ -378,7 +377,7 @@ def estimate_rows(file_obj: IO[bytes], name: str) -> int:
                 workbook.close()
         lines = 0
         file_obj.seek(0)
-        while chunk := file_obj.read(DECODE_CHUNK):
+        while chunk := file_obj.read(CHUNK):
             lines += chunk.count(b"\n")
         return max(lines - 1, 0)
     except Exception:  # only an estimate: a broken file is reported by read_table

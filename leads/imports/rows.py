@@ -43,7 +43,8 @@ class Row:
     data: dict[str, Any] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
     key: str = ""
-    # An import of clients: the row's normalised phone and email ("phone:…", "email:…").
+    # An import of clients: the row's normalised phone, email and PESEL ("phone:…",
+    # "email:…", "pesel:…"; see clients.CONTACT_KEYS).
     contacts: tuple[str, ...] = ()
 
     @property
