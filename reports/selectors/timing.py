@@ -33,20 +33,19 @@ def response_measures() -> list[tuple[str, object, str, str]]:
 def response_times(leads: QuerySet[Lead]) -> list[dict]:
     """Per measure: how many leads (not deleted) have both moments, the median and the
     90th percentile of the minutes between them (None when there are none). One
-    aggregation over the leads' stored moments; off PostgreSQL the percentiles are
-    computed from the moments, read in one more query."""
-    in_sql = percentiles_in_sql()
-    aggregates = {}
-    for key, _label, start, end in response_measures():
-        both = Q(**{f"{start}__isnull": False, f"{end}__isnull": False})
-        aggregates[f"{key}_count"] = Count("pk", filter=both)
-        if in_sql:
+    aggregation over the leads' stored moments; off PostgreSQL one query reads the
+    moments, and they are counted and their percentiles computed here."""
+    if percentiles_in_sql():
+        aggregates = {}
+        for key, _label, start, end in response_measures():
+            both = Q(**{f"{start}__isnull": False, f"{end}__isnull": False})
+            aggregates[f"{key}_count"] = Count("pk", filter=both)
             # The median and the 90th percentile from one sort of the minutes.
             span = Minutes(F(end), F(start))
             aggregates[f"{key}_percentiles"] = Percentiles(span, (0.5, 0.9), filter=both)
-    values = leads.not_deleted().order_by().aggregate(**aggregates)
-    if not in_sql:
-        values.update(_percentiles_from_moments(leads))
+        values = leads.not_deleted().order_by().aggregate(**aggregates)
+    else:
+        values = _figures_from_moments(leads)
     rows = []
     for key, label, _start, _end in response_measures():
         median, p90 = values.get(f"{key}_percentiles") or (None, None)
@@ -62,9 +61,9 @@ def response_times(leads: QuerySet[Lead]) -> list[dict]:
     return rows
 
 
-def _percentiles_from_moments(leads: QuerySet[Lead]) -> dict[str, tuple]:
-    """Each measure's median and 90th percentile computed here from the leads' moments
-    (databases without PERCENTILE_CONT), as `response_times` names them."""
+def _figures_from_moments(leads: QuerySet[Lead]) -> dict[str, int | tuple]:
+    """Each measure's count, median and 90th percentile computed here from the leads'
+    moments (databases without PERCENTILE_CONT), as `response_times` names them."""
     measures = response_measures()
     columns = sorted({column for _k, _l, start, end in measures for column in (start, end)})
     ends = Q()
@@ -75,10 +74,11 @@ def _percentiles_from_moments(leads: QuerySet[Lead]) -> dict[str, tuple]:
         for key, _label, start, end in measures:
             if row[start] is not None and row[end] is not None:
                 spans[key].append(minutes_between(row[start], row[end]))
-    return {
-        f"{key}_percentiles": (percentile_cont(values, 0.5), percentile_cont(values, 0.9))
-        for key, values in spans.items()
-    }
+    figures: dict[str, int | tuple] = {}
+    for key, values in spans.items():
+        figures[f"{key}_count"] = len(values)
+        figures[f"{key}_percentiles"] = (percentile_cont(values, 0.5), percentile_cont(values, 0.9))
+    return figures
 
 
 def _minutes(value: float | None) -> float | None:
