@@ -87,9 +87,9 @@ def reset_bench_data() -> None:
         # checks must run before PostgreSQL lets the tables be truncated.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"TRUNCATE {', '.join(RESET_TABLES)} RESTART IDENTITY CASCADE")
+        # The holds went with the reservations and contracts they belong to (CASCADE).
         cursor.execute(
-            "UPDATE investments_unit u SET status = 'available' WHERE status <> 'available' "
-            "AND NOT EXISTS (SELECT 1 FROM leads_unithold h WHERE h.unit_id = u.id)"
+            "UPDATE investments_unit SET status = 'available' WHERE status <> 'available'"
         )
 
 

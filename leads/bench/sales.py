@@ -179,13 +179,12 @@ class SalesBook:
         investment_ids = sorted(self.prices)
         pools: dict[tuple[int, str], _Pool] = defaultdict(_Pool)
         with connection.cursor() as cursor:
+            # A unit without a hold: an active reservation holds its unit there too.
             cursor.execute(
                 """
                 SELECT u.investment_id, u.kind, u.id, u.list_price FROM investments_unit u
                 WHERE u.investment_id = ANY(%s) AND u.status = %s
                   AND NOT EXISTS (SELECT 1 FROM leads_unithold h WHERE h.unit_id = u.id)
-                  AND NOT EXISTS (SELECT 1 FROM leads_reservation r
-                                  WHERE r.unit_id = u.id AND r.status = 'active')
                 ORDER BY u.id
                 """,
                 [investment_ids, UnitStatus.AVAILABLE],
