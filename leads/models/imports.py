@@ -142,6 +142,13 @@ class ImportBatch(models.Model):
     def is_finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
 
+    @property
+    def is_working(self) -> bool:
+        """Checking or importing, or its job still writing the rejected rows' file after
+        the batch's last chunk (the page waits for that file before it shows the end)."""
+        working = self.status in (ImportStatus.CHECKING, ImportStatus.RUNNING)
+        return working or (self.job is not None and not self.job.is_finished)
+
 
 class ImportRowError(models.Model):
     """One problem of one row of an import's file: its row number (as the spreadsheet

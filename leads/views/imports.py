@@ -36,8 +36,6 @@ from leads.services.imports import (
     import_batch_upload,
 )
 
-WORKING = (ImportStatus.CHECKING, ImportStatus.RUNNING)
-
 
 def _require_permission(request: HttpRequest) -> None:
     if not request.user.has_perm(IMPORT_PERMISSION):
@@ -144,7 +142,7 @@ def import_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     batch = import_batch_get(user=request.user, pk=pk)
     if request.htmx:
         response = render(request, "leads/imports/includes/progress.html", {"batch": batch})
-        if batch.status not in WORKING:
+        if not batch.is_working:
             response["HX-Refresh"] = "true"  # the whole page shows the results
         return response
     if batch.status == ImportStatus.UPLOADED and batch.created_by_id == request.user.pk:
