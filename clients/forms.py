@@ -98,8 +98,6 @@ class ClientForm(FocusFirstErrorMixin, forms.ModelForm):
             "caretaker",
             "source",
             "preferred_investment",
-            "consent_processing",
-            "consent_marketing",
             "description",
         ]
         widgets = {

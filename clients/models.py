@@ -128,12 +128,6 @@ class Client(models.Model):
         blank=True,
         related_name="+",
     )
-    consent_processing = models.BooleanField(_("consent to data processing"), default=False)
-    consent_processing_at = models.DateTimeField(
-        _("data processing consent given"), null=True, blank=True
-    )
-    consent_marketing = models.BooleanField(_("marketing consent"), default=False)
-    consent_marketing_at = models.DateTimeField(_("marketing consent given"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
     failed = models.BooleanField(_("failure"), default=False)
     failed_at = models.DateTimeField(_("failure date"), null=True, blank=True)
@@ -155,6 +149,9 @@ class Client(models.Model):
         related_name="+",
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Set by the anonymisation of the person (RODO art. 17): the record stays for the
+    # reports' counts, without a name, a contact or a PESEL.
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -191,8 +188,11 @@ class Client(models.Model):
             # Both the typed values and their lookup columns: a bulk update() blanking
             # email and phone skips clean() and would otherwise leave stale lookup columns.
             models.CheckConstraint(
-                condition=(~models.Q(email_normalized="") | ~models.Q(phone_e164=""))
-                & (~models.Q(email="") | ~models.Q(phone="")),
+                condition=(
+                    (~models.Q(email_normalized="") | ~models.Q(phone_e164=""))
+                    & (~models.Q(email="") | ~models.Q(phone=""))
+                )
+                | models.Q(anonymised_at__isnull=False),
                 name="client_has_email_or_phone",
                 violation_error_message=_("Give the client an email address or a phone number."),
             ),

@@ -32,7 +32,6 @@ CLIENT_FIELDS = (
     "preferred_investment",
     "description",
 )
-CONSENTS = ("consent_processing", "consent_marketing")
 # Foreign keys keep None; a text field given None is stored blank.
 _NULLABLE = {"caretaker", "source", "preferred_investment"}
 CONTRACTOR_FIELDS = (
@@ -82,16 +81,6 @@ def _user_branch(user: User):
             {NON_FIELD_ERRORS: _("You belong to no branch, so you cannot add records.")}
         )
     return user.branch
-
-
-def _set_consent(client: Client, name: str, given: bool, now: datetime) -> None:
-    """A consent's date is set when it is first given and cleared when it is withdrawn."""
-    was_given = getattr(client, name) and getattr(client, f"{name}_at") is not None
-    setattr(client, name, given)
-    if not given:
-        setattr(client, f"{name}_at", None)
-    elif not was_given:
-        setattr(client, f"{name}_at", now)
 
 
 def _client_validate(client: Client, *, caretaker_changed: bool) -> None:
@@ -151,9 +140,6 @@ def client_check_new(*, user: User, data: dict, allow_duplicates_of: Collection[
     _apply(client, data, CLIENT_FIELDS)
     if client.caretaker_id is None and not (user.is_manager or user.is_administrator):
         client.caretaker = user
-    now = timezone.now()
-    for consent in CONSENTS:
-        _set_consent(client, consent, bool(data.get(consent)), now)
     _client_validate(client, caretaker_changed=True)
     candidates = client_candidates(
         user=user, phone=client.phone_e164, email=client.email_normalized, pesel=client.pesel
@@ -166,9 +152,10 @@ def client_check_new(*, user: User, data: dict, allow_duplicates_of: Collection[
 
 @transaction.atomic
 def client_create(*, user: User, data: dict, allow_duplicates_of: Collection[int] = ()) -> Client:
-    """Add a client to the user's branch. An advisor who names no caretaker becomes it;
-    a consent given now is dated now. Refused (DuplicateClients) when an existing client
-    has the same phone, email or PESEL, unless the user saw it and chose to go on
+    """Add a client to the user's branch. An advisor who names no caretaker becomes it.
+    Consents are recorded in the register (consents.services), not here. Refused
+    (DuplicateClients) when an existing client has the same phone, email or PESEL, unless
+    the user saw it and chose to go on
     (`allow_duplicates_of`): see `client_check_new`."""
     client = client_check_new(user=user, data=data, allow_duplicates_of=allow_duplicates_of)
     client._history_user = user
@@ -183,10 +170,6 @@ def client_update(*, client: Client, user: User, data: dict) -> Client:
     _check_not_stale(Client, client.pk, data.get("updated_at"))
     previous_caretaker_id = client.caretaker_id
     _apply(client, data, CLIENT_FIELDS)
-    now = timezone.now()
-    for consent in CONSENTS:
-        if consent in data:
-            _set_consent(client, consent, bool(data[consent]), now)
     _client_validate(client, caretaker_changed=client.caretaker_id != previous_caretaker_id)
     client._history_user = user
     client.save()

@@ -16,6 +16,16 @@ class Investment(models.Model):
     city = models.CharField(_("city"), max_length=120, blank=True)
     address = models.CharField(_("address"), max_length=250, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # The special-purpose company (spółka celowa) selling it, when not the default one.
+    controller = models.ForeignKey(
+        "consents.Controller",
+        verbose_name=_("data controller"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="investments",
+        help_text=_("Empty: the default controller from the settings."),
+    )
 
     class Meta:
         verbose_name = _("investment")

@@ -86,6 +86,38 @@ class CRMSettings(SingletonModel):
         ),
     )
 
+    # Personal data (RODO): whom consents are given to, and how long data is kept.
+    default_controller = models.ForeignKey(
+        "consents.Controller",
+        verbose_name=_("default data controller"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The company consents are given to, unless an investment names its own."),
+    )
+    profiling_enabled = models.BooleanField(
+        _("profiling consent offered"),
+        default=False,
+        help_text=_("Forms offer a separate consent to profiling."),
+    )
+    retention_months = models.PositiveSmallIntegerField(
+        _("retention of inactive people (months)"),
+        default=24,
+        help_text=_(
+            "Clients and inquiries without a contract and without activity for this long are "
+            "anonymised by the monthly job. 0 turns it off."
+        ),
+    )
+    legal_hold_years = models.PositiveSmallIntegerField(
+        _("legal hold of contract data (years)"),
+        default=10,
+        help_text=_(
+            "Contract data is kept this long after signing (accounting, warranty) and "
+            "anonymised when the hold ends."
+        ),
+    )
+
     class Meta:
         verbose_name = _("CRM settings")
         verbose_name_plural = _("CRM settings")

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "crm.core",
+    "consents",
     "clients",
     "investments",
     "settings_app",
@@ -187,6 +188,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# The key of the suppression list's salted hashes (consents/selectors.py). It must outlive
+# SECRET_KEY rotations, or people who objected to marketing are no longer recognised: set it
+# once in production; by default it is derived from SECRET_KEY.
+LEJEK_SUPPRESSION_KEY = os.environ.get("LEJEK_SUPPRESSION_KEY", "") or SECRET_KEY
+
 CELERY_BEAT_SCHEDULE = {
     # The outbox drain: an email whose task was lost (the broker was down at commit) still
     # goes out, a minute or two late.

@@ -414,8 +414,6 @@ class DemoSeeder:
             contact_last_name=primary.last_name,
             contact_email=primary.email,
             contact_phone=primary.phone,
-            consent_processing=is_intake,  # a web form cannot be sent without it
-            consent_marketing=is_intake and consent_marketing,
             # Intake leads were linked to a client (or made one) by their advisor; a lead
             # made by hand with its client is verified at once, as lead_create marks it.
             intake_outcome=(
@@ -425,6 +423,8 @@ class DemoSeeder:
             created_at=created_at,
             created_by=(household.caretaker if is_intake or rng.random() < 0.9 else self.manager),
         )
+        # What the inquiry's form carried, for the consent register (written with the rest).
+        lead._demo_consent_marketing = is_intake and consent_marketing
         if is_intake:
             self._fill_inquiry(lead, investments[0])
         self._settle(lead, earlier_inquiry=index < household.lead_count - 1, employees=employees)
@@ -464,8 +464,7 @@ class DemoSeeder:
             "phone": lead.contact_phone,
             "message": lead.message,
             "investment": investment.code,
-            "consent_processing": lead.consent_processing,
-            "consent_marketing": lead.consent_marketing,
+            "consents": {"marketing": lead._demo_consent_marketing},
         }
 
     def _external_id(self, source: LeadSource) -> str:
@@ -537,13 +536,13 @@ class DemoSeeder:
             lead._demo_client_created_at = created_at
         else:
             created_at = lead.created_at - timedelta(minutes=rng.randint(2, 30))
+        is_intake_lead = lead.intake_outcome == IntakeOutcome.CONVERTED or bool(lead.external_id)
         for client in household.clients:
             client._demo_created_at = created_at
             client.source = lead.source
-            client.consent_processing = lead.consent_processing or rng.random() < 0.8
-            client.consent_processing_at = created_at if client.consent_processing else None
-            client.consent_marketing = consent_marketing
-            client.consent_marketing_at = created_at if consent_marketing else None
+            # The register's events of the client (given when the client was added).
+            client._demo_consent_processing = is_intake_lead or rng.random() < 0.8
+            client._demo_consent_marketing = consent_marketing
 
     def _mark_failed_clients(self, household: Household) -> None:
         """A household whose every lead failed long ago is, half the time, marked failed."""
@@ -612,7 +611,6 @@ class DemoSeeder:
             contact_last_name=last,
             contact_email=email,
             contact_phone=phone,
-            consent_processing=True,
             created_at=created_at,
             created_by=advisor,
             updated_at=created_at,

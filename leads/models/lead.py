@@ -83,8 +83,6 @@ class Lead(models.Model):
     contact_email = models.EmailField(_("email"), blank=True)
     contact_phone = models.CharField(_("phone"), max_length=32, blank=True)
     message = models.TextField(_("message"), blank=True)
-    consent_processing = models.BooleanField(_("consent to data processing"), default=False)
-    consent_marketing = models.BooleanField(_("marketing consent"), default=False)
     utm_source = models.CharField("utm_source", max_length=200, blank=True)
     utm_medium = models.CharField("utm_medium", max_length=200, blank=True)
     utm_campaign = models.CharField("utm_campaign", max_length=200, blank=True)
@@ -204,6 +202,8 @@ class Lead(models.Model):
         blank=True,
         related_name="+",
     )
+    # Set by the anonymisation of the inquiry's contact or of its client (RODO art. 17).
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
 
     # The history is read per lead (its id) and by date; an index on each copied foreign
     # key would only slow down every write of a lead.
@@ -212,7 +212,7 @@ class Lead(models.Model):
         excluded_fields=[
             "first_contact_at", "first_phone_at", "first_email_at", "first_meeting_at",
             "client_created_at", "furthest_status_order", "has_offer", "has_reservation",
-            "of_returning_customer",
+            "of_returning_customer", "anonymised_at",
         ],
         no_db_index=[
             "status", "branch", "source", "deletion_reason", "failure_reason", "created_by",

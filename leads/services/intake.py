@@ -154,8 +154,6 @@ def lead_for_inquiry(
         contact_email=data.get("email", ""),
         contact_phone=data.get("phone", ""),
         message=data.get("message", ""),
-        consent_processing=bool(data.get("consents_processing")),
-        consent_marketing=bool(data.get("consents_marketing")),
         investment_text=investment_text,
         investment_unknown=bool(investment_text) and not investments,
         external_id=external_id,

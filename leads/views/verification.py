@@ -137,8 +137,6 @@ def _client_initial(lead: Lead) -> dict:
         "source": lead.source_id,
         "preferred_investment": investment.pk if investment else None,
         "description": lead.message,
-        "consent_processing": lead.consent_processing,
-        "consent_marketing": lead.consent_marketing,
     }
 
 

@@ -1,0 +1,285 @@
+"""Writes on the consent register: the one way a consent is recorded, withdrawn or
+objected to, by every path (public form, API, import, portals, an employee).
+
+Each write appends an event and moves the person's derived state (`ConsentState`) to the
+newest event of that kind; nothing is edited in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.core.models import User
+
+from .models import (
+    MARKETING_KINDS,
+    Action,
+    Clause,
+    ConsentEvent,
+    ConsentState,
+    Kind,
+    Source,
+    Suppression,
+)
+from .selectors import Person, person_suppressed_at, suppression_digest
+
+
+class ConsentRefused(ValidationError):
+    """A consent that may not be recorded (e.g. marketing for a person who objected)."""
+
+
+@dataclass(frozen=True)
+class Given:
+    """A consent to record: its kind and the clause version the person agreed to."""
+
+    kind: Kind
+    clause: Clause
+
+
+# Sources through which the person themself ticked or named the consent: these may lift an
+# objection (art. 21), as a new explicit consent. A legacy mapping or an import may not.
+EXPLICIT_SOURCES = frozenset({Source.PUBLIC_FORM, Source.API, Source.EMPLOYEE, Source.MAILBOX})
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    person: Person,
+    kind: Kind | str,
+    action: Action | str,
+    source: Source | str,
+    clause: Clause | None = None,
+    at: datetime | None = None,
+    evidence: dict[str, Any] | None = None,
+    document: UploadedFile | None = None,
+    note: str = "",
+    user: User | None = None,
+    explicit: bool = False,
+) -> ConsentEvent:
+    """Append one consent event for a person (a client, or an inquiry's contact) and move
+    their current state of that kind to it when it is the newest.
+
+    A marketing consent for a person on the suppression list (they objected) is refused
+    unless it is `explicit` (the person agreed anew, through a form they filled or to an
+    employee who says so); an explicit one lifts the objection."""
+    kind = Kind(kind)
+    action = Action(action)
+    now = timezone.now()
+    at = at or now
+    if at > now + timedelta(minutes=5):
+        raise ValidationError({"at": _("A consent cannot be dated in the future.")})
+    if action == Action.GIVEN:
+        if clause is None:
+            raise ValidationError({"clause": _("A consent must name the clause it was given to.")})
+        if clause.kind != kind:
+            raise ValidationError({"clause": _("This clause is for another purpose or channel.")})
+    elif kind == Kind.INQUIRY:
+        raise ValidationError(
+            {"kind": _("Handling an inquiry is not a consent; it cannot be withdrawn here.")}
+        )
+    if action == Action.GIVEN and kind in MARKETING_KINDS:
+        objected_at = person_suppressed_at(person)
+        if objected_at is not None:
+            if not (explicit and source in EXPLICIT_SOURCES):
+                raise ConsentRefused(
+                    _(
+                        "The person objected to marketing on %(date)s; only a new explicit "
+                        "consent can be recorded."
+                    )
+                    % {"date": timezone.localtime(objected_at).strftime("%d.%m.%Y")}
+                )
+            suppression_lift(person)
+    event = ConsentEvent(
+        client=person.client,
+        lead=person.lead,
+        kind=kind,
+        action=action,
+        clause=clause,
+        at=at,
+        source=source,
+        evidence=evidence or {},
+        note=note,
+        recorded_by=user,
+        recorded_at=now,
+    )
+    if document is not None:
+        event.document = document
+    event.full_clean(exclude=["client", "lead", "clause", "recorded_by"])
+    event.save()
+    _state_follow(event)
+    return event
+
+
+def consents_record_given(
+    *,
+    person: Person,
+    given: Iterable[Given],
+    source: Source | str,
+    at: datetime | None = None,
+    evidence: dict[str, Any] | None = None,
+    user: User | None = None,
+    explicit: bool = False,
+) -> tuple[list[ConsentEvent], list[str]]:
+    """Record several consents given together (a form, an API call, an import row).
+    Returns the events and the reasons of those refused (an objection), which the caller
+    reports: none is dropped silently."""
+    events, refused = [], []
+    for item in given:
+        try:
+            events.append(
+                consent_record(
+                    person=person,
+                    kind=item.kind,
+                    action=Action.GIVEN,
+                    clause=item.clause,
+                    source=source,
+                    at=at,
+                    evidence=evidence,
+                    user=user,
+                    explicit=explicit,
+                )  # fmt: skip
+            )
+        except ConsentRefused as refusal:
+            refused.extend(refusal.messages)
+    return events, refused
+
+
+@transaction.atomic
+def consents_withdraw(
+    *,
+    person: Person,
+    kinds: Iterable[Kind | str],
+    user: User | None,
+    source: Source | str = Source.EMPLOYEE,
+    at: datetime | None = None,
+    note: str = "",
+    document: UploadedFile | None = None,
+    evidence: dict[str, Any] | None = None,
+) -> list[ConsentEvent]:
+    """Withdraw consents (art. 7(3)): one event per kind named."""
+    return [
+        consent_record(
+            person=person,
+            kind=kind,
+            action=Action.WITHDRAWN,
+            source=source,
+            at=at,
+            note=note,
+            document=document,
+            user=user,
+            evidence=evidence,
+        )  # fmt: skip
+        for kind in kinds
+    ]
+
+
+@transaction.atomic
+def objection_record(
+    *,
+    person: Person,
+    user: User | None,
+    source: Source | str = Source.EMPLOYEE,
+    at: datetime | None = None,
+    note: str = "",
+    evidence: dict[str, Any] | None = None,
+) -> list[ConsentEvent]:
+    """An objection to marketing (art. 21): every marketing kind is withdrawn as objected,
+    and the person's phone and email go on the suppression list as salted hashes."""
+    at = at or timezone.now()
+    events = [
+        consent_record(
+            person=person,
+            kind=kind,
+            action=Action.OBJECTED,
+            source=source,
+            at=at,
+            note=note,
+            user=user,
+            evidence=evidence,
+        )  # fmt: skip
+        for kind in MARKETING_KINDS
+    ]
+    for contact_kind, value in person.contacts():
+        Suppression.objects.update_or_create(
+            digest=suppression_digest(contact_kind, value),
+            defaults={"contact_kind": contact_kind, "objected_at": at},
+        )
+    return events
+
+
+def suppression_lift(person: Person) -> None:
+    """A new explicit consent ends the objection of the person's phone and email."""
+    digests = [suppression_digest(kind, value) for kind, value in person.contacts()]
+    Suppression.objects.filter(digest__in=digests).delete()
+
+
+@transaction.atomic
+def consents_move_to_client(*, lead_id: int, client_id: int) -> int:
+    """An inquiry's contact became (or was found to be) a client: the events given with the
+    inquiry are the client's now, and the client's state follows the newest of them.
+    Returns how many events moved."""
+    moved = ConsentEvent.objects.filter(lead_id=lead_id, client__isnull=True).update(
+        client_id=client_id
+    )
+    ConsentState.objects.filter(lead_id=lead_id, client__isnull=True).delete()
+    if moved:
+        consent_states_rebuild(client_id=client_id)
+    return moved
+
+
+def consent_states_rebuild(*, client_id: int | None = None, lead_id: int | None = None) -> None:
+    """Derive a person's current states from their events again (after events moved)."""
+    if client_id is not None:
+        events = ConsentEvent.objects.filter(client_id=client_id)
+        states = ConsentState.objects.filter(client_id=client_id)
+    else:
+        events = ConsentEvent.objects.filter(lead_id=lead_id, client__isnull=True)
+        states = ConsentState.objects.filter(lead_id=lead_id, client__isnull=True)
+    states.delete()
+    newest: dict[str, ConsentEvent] = {}
+    for event in events.order_by("at", "id"):
+        newest[event.kind] = event
+    ConsentState.objects.bulk_create(
+        ConsentState(
+            client_id=client_id,
+            lead_id=None if client_id is not None else lead_id,
+            kind=kind,
+            granted=event.granted,
+            event=event,
+        )
+        for kind, event in newest.items()
+    )
+
+
+def _state_follow(event: ConsentEvent) -> None:
+    """Point the person's state of this kind at the event, unless a newer one is there
+    (an import may bring a consent dated before one already recorded)."""
+    if event.client_id is not None:
+        person = {"client_id": event.client_id}
+    else:
+        person = {"lead_id": event.lead_id, "client__isnull": True}
+    state = ConsentState.objects.select_for_update().filter(kind=event.kind, **person).first()
+    if state is None:
+        ConsentState.objects.create(
+            client_id=event.client_id,
+            lead_id=None if event.client_id is not None else event.lead_id,
+            kind=event.kind,
+            granted=event.granted,
+            event=event,
+        )
+        return
+    current = state.event
+    if (current.at, current.id) > (event.at, event.id):
+        return
+    state.event = event
+    state.granted = event.granted
+    state.save(update_fields=["event", "granted"])
