@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("crm.core.urls")),
     path("investments/", include("investments.urls")),
     path("reports/", include("reports.urls")),
+    path("privacy/", include("privacy.urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", crm_views.favicon, name="favicon"),
     # For load balancers and container health checks: no login, no session.

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "leads",
     "reports",
     "notifications",
+    "privacy",
 ]
 
 MIDDLEWARE = [

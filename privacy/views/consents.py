@@ -1,0 +1,3 @@
+"""Views: consents (see privacy/urls.py)."""
+
+urlpatterns: list = []

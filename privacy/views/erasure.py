@@ -1,0 +1,3 @@
+"""Views: erasure (see privacy/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Views: export (see privacy/urls.py)."""
+
+urlpatterns: list = []
