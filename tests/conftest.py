@@ -95,6 +95,8 @@ REFERENCE_DATA_MIGRATIONS = [
     ("leads.migrations.0010_intake_permissions", "grant"),
     ("leads.migrations.0014_seed_purchase_survey_and_permissions", "seed"),
     ("crm.core.migrations.0005_administrators_unlock_logins_and_set_up_totp", "grant"),
+    ("consents.migrations.0002_register_from_booleans", "seed_register"),
+    ("privacy.migrations.0002_permissions_for_roles", "grant"),
 ]
 
 

@@ -65,30 +65,42 @@ MARKETING = ("marketing:email", "marketing:phone")
 BATCH = 5000
 
 
-def forwards(apps, schema_editor):
+def seed_register(apps, schema_editor):
+    """The default controller and the clauses v1 and legacy v0 (also run by the tests after
+    a transactional test emptied the tables: tests/conftest.py). Idempotent."""
     Controller = apps.get_model("consents", "Controller")
     Clause = apps.get_model("consents", "Clause")
+    CRMSettings = apps.get_model("settings_app", "CRMSettings")
+    settings, _created = CRMSettings.objects.get_or_create(id=1)
+    controller = settings.default_controller
+    if controller is None:
+        controller = Controller.objects.order_by("id").first() or Controller.objects.create(
+            name=CONTROLLER
+        )
+        settings.default_controller = controller
+        settings.save(update_fields=["default_controller"])
+    for kind, (text_pl, text_en) in CLAUSES.items():
+        Clause.objects.get_or_create(
+            controller=controller, kind=kind, version=1,
+            defaults={"text_pl": text_pl, "text_en": text_en},
+        )  # fmt: skip
+    return {
+        kind: Clause.objects.get_or_create(
+            controller=controller, kind=kind, version=0,
+            defaults={
+                "text_pl": text_pl, "text_en": text_en, "active": False, "is_legacy": True
+            },
+        )[0]
+        for kind, (text_pl, text_en) in LEGACY.items()
+    }  # fmt: skip
+
+
+def forwards(apps, schema_editor):
     ConsentEvent = apps.get_model("consents", "ConsentEvent")
     ConsentState = apps.get_model("consents", "ConsentState")
-    CRMSettings = apps.get_model("settings_app", "CRMSettings")
     Client = apps.get_model("clients", "Client")
     Lead = apps.get_model("leads", "Lead")
-
-    controller = Controller.objects.create(name=CONTROLLER)
-    settings, _created = CRMSettings.objects.get_or_create(id=1)
-    settings.default_controller = controller
-    settings.save(update_fields=["default_controller"])
-    for kind, (text_pl, text_en) in CLAUSES.items():
-        Clause.objects.create(
-            controller=controller, kind=kind, version=1, text_pl=text_pl, text_en=text_en
-        )
-    legacy = {
-        kind: Clause.objects.create(
-            controller=controller, kind=kind, version=0, text_pl=text_pl, text_en=text_en,
-            active=False, is_legacy=True,
-        )  # fmt: skip
-        for kind, (text_pl, text_en) in LEGACY.items()
-    }
+    legacy = seed_register(apps, schema_editor)
 
     def write(events, states):
         created = ConsentEvent.objects.bulk_create(events)
