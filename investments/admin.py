@@ -13,7 +13,7 @@ class UnitInline(admin.TabularInline):
 
 @admin.register(Investment)
 class InvestmentAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "city", "active"]
+    list_display = ["name", "code", "city", "controller", "active"]
     list_filter = ["active", "city"]
     search_fields = ["name", "code", "city"]
     prepopulated_fields = {"code": ["name"]}
