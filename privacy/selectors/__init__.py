@@ -1,0 +1,1 @@
+"""Reads of a person's data, one module per right (export, erasure)."""

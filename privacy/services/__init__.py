@@ -1,0 +1,1 @@
+"""Writes on a person's data, one module per right (export, erasure)."""
