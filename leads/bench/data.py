@@ -28,6 +28,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from clients.models import Client, LeadSource
+from consents.models import ConsentEvent, ConsentState
 from crm.core.models import Branch, Role, User
 from crm.core.services import user_create
 from investments.models import Investment, Unit
@@ -46,6 +47,7 @@ from leads.services.events import lead_events_backfill_created
 from leads.services.figures import lead_figures_rebuild
 
 from . import database
+from .consents import ConsentWriter
 from .database import ACTIVITY_COLUMNS, LEAD_COLUMNS, LINK_TABLES, copy_into
 from .history import copy_contract_history, copy_history
 from .people import FIRST_NAMES, SURNAMES_FEMININE, SURNAMES_MASCULINE, ClientBook
@@ -99,6 +101,7 @@ CHEAP_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOADED_MODELS = (
     Client, Lead, Activity, *(f.remote_field.through for f in Lead._meta.many_to_many),
     Unit, Contract, UnitHold, *(f.remote_field.through for f in Contract._meta.many_to_many),
+    ConsentEvent, ConsentState,
 )  # fmt: skip
 
 
@@ -156,6 +159,7 @@ class BenchDataGenerator:
         self.lead_last_touch = array("d")
         self.links = {table: array("q") for table, _, _ in LINK_TABLES}  # lead, other, ...
         self.history_lead_ids: list[int] = []
+        self.contactless = array("q")  # lead id, source id, employee, ...
 
     # -- the whole run -------------------------------------------------------------------------
 
@@ -173,6 +177,9 @@ class BenchDataGenerator:
         self._timed("board entries", board_entries_rebuild)
         self._timed("lead events", lead_events_backfill_created)
         self._timed("activities", self._copy_activities)
+        self.consents = ConsentWriter(rng=self.rng, now=self.now)
+        self._timed("consent events", self._copy_consent_events)
+        self._timed("consent states", self.consents.write_states)
         self._timed("history (sample)", self._copy_history)
         # The figures' correlated lookups need the planner's statistics of the tables just
         # loaded (autovacuum may be off, and is too slow to come by in any case).
@@ -375,6 +382,8 @@ class BenchDataGenerator:
         self.lead_client.append(client_id)
         self.lead_created.append(created)
         self.lead_last_touch.append(touched)
+        if intake and not client_id:  # an inquiry's contact without a client: own consents
+            self.contactless.extend((lead_id, source_id, employee))
         outcome = "deleted" if state == DELETED else ("converted" if new_client else "linked")
         return (
             lead_id,
@@ -507,7 +516,7 @@ class BenchDataGenerator:
         """contact_first_name … raw_payload: what an inquiry from a website or portal
         carried; empty for a lead entered by hand."""
         if source_id not in self.intake_source_ids:
-            return ("", "", "", "", "", False, False, *NO_UTM, "", "{}")
+            return ("", "", "", "", "", *NO_UTM, "", "{}")
         rng = self.rng
         slug = self.source_slug[source_id]
         if client_id:
@@ -522,8 +531,6 @@ class BenchDataGenerator:
             email,
             phone,
             message,
-            True,
-            rng.random() < 0.4,
             *rng.choice(UTM.get(slug, (NO_UTM,))),
             f"{demo.EXTERNAL_ID_PREFIXES.get(slug, 'EXT')}-{lead_id}",
             f'{{"form": "kontakt", "source": "{slug}"}}',
@@ -602,6 +609,27 @@ class BenchDataGenerator:
                     )  # fmt: skip
                     rows += 1
         return rows
+
+    def _copy_consent_events(self) -> int:
+        """Every client's consents from when they came, then those of the inquiries'
+        contacts without a client."""
+        clients, slugs = self.clients, self.source_slug
+
+        def people():
+            for index in range(len(clients)):
+                source_id = clients.source[index]
+                slug = slugs[source_id] if source_id in self.intake_source_ids else ""
+                yield (
+                    clients.first_id + index, 0, clients.created[index], slug,
+                    clients.caretaker[index],
+                )  # fmt: skip
+            pairs = self.contactless
+            for i in range(0, len(pairs), 3):
+                lead_id, source_id, employee = pairs[i : i + 3]
+                created = self.lead_created[lead_id - self.first_lead_id]
+                yield 0, lead_id, created, slugs[source_id], employee
+
+        return self.consents.write_events(people)
 
     def _copy_history(self) -> int:
         lead_ids = self.history_lead_ids

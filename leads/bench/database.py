@@ -14,19 +14,23 @@ from psycopg.copy import QueuedLibpqWriter
 
 LEAD_COLUMNS = (
     "id", "name", "status_id", "branch_id", "source_id", "contact_first_name",
-    "contact_last_name", "contact_email", "contact_phone", "message", "consent_processing",
-    "consent_marketing", "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term",
+    "contact_last_name", "contact_email", "contact_phone", "message", "utm_source",
+    "utm_medium", "utm_campaign", "utm_content", "utm_term",
     "external_id", "raw_payload", "intake_outcome", "deletion_reason_id", "failed_at",
     "failure_reason_id", "failure_comment", "closed_at", "is_repeat", "created_at",
     "created_by_id", "updated_at", "updated_by_id",
 )  # fmt: skip
 CLIENT_COLUMNS = (
     "id", "kind", "company_name", "first_name", "last_name", "email", "phone", "pesel",
-    "accounting_id", "consent_processing", "consent_processing_at", "consent_marketing",
-    "consent_marketing_at", "description", "failed", "failed_at", "email_normalized",
+    "accounting_id", "description", "failed", "failed_at", "email_normalized",
     "phone_e164", "first_name_folded", "last_name_folded", "company_name_folded", "created_at",
     "updated_at", "branch_id", "caretaker_id", "created_by_id", "source_id",
 )  # fmt: skip
+CONSENT_EVENT_COLUMNS = (
+    "id", "client_id", "lead_id", "kind", "action", "clause_id", "at", "source", "evidence",
+    "document", "note", "recorded_by_id", "recorded_at",
+)  # fmt: skip
+CONSENT_STATE_COLUMNS = ("client_id", "lead_id", "kind", "granted", "event_id")
 ACTIVITY_COLUMNS = (
     "lead_id", "client_id", "employee_id", "kind", "direction", "planned_at", "done_at",
     "duration_minutes", "notes", "created_at", "created_by_id",
@@ -55,7 +59,8 @@ ANALYZE_TABLES = (
     "leads_historicallead_clients", "leads_historicallead_employees",
     "leads_historicallead_investments", "investments_unit", "leads_contract",
     "leads_contract_units", "leads_contract_clients", "leads_unithold",
-    "leads_historicalcontract", "core_user", "django_session",
+    "leads_historicalcontract", "core_user", "django_session", "consents_consentevent",
+    "consents_consentstate",
 )  # fmt: skip
 
 

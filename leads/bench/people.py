@@ -30,7 +30,6 @@ PHONE_AND_EMAIL_SHARE = 0.80
 PHONE_ONLY_SHARE = 0.12  # the rest have an email only
 COMPANY_SHARE = 0.03
 PESEL_SHARE = 0.25
-MARKETING_CONSENT_SHARE = 0.4
 DESCRIPTION_SHARE = 0.1
 
 
@@ -165,7 +164,6 @@ class ClientBook:
             company = demo.COMPANY_CLIENT_NAMES[client_id % len(demo.COMPANY_CLIENT_NAMES)]
         created = datetime.fromtimestamp(self.created[index], UTC)
         caretaker = self.caretaker[index]
-        marketing = rng.random() < MARKETING_CONSENT_SHARE
         has_pesel = rng.random() < PESEL_SHARE
         description = rng.choice(demo.CLIENT_NOTES) if rng.random() < DESCRIPTION_SHARE else ""
         return (
@@ -178,10 +176,6 @@ class ClientBook:
             phone,
             self.pesel(female=bool(flags & FEMALE)) if has_pesel else "",
             f"SYM/{client_id:08d}" if flags & WON_ONCE else "",
-            True,
-            created,
-            marketing,
-            created if marketing else None,
             description,
             False,
             None,

@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from clients.models import Client
+from consents.models import Action, ConsentEvent, ConsentState, Kind, Source
 from crm.core.models import Branch, Role, User
 from investments.models import Unit, UnitStatus
 from leads.bench.data import BENCH_PASSWORD
@@ -152,6 +153,40 @@ def test_every_won_lead_has_its_signed_contract_for_sold_units_it_holds():
     assert UnitHold.objects.count() == Unit.objects.filter(status=UnitStatus.SOLD).count()
     assert Unit.objects.filter(status=UnitStatus.AVAILABLE, hold__isnull=True).exists()
     assert not Reservation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_generated_consents_are_a_register_whose_states_follow_the_newest_events():
+    generate(*SMALL)
+
+    events = ConsentEvent.objects.all()
+    clients_with_inquiry_basis = events.filter(kind=Kind.INQUIRY, client__isnull=False)
+    assert clients_with_inquiry_basis.values("client").distinct().count() == 100
+    for kind in (Kind.MARKETING_EMAIL, Kind.MARKETING_PHONE, Kind.MARKETING_SMS):
+        assert events.filter(kind=kind, action=Action.GIVEN).exists(), kind
+    assert events.filter(action=Action.WITHDRAWN).exists()
+    form = events.filter(source=Source.PUBLIC_FORM, kind=Kind.MARKETING_EMAIL).first()
+    assert form.evidence["url"].startswith("https://")
+    assert form.evidence["ip"].startswith("203.0.113.")
+    assert "Mozilla" in form.evidence["user_agent"]
+    # A portal's inquiry implies no marketing consent: an employee recorded each one.
+    assert not events.filter(kind__startswith="marketing", source=Source.PORTAL).exists()
+    # The inquiries' contacts without a client (spam) have their own states.
+    assert ConsentState.objects.filter(client__isnull=True, lead__isnull=False).exists()
+    assert ConsentState.objects.count() == (
+        events.values("client", "kind").filter(client__isnull=False).distinct().count()
+        + events.values("lead", "kind").filter(client__isnull=True).distinct().count()
+    )
+    for state in ConsentState.objects.select_related("event"):
+        if state.client_id:
+            person = events.filter(client_id=state.client_id)
+        else:
+            person = events.filter(lead_id=state.lead_id, client__isnull=True)
+        newest = person.filter(kind=state.kind).order_by("-at", "-id").first()
+        assert state.event == newest
+        assert state.granted == (newest.action == Action.GIVEN)
+    for event in events.filter(action=Action.GIVEN).select_related("clause")[:50]:
+        assert event.clause.kind == event.kind and event.clause.active
 
 
 @pytest.mark.django_db
