@@ -1,0 +1,377 @@
+"""Erasure (RODO art. 17): an administrator anonymises a person whose data went through
+every path of Lejek, and a dump of the whole database no longer holds any of their
+strings; their files are gone; the reports count the same; a contract still under its
+legal hold keeps what the law needs; the pages and their permissions."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client as HttpClient
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.services import source_rotate_intake_token
+from consents.models import Action, ConsentEvent, Kind, Source, Suppression
+from consents.selectors import Person, clauses_offered, controller_default
+from consents.services import consent_record, objection_record
+from crm.core.models import BackgroundJob
+from leads.models import (
+    Activity,
+    AssignmentRule,
+    Contract,
+    Document,
+    ImportBatch,
+    Lead,
+    Note,
+    Offer,
+)
+from leads.services.conversations import conversation_log
+from leads.services.documents import note_create
+from leads.services.offers import offer_create
+from leads.services.verification import lead_convert_to_client
+from privacy.models import PrivacyAction, PrivacyLog
+from privacy.services.anonymisation import person_anonymise
+from settings_app.models import CRMSettings
+from tests.factories import ClientFactory, LeadFactory, UnitFactory, source, win
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.7\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
+
+# The person's distinctive strings: none may be left anywhere after the erasure.
+FIRST, LAST = "Bożydar", "Brzęczyszczykiewicz"
+EMAIL = "bozydar.b@przyklad.pl"
+PHONE = "601 234 567"
+PESEL = "44051401359"
+MESSAGE_WORD = "Szczebrzeszyn"
+NOTE_WORD = "Chrząszczyk"
+STRINGS = [FIRST, LAST, EMAIL, "601234567", PHONE, "601-234-567", PESEL, MESSAGE_WORD, NOTE_WORD]
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def browser(user) -> HttpClient:
+    http = HttpClient(HTTP_ACCEPT_LANGUAGE="en")
+    http.force_login(user)
+    return http
+
+
+def dump() -> str:
+    out = io.StringIO()
+    call_command("dumpdata", stdout=out)
+    # Whatever the serializer escapes, compare the text itself.
+    return json.dumps(json.loads(out.getvalue()), ensure_ascii=False).lower()
+
+
+def report_figures(manager) -> dict:
+    """What the sources and funnel reports show the manager, as plain values."""
+    http = browser(manager)
+    period = {"date_from": "2000-01-01", "date_to": timezone.localdate().isoformat()}
+    figures = {}
+    for name in ("reports:sources", "reports:funnel"):
+        response = http.get(reverse(name), period)
+        assert response.status_code == 200
+        figures[name] = [(str(table.title), table.values()) for table in response.context["tables"]]
+    return figures
+
+
+def received_through_the_api(advisor) -> Lead:
+    rule = AssignmentRule.objects.create(name="WWW")
+    rule.pool.set([advisor])
+    token = source_rotate_intake_token(source=source("www"))
+    api = HttpClient(HTTP_AUTHORIZATION=f"Bearer {token}")
+    body = {
+        "external_id": "www-77",
+        "first_name": FIRST,
+        "last_name": LAST,
+        "email": EMAIL,
+        "phone": PHONE,
+        "message": f"Szukam mieszkania, obecnie mieszkam w {MESSAGE_WORD}.",
+        "utm": {"source": "google", "term": f"{LAST} mieszkanie"},
+    }
+    response = api.post("/api/intake/leads/", json.dumps(body), content_type="application/json")
+    assert response.status_code in (200, 201), response.content
+    return Lead.objects.get(external_id="www-77")
+
+
+def imported_row(manager, capture, tmp_path) -> ImportBatch:
+    """An import whose file has the person's row (linked to their client by the phone) and
+    a second row of theirs refused for its date."""
+    from tests.leads.import_fixtures import post_mapping, post_upload
+
+    csv = (
+        "Imię,Nazwisko,E-mail,Telefon,Wiadomość,Data\n"
+        f"{FIRST},{LAST},{EMAIL},{PHONE},Import z targów,29.06.2022\n"
+        f"{FIRST},{LAST},{EMAIL},601-234-567,Drugi raz,{PESEL}\n"
+    ).encode()
+    http = browser(manager)
+    response = post_upload(http, SimpleUploadedFile("targi.csv", csv))
+    assert response.status_code == 302
+    batch = ImportBatch.objects.latest("id")
+    with capture(execute=True):
+        post_mapping(http, batch)
+    with capture(execute=True):
+        http.post(reverse("leads:import_confirm", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert batch.status == "done" and batch.rows_imported == 1, batch.error
+    return batch
+
+
+@pytest.fixture
+def person_everywhere(
+    advisor, manager, administrator, media, settings, django_capture_on_commit_callbacks
+):
+    """The person's data through every path: the intake API, the conversion, a
+    conversation, an offer, a note with a file, a consent with its scan, a contract whose
+    hold has ended, an import and a list export made while they existed."""
+    settings.LEJEK_SYNC_EXPORT_LIMIT = 0
+    capture = django_capture_on_commit_callbacks
+    with capture(execute=True):
+        lead = received_through_the_api(advisor)
+    with capture(execute=True):
+        client = lead_convert_to_client(
+            lead=lead,
+            user=advisor,
+            data={
+                "first_name": FIRST,
+                "last_name": LAST,
+                "email": EMAIL,
+                "phone": PHONE,
+                "pesel": PESEL,
+                "description": f"Mieszka w {MESSAGE_WORD}, dzwonić po 16.",
+            },
+        )
+    lead.refresh_from_db()
+    conversation_log(
+        lead=lead,
+        user=advisor,
+        kind="phone",
+        done_at=timezone.now(),
+        notes=f"Pan {LAST} pyta o rabat; oddzwonić na 601-234-567.",
+        client=client,
+    )
+    unit, sold = UnitFactory(), UnitFactory()
+    lead.investments.add(unit.investment, sold.investment)
+    offer_create(
+        lead=lead,
+        client=client,
+        items=[(unit, Decimal("480000"))],
+        valid_until=timezone.localdate() + timedelta(days=14),
+        channel="email",
+        notes=f"Dla pana {FIRST} {LAST}, wysłane na {EMAIL}",
+        user=advisor,
+    )
+    note = note_create(
+        lead=lead,
+        text=f"{NOTE_WORD}: skan dowodu klienta, PESEL {PESEL}",
+        upload=SimpleUploadedFile("dowod.pdf", PDF, content_type="application/pdf"),
+        user=advisor,
+    )
+    controller = controller_default()
+    consent_record(
+        person=Person(client=client),
+        kind=Kind.MARKETING_EMAIL,
+        action=Action.GIVEN,
+        source=Source.PUBLIC_FORM,
+        clause=clauses_offered(controller)[Kind.MARKETING_EMAIL],
+        evidence={
+            "ip": "203.0.113.7",
+            "user_agent": "Mozilla/5.0",
+            "form_url": f"https://example.pl/formularz?email={EMAIL}",
+            "payload": {"first_name": FIRST, "last_name": LAST},
+            "request_id": "req-1",
+        },
+        document=SimpleUploadedFile("zgoda.pdf", PDF, content_type="application/pdf"),
+        note=f"Zgoda podpisana przez {FIRST} {LAST}",
+        user=advisor,
+    )
+    # Signed long ago: its legal hold (10 years) has ended.
+    win(lead, manager, unit=sold, signed_at=date(2012, 5, 2), clients=[client])
+    batch = imported_row(manager, capture, media)
+    with capture(execute=True):
+        response = browser(manager).post(reverse("leads:export"))
+    assert response.status_code == 302
+    job = BackgroundJob.objects.get(kind="lead_export")
+    assert job.status == "done" and job.file
+    files = [
+        media / "private" / job.file.name,
+        media / "private" / batch.file.name,
+        media / note.attachment.file.name,
+        media / ConsentEvent.objects.get(client=client, kind=Kind.MARKETING_EMAIL).document.name,
+    ]
+    assert all(path.is_file() for path in files)
+    return {"client": client, "lead": lead, "files": files, "batch": batch}
+
+
+def test_after_the_erasure_the_database_holds_none_of_the_persons_strings(
+    person_everywhere, manager, administrator, django_capture_on_commit_callbacks
+):
+    client = person_everywhere["client"]
+    before = dump()
+    assert [text for text in STRINGS if text.lower() not in before] == []
+    figures = report_figures(manager)
+    leads_before = Lead.objects.count()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = person_anonymise(client=client, user=administrator)
+
+    assert result.changed and result.held_until is None
+    after = dump()
+    assert [text for text in STRINGS if text.lower() in after] == []
+    assert not [path for path in person_everywhere["files"] if path.exists()]
+    # The rows the reports count stay, with their figures.
+    assert Lead.objects.count() == leads_before == 2
+    assert report_figures(manager) == figures
+    client.refresh_from_db()
+    assert client.anonymised_at is not None and client.first_name == "Anonimizowany"
+    assert Contract.objects.filter(lead=person_everywhere["lead"]).count() == 1
+    assert Offer.objects.get().items.get().price == Decimal("480000")
+    assert Activity.objects.filter(lead=person_everywhere["lead"], done_at__isnull=False).exists()
+    assert not Document.objects.exists()
+    assert Note.objects.get().text == "—"
+    event = ConsentEvent.objects.get(client=client, kind=Kind.MARKETING_EMAIL)
+    assert (event.kind, event.action, event.evidence) == (
+        Kind.MARKETING_EMAIL,
+        Action.GIVEN,
+        {"request_id": "req-1"},
+    )
+    assert all(lead.anonymised_at for lead in Lead.objects.all())
+    log = PrivacyLog.objects.get(action=PrivacyAction.ANONYMISATION)
+    assert (log.client_id, log.user) == (client.pk, administrator)
+    assert log.details["leads"] == 2
+
+
+def test_a_second_anonymisation_changes_nothing(
+    person_everywhere, administrator, django_capture_on_commit_callbacks
+):
+    client = person_everywhere["client"]
+    with django_capture_on_commit_callbacks(execute=True):
+        person_anonymise(client=client, user=administrator)
+    first = dump()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = person_anonymise(client=client, user=administrator)
+
+    assert not again.changed
+    assert dump() == first
+    assert PrivacyLog.objects.filter(action=PrivacyAction.ANONYMISATION).count() == 1
+
+
+def test_an_objection_outlives_the_erasure(advisor, administrator):
+    client = ClientFactory(first_name=FIRST, last_name=LAST, phone=PHONE, branch=advisor.branch)
+    objection_record(person=Person(client=client), user=advisor)
+    suppressed = set(Suppression.objects.values_list("digest", flat=True))
+
+    person_anonymise(client=client, user=administrator)
+
+    assert set(Suppression.objects.values_list("digest", flat=True)) == suppressed
+    assert ConsentEvent.objects.filter(client=client, action=Action.OBJECTED).exists()
+
+
+def test_under_a_legal_hold_the_contract_data_stays_and_the_rest_goes(
+    advisor, manager, administrator, media, django_capture_on_commit_callbacks
+):
+    lead = LeadFactory(
+        branch=advisor.branch,
+        employees=[advisor],
+        contact_first_name=FIRST,
+        contact_last_name=LAST,
+        contact_email=EMAIL,
+        message=f"Pozdrawiam z {MESSAGE_WORD}",
+    )
+    client = lead_convert_to_client(
+        lead=lead,
+        user=advisor,
+        data={"first_name": FIRST, "last_name": LAST, "email": EMAIL, "pesel": PESEL},
+    )
+    signed = timezone.localdate() - timedelta(days=400)
+    contract = win(lead, manager, signed_at=signed, clients=[client], number="U/7/2025")
+    note = note_create(
+        lead=lead,
+        text=f"{NOTE_WORD} — umowa w załączniku",
+        upload=SimpleUploadedFile("umowa.pdf", PDF, content_type="application/pdf"),
+        user=advisor,
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = person_anonymise(client=client, user=administrator)
+
+    client.refresh_from_db()
+    lead.refresh_from_db()
+    assert result.held_until == signed.replace(year=signed.year + 10)
+    # Kept: who the contract is with, the contract and the lead's documents.
+    assert (client.first_name, client.last_name, client.pesel) == (FIRST, LAST, PESEL)
+    assert Contract.objects.get() == contract and contract.number == "U/7/2025"
+    assert (media / note.attachment.file.name).is_file()
+    # Gone now: the contact data and the free texts.
+    assert (client.email, client.phone, client.anonymised_at is not None) == ("", "", True)
+    assert (lead.contact_email, lead.message) == ("", "")
+    assert NOTE_WORD.lower() not in Note.objects.get().text.lower()
+    hold = PrivacyLog.objects.get(action=PrivacyAction.LEGAL_HOLD)
+    assert hold.details["until"] == result.held_until.isoformat()
+    # A second call while the hold lasts changes nothing.
+    assert not person_anonymise(client=client, user=administrator).changed
+
+    # Once the hold has ended, anonymising again removes the rest.
+    CRMSettings.objects.update(legal_hold_years=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = person_anonymise(client=client, user=administrator, reason="retention")
+    client.refresh_from_db()
+    assert done.changed and done.held_until is None
+    assert (client.first_name, client.last_name, client.pesel) == ("Anonimizowany", "", "")
+    assert not (media / note.attachment.file.name).exists()
+    assert [text for text in STRINGS if text.lower() in dump()] == []
+
+
+def test_an_inquiry_without_a_client_is_anonymised_alone(advisor, administrator):
+    inquiry = LeadFactory(
+        name=f"Zapytanie {LAST}",
+        branch=advisor.branch,
+        contact_first_name=FIRST,
+        contact_last_name=LAST,
+        contact_phone="+48601234567",
+        message=MESSAGE_WORD,
+        raw_payload={"phone": PHONE},
+    )
+    other = LeadFactory(branch=advisor.branch, contact_last_name="Nowak", message="Inna osoba")
+
+    person_anonymise(lead=inquiry, user=administrator)
+
+    inquiry.refresh_from_db()
+    other.refresh_from_db()
+    assert inquiry.anonymised_at is not None
+    assert (inquiry.contact_last_name, inquiry.message, inquiry.raw_payload) == ("", "", {})
+    assert inquiry.name == "Zapytanie [\u2026]"
+    assert (other.contact_last_name, other.message) == ("Nowak", "Inna osoba")
+    assert [text for text in STRINGS if text.lower() in dump()] == []
+    assert PrivacyLog.objects.get().lead_id == inquiry.pk
+
+
+def test_a_lead_shared_with_another_client_keeps_the_other_clients_data(advisor, administrator):
+    person = ClientFactory(first_name=FIRST, last_name=LAST, email=EMAIL, branch=advisor.branch)
+    spouse = ClientFactory(first_name="Halina", last_name="Nowak", branch=advisor.branch)
+    lead = LeadFactory(
+        branch=advisor.branch,
+        clients=[person, spouse],
+        contact_first_name="Halina",
+        contact_last_name="Nowak",
+        message=f"Kupujemy z mężem ({FIRST} {LAST}) mieszkanie.",
+    )
+
+    person_anonymise(client=person, user=administrator)
+
+    lead.refresh_from_db()
+    assert lead.anonymised_at is None
+    assert (lead.contact_first_name, lead.contact_last_name) == ("Halina", "Nowak")
+    assert lead.message == "Kupujemy z mężem ([…] […]) mieszkanie."
