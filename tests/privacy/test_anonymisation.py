@@ -375,3 +375,97 @@ def test_a_lead_shared_with_another_client_keeps_the_other_clients_data(advisor,
     assert lead.anonymised_at is None
     assert (lead.contact_first_name, lead.contact_last_name) == ("Halina", "Nowak")
     assert lead.message == "Kupujemy z mężem ([…] […]) mieszkanie."
+
+
+# --- The pages ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def customer(advisor):
+    client = ClientFactory(
+        first_name=FIRST, last_name=LAST, email=EMAIL, branch=advisor.branch, caretaker=advisor
+    )
+    LeadFactory(branch=advisor.branch, employees=[advisor], clients=[client], message=NOTE_WORD)
+    return client
+
+
+def test_a_user_who_cannot_see_the_client_gets_404(customer, outsider):
+    url = reverse("privacy:client_anonymise", args=[customer.pk])
+    assert browser(outsider).get(url).status_code == 404
+    assert browser(outsider).post(url, {"confirm": "on"}).status_code == 404
+    lead_url = reverse("privacy:lead_anonymise", args=[customer.leads.get().pk])
+    assert browser(outsider).get(lead_url).status_code == 404
+
+
+def test_an_advisor_without_the_permission_gets_403(customer, advisor, manager):
+    url = reverse("privacy:client_anonymise", args=[customer.pk])
+    for user in (advisor, manager):
+        assert browser(user).get(url).status_code == 403
+        assert browser(user).post(url, {"confirm": "on"}).status_code == 403
+    customer.refresh_from_db()
+    assert customer.anonymised_at is None
+
+
+def test_the_confirmation_shows_what_goes_and_asks_for_the_tick(customer, administrator):
+    http = browser(administrator)
+    url = reverse("privacy:client_anonymise", args=[customer.pk])
+
+    page = http.get(url)
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "What will be removed" in text and 'id="privacy-erasure-start"' in text
+    assert page.context["preview"].leads == 1
+    assert "privacy-erasure-hold" not in text
+    refused = http.post(url, {})
+    assert refused.status_code == 200
+    assert "Tick the box to confirm the anonymisation." in refused.content.decode()
+    customer.refresh_from_db()
+    assert customer.anonymised_at is None
+
+
+def test_the_confirmation_names_the_legal_hold(customer, administrator, manager):
+    lead = customer.leads.get()
+    win(lead, manager, signed_at=timezone.localdate() - timedelta(days=30), clients=[customer])
+
+    page = browser(administrator).get(reverse("privacy:client_anonymise", args=[customer.pk]))
+
+    assert 'id="privacy-erasure-hold"' in page.content.decode()
+
+
+def test_the_administrator_anonymises_and_the_pages_say_so(customer, administrator):
+    http = browser(administrator)
+    lead = customer.leads.get()
+
+    response = http.post(
+        reverse("privacy:client_anonymise", args=[customer.pk]), {"confirm": "on"}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == customer.get_absolute_url()
+    text = response.content.decode()
+    assert 'id="client-anonymised"' in text and LAST not in text
+    lead_page = http.get(lead.get_absolute_url()).content.decode()
+    assert 'id="lead-anonymised"' in lead_page and NOTE_WORD not in lead_page
+    assert PrivacyLog.objects.get(action=PrivacyAction.ANONYMISATION).user == administrator
+
+
+def test_an_inquiry_with_a_client_points_to_the_clients_anonymisation(customer, administrator):
+    lead = customer.leads.get()
+    url = reverse("privacy:lead_anonymise", args=[lead.pk])
+
+    page = browser(administrator).get(url)
+    browser(administrator).post(url, {"confirm": "on"})
+
+    assert reverse("privacy:client_anonymise", args=[customer.pk]) in page.content.decode()
+    lead.refresh_from_db()
+    assert lead.anonymised_at is None
+
+
+def test_the_administrator_anonymises_an_inquiry_without_a_client(advisor, administrator):
+    inquiry = LeadFactory(branch=advisor.branch, contact_last_name=LAST, contact_email=EMAIL)
+    response = browser(administrator).post(
+        reverse("privacy:lead_anonymise", args=[inquiry.pk]), {"confirm": "on"}
+    )
+    assert response.status_code == 302
+    inquiry.refresh_from_db()
+    assert inquiry.anonymised_at is not None and inquiry.contact_last_name == ""
