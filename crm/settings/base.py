@@ -228,6 +228,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=0),
         "options": {"expires": 3 * 3600},
     },
+    # The retention policy (CRMSettings.retention_months): inactive people anonymised, and
+    # the anonymisations whose legal hold has ended completed, on the 1st of each month.
+    "run-retention": {
+        "task": "privacy.tasks.run_retention",
+        "schedule": crontab(day_of_month=1, hour=3, minute=0),
+        "options": {"expires": 24 * 3600},
+    },
 }
 # Two queues: imports and exports run for minutes and must not hold up the emails and
 # sweeps behind them, so they go to "heavy" (docker-compose's worker-heavy serves it) and
@@ -240,6 +247,7 @@ LEJEK_HEAVY_TASKS = [
     "leads.tasks.run_lead_import_check",
     "leads.tasks.run_lead_import",
     "clients.tasks.run_client_export",
+    "privacy.tasks.run_retention",
     "leads.tasks.run_lead_figures_rebuild",
     # Seconds normally, but a pipeline reorder has it count every month again.
     "reports.tasks.run_report_tallies_fold",

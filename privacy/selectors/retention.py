@@ -1,0 +1,164 @@
+"""Who the retention policy anonymises (CRMSettings.retention_months; 0 turns it off):
+clients and inquiries (leads without a client) with no contract and no activity for that
+many months, and the people anonymised under a legal hold whose hold has ended.
+
+Activity is anything done with the person since the cut-off: a change of the client, a
+lead of theirs created or changed, a conversation logged or planned, a note, an offer, a
+consent event. A person with an active lead (open: not failed, not won, not deleted) or a
+contract is skipped, each with the reason, so the dry run says who is kept and why.
+Ids only: the report is itself kept free of personal data."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+from consents.models import ConsentEvent
+from leads.models import Activity, Contract, Lead, Note, Offer
+from privacy.services.anonymisation import client_keeps_held_data, legal_hold_until
+from settings_app.selectors import crm_settings
+
+REASON_INACTIVE = "inactive"
+REASON_HOLD_ENDED = "hold_ended"
+SKIP_ACTIVE_LEAD = "active_lead"
+SKIP_CONTRACT = "contract"
+SKIP_HOLD = "legal_hold"
+
+REASONS = {
+    REASON_INACTIVE: _("No contract and no activity since %(since)s"),
+    REASON_HOLD_ENDED: _("The legal hold of the contract data ended on %(until)s"),
+    SKIP_ACTIVE_LEAD: _("Skipped: has an active lead"),
+    SKIP_CONTRACT: _("Skipped: has a contract"),
+    SKIP_HOLD: _("Skipped: under a legal hold until %(until)s"),
+}
+
+
+@dataclass(frozen=True)
+class RetentionEntry:
+    """One person the policy looked at: a client or an inquiry, by id, and why they are
+    anonymised (`due`) or kept."""
+
+    kind: str  # "client" or "inquiry"
+    pk: int
+    reason: str
+    due: bool
+    since: date | None = None
+    until: date | None = None
+
+    @property
+    def reason_text(self) -> str:
+        return str(REASONS[self.reason] % {"since": self.since, "until": self.until})
+
+
+def retention_cutoff(*, now: datetime | None = None) -> datetime | None:
+    """The moment before which a person without activity is anonymised; None when off."""
+    months = crm_settings().retention_months
+    if not months:
+        return None
+    return months_before(now or timezone.now(), months)
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` months earlier (the month's last day when shorter)."""
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def _activity_since(cutoff: datetime, lead_ref: str) -> Q:
+    """Something done on the leads `lead_ref` names (an OuterRef filter) since the cut-off."""
+    recent = Q(created_at__gte=cutoff)
+    return (
+        Exists(
+            Lead.objects.filter(Q(updated_at__gte=cutoff) | recent, **{lead_ref: OuterRef("pk")})
+        )
+        | Exists(
+            Activity.objects.filter(
+                recent | Q(done_at__gte=cutoff) | Q(planned_at__gte=cutoff),
+                **{f"lead__{lead_ref}": OuterRef("pk")},
+            )
+        )
+        | Exists(Note.objects.filter(recent, **{f"lead__{lead_ref}": OuterRef("pk")}))
+        | Exists(Offer.objects.filter(recent, **{f"lead__{lead_ref}": OuterRef("pk")}))
+        | Exists(
+            ConsentEvent.objects.filter(at__gte=cutoff, **{f"lead__{lead_ref}": OuterRef("pk")})
+        )
+    )
+
+
+def inactive_clients(cutoff: datetime) -> QuerySet[Client]:
+    """Clients not anonymised, with nothing done since the cut-off, annotated with whether
+    they have a contract or an active lead."""
+    return (
+        Client.objects.filter(anonymised_at__isnull=True, created_at__lt=cutoff)
+        .filter(updated_at__lt=cutoff)
+        .exclude(_activity_since(cutoff, "clients"))
+        .exclude(Exists(ConsentEvent.objects.filter(client=OuterRef("pk"), at__gte=cutoff)))
+        .annotate(
+            has_contract=Exists(
+                Contract.objects.filter(Q(clients=OuterRef("pk")) | Q(lead__clients=OuterRef("pk")))
+            ),
+            has_active_lead=Exists(Lead.objects.open().filter(clients=OuterRef("pk"))),
+        )
+        .order_by("pk")
+    )
+
+
+def inactive_inquiries(cutoff: datetime) -> QuerySet[Lead]:
+    """Leads without a client, not anonymised, with nothing done since the cut-off."""
+    return (
+        Lead.objects.filter(anonymised_at__isnull=True, clients__isnull=True)
+        .filter(created_at__lt=cutoff, updated_at__lt=cutoff)
+        .exclude(_activity_since(cutoff, "pk"))
+        .annotate(
+            has_contract=Exists(Contract.objects.filter(lead=OuterRef("pk"))),
+            has_active_lead=Exists(Lead.objects.open().filter(pk=OuterRef("pk"))),
+        )
+        .order_by("pk")
+    )
+
+
+def held_clients() -> list[Client]:
+    """Clients anonymised under a legal hold who still keep the held data."""
+    anonymised = Client.objects.filter(anonymised_at__isnull=False).exclude(
+        first_name="Anonimizowany", last_name="", pesel="", accounting_id=""
+    )
+    return [client for client in anonymised.order_by("pk") if client_keeps_held_data(client)]
+
+
+def retention_entries(*, now: datetime | None = None) -> list[RetentionEntry]:
+    """The dry run: everyone the policy looked at, those it anonymises first."""
+    cutoff = retention_cutoff(now=now)
+    entries: list[RetentionEntry] = []
+    for client in held_clients():
+        until = legal_hold_until(client=client, lead_ids=client.leads.values_list("pk", flat=True))
+        if until is None:
+            entries.append(RetentionEntry("client", client.pk, REASON_HOLD_ENDED, True))
+        else:
+            entries.append(RetentionEntry("client", client.pk, SKIP_HOLD, False, until=until))
+    if cutoff is None:
+        return entries
+    since = timezone.localtime(cutoff).date()
+    for kind, people in (
+        ("client", inactive_clients(cutoff)),
+        ("inquiry", inactive_inquiries(cutoff)),
+    ):
+        for person in people.only("pk"):
+            if person.has_active_lead:
+                entries.append(RetentionEntry(kind, person.pk, SKIP_ACTIVE_LEAD, False))
+            elif person.has_contract:
+                client = person if kind == "client" else None
+                lead_ids = person.leads.values_list("pk", flat=True) if client else [person.pk]
+                until = legal_hold_until(client=client, lead_ids=lead_ids)
+                reason = SKIP_HOLD if until else SKIP_CONTRACT
+                entries.append(RetentionEntry(kind, person.pk, reason, False, until=until))
+            else:
+                entries.append(RetentionEntry(kind, person.pk, REASON_INACTIVE, True, since=since))
+    return sorted(entries, key=lambda entry: (not entry.due, entry.kind, entry.pk))
