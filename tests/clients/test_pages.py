@@ -272,8 +272,9 @@ def test_detail_fetches_related_leads_from_the_leads_app(client, advisor, ela):
 
 def test_client_detail_query_count(client, advisor, ela, django_assert_num_queries):
     client.force_login(advisor)
-    # Session, user, the client with its caretaker, branch, source and author.
-    with django_assert_num_queries(3):
+    # Session, user, the client with its caretaker, branch, source and author; its
+    # consents; the user's permissions (2: the personal data card).
+    with django_assert_num_queries(6):
         client.get(reverse("clients:detail", args=[ela.pk]))
 
 
