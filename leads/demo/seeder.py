@@ -44,6 +44,7 @@ from leads.services.sales import RESERVATION_STATUS_SLUG
 from settings_app.selectors import crm_settings
 
 from . import data
+from .consents import DemoConsents
 from .history import record_history
 from .identities import Identities, format_phone
 from .work import LeadWork, response_minutes
@@ -84,6 +85,8 @@ class DemoSeeder:
         # When the branch entered its catalogue and partners, before the first inquiry.
         self.set_up_at = self.start - timedelta(days=30)
         self.identities = Identities(rng)
+        # Draws for the consent register of its own, so that the rest stays as it was.
+        self.consent_rng = random.Random(data.SEED + 398)
         self.used_external_ids: set[tuple[str, str]] = set()
         self.planned: list[PlannedLead] = []
         # (unit, when its status changed, by whom, to what): for the units' history
@@ -592,10 +595,19 @@ class DemoSeeder:
             person = self._person(female=rng.random() < 0.5)
             contact = [person.first_name, person.last_name, person.email, person.phone]
         created_at = self.end - timedelta(minutes=rng.randint(20, 2 * 24 * 60))
-        self._inquiry(*contact, created_at=created_at)
+        marketing = self.consent_rng.random() < 0.45
+        self._inquiry(*contact, created_at=created_at, marketing=marketing)
 
     def _inquiry(
-        self, first: str, last: str, email: str, phone: str, *, created_at, message: str = ""
+        self,
+        first: str,
+        last: str,
+        email: str,
+        phone: str,
+        *,
+        created_at,
+        message: str = "",
+        marketing: bool = False,
     ) -> Lead:
         """An inquiry from a web form or a portal, not tied to a client; routing gave it to
         an advisor."""
@@ -616,6 +628,7 @@ class DemoSeeder:
             updated_at=created_at,
             updated_by=advisor,
         )
+        lead._demo_consent_marketing = marketing  # the form's box, for the consent register
         self._fill_inquiry(lead, investment, message)
         self.planned.append(PlannedLead(lead, [], [], [investment], [advisor]))
         return lead
@@ -758,6 +771,8 @@ def seed_demo_data() -> dict[str, int]:
     seeder.save_units()
     seeder.save_leads()
     work.save()
+    consents = DemoConsents(seeder)
+    consents.save()
     # Loaded in bulk, past the services that keep the leads' report figures.
     lead_figures_rebuild()
-    return seeder.summary() | work.summary()
+    return seeder.summary() | work.summary() | consents.summary()

@@ -21,6 +21,7 @@ from stdnum.pl import nip, regon
 
 from clients.models import Client, ClientKind, Contractor, LeadSource
 from clients.services import source_rotate_intake_token
+from consents.models import Action, ConsentEvent, ConsentState, Kind, Source, Suppression
 from crm.core.models import Branch, Role, User
 from crm.core.normalization import fold_name, normalize_email, normalize_phone
 from crm.core.services import ROLE_GROUPS
@@ -106,7 +107,8 @@ def seeded(seed_runs):
 
 
 WORK_MODELS = (Activity, LeadEvent, Offer, OfferItem, Reservation, Contract, UnitHold, Note)
-WORK_MODELS += (SurveyResponse, SurveyAnswer)
+WORK_MODELS += (SurveyResponse, SurveyAnswer, ConsentEvent, ConsentState)
+UNVERIFIED_INQUIRIES = 8
 
 
 def table_counts() -> dict[str, int]:
@@ -140,6 +142,11 @@ def fingerprint() -> dict:
             Reservation.objects.values_list("unit__investment__code", "unit__number", "status")
         ),
         "answers": sorted(SurveyAnswer.objects.values_list("question__text", "value")),
+        "consents": list(
+            ConsentEvent.objects.order_by("at", "kind", "action").values_list(
+                "at", "kind", "action", "source", "evidence", "note"
+            )
+        ),
     }
 
 
@@ -192,7 +199,6 @@ def test_demo_clients_are_valid_and_their_lookup_columns_match_normalization(see
         assert client.caretaker.role == Role.ADVISOR
         assert client.branch.name == "Poznań Centrum"
         assert client.source_id is not None
-        assert client.consent_processing == (client.consent_processing_at is not None)
     assert any(not client.email for client in clients)
     assert any(not client.phone for client in clients)
     assert any(client.email != client.email_normalized for client in clients)
@@ -203,6 +209,52 @@ def test_demo_clients_are_valid_and_their_lookup_columns_match_normalization(see
     companies = [client for client in clients if client.kind == ClientKind.COMPANY]
     assert companies and all(client.company_name for client in companies)
     assert any(client.failed and client.failed_at for client in clients)
+
+
+def test_demo_consents_are_a_register_of_several_kinds_with_evidence(seeded, db):
+    events = ConsentEvent.objects.all()
+    for kind in (Kind.INQUIRY, Kind.MARKETING_EMAIL, Kind.MARKETING_PHONE, Kind.MARKETING_SMS):
+        assert events.filter(kind=kind, action=Action.GIVEN).exists(), kind
+    assert events.filter(action=Action.WITHDRAWN).exists()
+    objected = events.filter(action=Action.OBJECTED).values_list("client", flat=True)
+    assert 1 <= len(set(objected)) <= 2 and Suppression.objects.count() >= len(set(objected))
+    # Every inquiry records its basis; the form's marketing carries its proof.
+    inquiries = Lead.objects.exclude(external_id="")
+    basis = events.filter(kind=Kind.INQUIRY, lead__isnull=False)
+    assert set(basis.values_list("lead", flat=True)) == set(inquiries.values_list("pk", flat=True))
+    form = events.filter(kind=Kind.MARKETING_EMAIL, source=Source.PUBLIC_FORM)
+    assert form.exists()
+    for event in form:
+        assert event.evidence["url"].startswith("https://")
+        assert event.evidence["ip"].startswith("203.0.113.")
+        assert event.evidence["user_agent"].startswith("Mozilla/5.0")
+    assert not events.filter(kind__startswith="marketing", source=Source.PORTAL).exists()
+    combinations = defaultdict(set)
+    for client_id, kind in events.filter(
+        kind__startswith="marketing", action=Action.GIVEN, client__isnull=False
+    ).values_list("client", "kind"):
+        combinations[client_id].add(kind)
+    assert len({frozenset(kinds) for kinds in combinations.values()}) >= 4
+    # Inquiries still waiting for a client keep their consents on the lead.
+    waiting = ConsentState.objects.filter(client__isnull=True, lead__intake_outcome="new")
+    assert waiting.filter(kind=Kind.INQUIRY).count() == UNVERIFIED_INQUIRIES
+    assert events.filter(recorded_at=F("at")).count() == events.count()
+
+
+def test_demo_consent_states_are_the_newest_event_of_each_person_and_kind(seeded, db):
+    newest = {}
+    for event in ConsentEvent.objects.order_by("at", "id"):
+        person = ("client", event.client_id) if event.client_id else ("lead", event.lead_id)
+        newest[(person, event.kind)] = event
+    states = {
+        (("client", s.client_id) if s.client_id else ("lead", s.lead_id), s.kind): s
+        for s in ConsentState.objects.all()
+    }
+    assert states.keys() == newest.keys()
+    for key, state in states.items():
+        assert state.event_id == newest[key].pk
+        assert state.granted == (newest[key].action == Action.GIVEN)
+    assert ConsentState.objects.filter(granted=False, kind=Kind.MARKETING_EMAIL).exists()
 
 
 def test_demo_contractors_have_valid_nip_regon_and_krs(seeded, db):
