@@ -469,3 +469,11 @@ def test_the_administrator_anonymises_an_inquiry_without_a_client(advisor, admin
     assert response.status_code == 302
     inquiry.refresh_from_db()
     assert inquiry.anonymised_at is not None and inquiry.contact_last_name == ""
+
+
+def test_the_anonymise_button_is_on_the_card_for_administrators_only(
+    customer, administrator, manager
+):
+    url = reverse("privacy:client_anonymise", args=[customer.pk])
+    assert url in browser(administrator).get(customer.get_absolute_url()).content.decode()
+    assert url not in browser(manager).get(customer.get_absolute_url()).content.decode()
