@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import transaction
@@ -26,6 +26,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from clients.models import LeadSource
 from clients.services import hash_intake_token
+from consents.models import Clause, Controller
 from crm.core.cache import CACHE_UNAVAILABLE
 from crm.core.models import Role, User
 from investments.models import Investment
@@ -78,6 +79,11 @@ class IntakeConfig:
     # The settings' last-resort assignee when active, else the longest-serving active
     # manager or administrator.
     last_resort: User | None
+    # The consent register: the default controller, and the clauses each controller
+    # offers now (controller id → kind → clause), for the basis and consents an inquiry
+    # records (leads/services/inquiry_consents.py).
+    default_controller: Controller | None = None
+    clauses_offered: Mapping[int, Mapping[str, Clause]] = field(default_factory=dict)
 
     def source_for_token(self, token: str) -> LeadSource | None:
         return self.sources_by_token_hash.get(hash_intake_token(token))
@@ -86,6 +92,19 @@ class IntakeConfig:
         """The investment an inquiry names, by code or by name (any case); none if unknown."""
         investment = self.investments_by_name.get(text.strip().lower())
         return [investment] if investment is not None else []
+
+    def inquiry_controller(self, investments: Iterable[Investment]) -> Controller | None:
+        """Whom an inquiry's consents are given to: the chosen investment's controller
+        (its special-purpose company) when it has one offering clauses, else the default
+        controller (the public form decides the same: leads/services/inquiry_consents.py)."""
+        for investment in investments:
+            if investment.controller_id in self.clauses_offered:
+                return investment.controller
+        return self.default_controller
+
+    def clauses_of(self, controller: Controller | None) -> Mapping[str, Clause]:
+        """The clauses a controller offers now, by kind."""
+        return self.clauses_offered.get(controller.pk, {}) if controller is not None else {}
 
 
 _snapshot: IntakeConfig | None = None
@@ -124,7 +143,7 @@ def _shared_generation(snapshot: IntakeConfig | None) -> int:
 def _load(generation: int) -> IntakeConfig:
     settings = crm_settings()
     sources = LeadSource.objects.exclude(intake_token_hash="")
-    all_investments = list(Investment.objects.order_by("-id"))
+    all_investments = list(Investment.objects.select_related("controller").order_by("-id"))
     # Names first, then codes over them: a code wins over another investment's name.
     investments = {i.name.strip().lower(): i for i in all_investments}
     investments.update({i.code.strip().lower(): i for i in all_investments if i.code})
@@ -137,7 +156,16 @@ def _load(generation: int) -> IntakeConfig:
         investments_by_name=investments,
         rules=tuple(_routing_rules()),
         last_resort=_last_resort(settings),
+        default_controller=settings.default_controller,
+        clauses_offered=_clauses_offered(),
     )
+
+
+def _clauses_offered() -> dict[int, dict[str, Clause]]:
+    offered: dict[int, dict[str, Clause]] = {}
+    for clause in Clause.objects.filter(active=True, is_legacy=False).select_related("controller"):
+        offered.setdefault(clause.controller_id, {})[clause.kind] = clause
+    return offered
 
 
 def _routing_rules() -> Iterable[RoutingRule]:
@@ -207,7 +235,8 @@ def _on_change(sender, **kwargs) -> None:
 
 def connect_signals() -> None:
     """Called once from the app's ready(): what the snapshot is made of."""
-    for model in (LeadSource, Investment, AssignmentRule, LeadStatus, CRMSettings, User):
+    watched = (LeadSource, Investment, AssignmentRule, LeadStatus, CRMSettings, User, Clause)
+    for model in (*watched, Controller):
         post_save.connect(_on_change, sender=model, dispatch_uid=f"intake-config-{model}")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"intake-config-del-{model}")
     for relation in ("sources", "investments", "pool", "fallback_pool"):

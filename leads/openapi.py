@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from consents.models import Channel, Purpose
 from leads.intake_payload import MAX_BODY_BYTES, IntakePayloadForm
 
 
@@ -39,6 +40,32 @@ def _error(description: str, example_field: str, example: str) -> dict[str, Any]
 
 
 def intake_openapi_document(*, server_url: str) -> dict[str, Any]:
+    consent_given = {
+        "type": "object",
+        "required": ["purpose", "channel", "clause_version"],
+        "properties": {
+            "purpose": {
+                "type": "string",
+                "enum": [purpose for purpose in Purpose.values if purpose != Purpose.INQUIRY],
+            },
+            "channel": {
+                "type": "string",
+                "enum": Channel.values,
+                "description": (
+                    "marketing: email, phone (calls) or sms (SMS and messengers); "
+                    "automated_calling: phone; profiling: any."
+                ),
+            },
+            "clause_version": {
+                "type": "integer",
+                "minimum": 1,
+                "description": (
+                    "The version of the controller's clause of this purpose and channel the "
+                    "person agreed to (a version offered now or an earlier one)."
+                ),
+            },
+        },
+    }
     inquiry = {
         "type": "object",
         "description": (
@@ -72,9 +99,47 @@ def intake_openapi_document(*, server_url: str) -> dict[str, Any]:
             "consents": {
                 "type": "object",
                 "nullable": True,
+                "description": (
+                    "What the person agreed to, recorded in Lejek's consent register for the "
+                    "data controller of the inquiry: the investment's own controller when it "
+                    "has one, else the developer's. Nothing is implied: an inquiry without "
+                    "consents records no marketing consent. Consents refused because the "
+                    "person objected to marketing are listed in the answer's "
+                    "consents_refused."
+                ),
                 "properties": {
-                    "processing": {"type": "boolean", "nullable": True},
-                    "marketing": {"type": "boolean", "nullable": True},
+                    "processing": {
+                        "type": "boolean",
+                        "nullable": True,
+                        "description": (
+                            "Kept for compatibility. Handling the inquiry needs no consent (GDPR "
+                            "art. 6(1)(b)): it is recorded as the basis of every inquiry, "
+                            "whatever this says."
+                        ),
+                    },
+                    "marketing": {
+                        "type": "boolean",
+                        "nullable": True,
+                        "description": (
+                            "Kept for compatibility. true: marketing by email and by phone call, "
+                            "with the clause versions the controller offers now (not by SMS, "
+                            "not automated calling). It is not an explicit consent: for a person "
+                            "who objected to marketing it is refused (see consents_refused). A "
+                            "kind also named in given is recorded from given."
+                        ),
+                    },
+                    "given": {
+                        "type": "array",
+                        "nullable": True,
+                        "description": (
+                            "The consents the person gave, each to the clause version they "
+                            "read: explicit, so they also lift an earlier objection to "
+                            "marketing. An unknown purpose, channel, combination or clause "
+                            "version is refused with 400, naming the item's field "
+                            "(consents.given[0].channel)."
+                        ),
+                        "items": consent_given,
+                    },
                 },
             },
             "utm": {
@@ -108,13 +173,16 @@ def intake_openapi_document(*, server_url: str) -> dict[str, Any]:
             "phone": "600 100 200",
             "message": "Proszę o ofertę mieszkania 3-pokojowego.",
             "investment": "zielone-tarasy",
-            "consents": {"processing": True, "marketing": False},
+            "consents": {
+                "processing": True,
+                "given": [{"purpose": "marketing", "channel": "email", "clause_version": 1}],
+            },
             "utm": {"source": "otodom", "medium": "portal"},
         },
     }
     created = {
         "type": "object",
-        "required": ["id", "url", "outcome"],
+        "required": ["id", "url", "outcome", "consents_refused"],
         "properties": {
             "id": {"type": "integer", "description": "The lead's id."},
             "url": {"type": "string", "format": "uri", "description": "The lead's page."},
@@ -124,6 +192,15 @@ def intake_openapi_document(*, server_url: str) -> dict[str, Any]:
                 "description": (
                     "created: a new lead; appended: added to the client's open lead; "
                     "duplicate: this external_id was received before."
+                ),
+            },
+            "consents_refused": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": (
+                    "Why consents of the inquiry were not recorded (the person objected to "
+                    "marketing and only a new explicit consent, in consents.given, counts). "
+                    "The inquiry itself was received."
                 ),
             },
         },

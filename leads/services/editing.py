@@ -13,8 +13,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clients.candidates import client_matches_contact
 from clients.models import Client, Contractor, LeadSource
 from clients.services import DuplicateClients, client_create
+from consents.services import consents_move_to_client
 from crm.core.models import User
 from investments.models import Investment
 from leads.models import IntakeOutcome, Lead, LeadStatus
@@ -128,13 +130,16 @@ def lead_update(
     clients_after = {client.pk for client in clients}
     locked.name = data["name"].strip()
     locked.source = data["source"]
-    if clients_after - clients_before and locked.intake_outcome == IntakeOutcome.NEW:
+    linked = bool(clients_after - clients_before) and locked.intake_outcome == IntakeOutcome.NEW
+    if linked:
         # The user tied the inquiry to its client here instead of on the verify page.
         locked.intake_outcome = IntakeOutcome.LINKED
         locked.is_repeat = bool(repeat_client_ids(clients_after, before=locked.created_at))
     save_lead(locked, user=user)
     # Each .set() that changes something adds a history record, made by `user` too.
     locked.clients.set(clients)
+    if linked:
+        _consents_to_client(locked, [c for c in clients if c.pk not in clients_before])
     if clients_after != clients_before:
         lead_figures_returning(
             lead_ids=[locked.pk],
@@ -145,6 +150,17 @@ def lead_update(
     locked.employees.set(data["employees"])
     board_entries_refresh(lead=locked)
     return locked
+
+
+def _consents_to_client(lead: Lead, added: list[Client]) -> None:
+    """The inquiry's consent events go to the client it was tied to: the one added with its
+    contact's phone or email, else the first added."""
+    matching = [
+        client
+        for client in added
+        if client_matches_contact(client, phone=lead.contact_phone, email=lead.contact_email)
+    ]
+    consents_move_to_client(lead_id=lead.pk, client_id=(matching or added)[0].pk)
 
 
 def _stale_error(current: Lead) -> ValidationError:

@@ -6,7 +6,10 @@ The steps, in one transaction once the assignee is known:
    as an inbound message on the client's newest open lead;
 2. otherwise a new lead for the assignment rules' pick, waiting for verification;
 3. the "created" event, and the assignee's email queued for after the commit;
-4. the delivery's receipt: its unique (source, external id) key decides, under concurrent
+4. the consent register's events: the basis of handling the inquiry and the consents it
+   carried (leads/services/inquiry_consents.py), for the matched client when the inquiry
+   is linked or appended to one, else for the new lead's contact;
+5. the delivery's receipt: its unique (source, external id) key decides, under concurrent
    retries too, that one delivery makes the lead; every other rolls back and is answered
    with the first one's lead.
 
@@ -25,6 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client, LeadSource
+from consents.models import Source
+from consents.selectors import Person
 from crm.core.models import Branch, User
 from crm.core.normalization import normalize_email
 from leads.intake_config import IntakeConfig, intake_config
@@ -43,6 +48,7 @@ from settings_app.models import RepeatInquiryScenario
 
 from .assignment import assignee_for_inquiry
 from .common import first_status, lead_insert
+from .inquiry_consents import InquiryConsents, inquiry_consents_record
 
 
 class Received:
@@ -55,6 +61,9 @@ class Received:
 class Receipt:
     lead: Lead
     outcome: str
+    # The consents the register refused (the person objected to marketing): told to the
+    # sender, never dropped silently.
+    consents_refused: tuple[str, ...] = ()
 
     @property
     def is_new(self) -> bool:
@@ -68,16 +77,22 @@ def lead_receive(
     raw_payload: Any = None,
     notify: bool = True,
     config: IntakeConfig | None = None,
+    consents: InquiryConsents | None = None,
 ) -> Receipt:
     """Receive one inquiry whose fields were already checked (`read_intake_payload`, the
     public form or an import's row). Returns the lead it made or was added to, or the lead
     of the first delivery of the same external id. `notify` off: no email per inquiry (an
     import tells each assignee once, at its end). `config`: the rules as an import applies
-    them (leads/imports/batch.py), instead of the intake's."""
+    them (leads/imports/batch.py), instead of the intake's. `consents`: what the inquiry
+    says about consents (None: the basis alone, given through the API), recorded in the
+    same transaction; the receipt names the ones refused."""
     external_id = data.get("external_id") or ""
     config = config or intake_config()
     client = client_matching_contact(email=data.get("email", ""), phone=data.get("phone", ""))
     investments = config.investments_named(data.get("investment", ""))
+    if consents is None:
+        controller = config.inquiry_controller(investments)
+        consents = InquiryConsents(source=Source.API, clauses=config.clauses_of(controller))
     caretaker = client.caretaker if client is not None else None
     if caretaker is not None and caretaker.is_active:
         assignee = caretaker
@@ -100,11 +115,15 @@ def lead_receive(
                     config=config, notify=notify,
                 )  # fmt: skip
                 outcome = Received.CREATED
+            person = Person(client=client, lead=lead) if client is not None else Person(lead=lead)
+            refused = inquiry_consents_record(
+                person=person, consents=consents, at=data.get("submitted_at")
+            )
             if external_id:
                 # Last, so that a retry racing this delivery waits on the unique key only
                 # for the commit: then it fails, and answers with this delivery's lead.
                 IntakeReceipt.objects.create(source=source, external_id=external_id, lead=lead)
-            return Receipt(lead, outcome)
+            return Receipt(lead, outcome, tuple(refused))
     except IntegrityError:
         # This external id was received before (or by a concurrent delivery that committed
         # first): its receipt, or the lead's own unique key, refused this one.

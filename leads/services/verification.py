@@ -20,6 +20,7 @@ from clients.candidates import client_matches_contact
 from clients.models import Client
 from clients.selectors import client_is_visible_to
 from clients.services import client_create
+from consents.services import consents_move_to_client
 from crm.core.models import Role, User
 from leads.models import (
     Activity,
@@ -130,7 +131,7 @@ def lead_link_client(
     too easy to make up), and linking never opens it to them: the lead goes to the
     client's branch and caretaker (or, without one, that branch's longest-serving
     manager), and every employee who may not see the client, the user included, leaves
-    the lead."""
+    the lead. The inquiry's consent events become the client's."""
     lead = _locked(lead)
     _require_new(lead)
     visible = client_is_visible_to(user=user, client=client)
@@ -153,6 +154,9 @@ def lead_link_client(
             if client_is_visible_to(user=employee, client=client)
         ]
     lead.clients.add(client)
+    # The consents the inquiry's contact gave are the client's now (the client's state
+    # follows the newest of theirs and the inquiry's).
+    consents_move_to_client(lead_id=lead.pk, client_id=client.pk)
     if not visible:
         handed_to = _client_keeper(client)
         lead.branch_id = handed_to.branch_id or client.branch_id
@@ -195,12 +199,14 @@ def lead_convert_to_client(
 ) -> Client:
     """Create the client an inquiry describes (the client form's data) and link the lead
     to it as converted. A client with a phone gets a first call planned for its caretaker,
-    the settings' offset from now. An existing client with the same phone, email or PESEL
+    the settings' offset from now. The inquiry's consent events become the client's. An
+    existing client with the same phone, email or PESEL
     refuses it (DuplicateClients) unless the user saw it (`allow_duplicates_of`)."""
     lead = _locked(lead)
     _require_new(lead)
     client = client_create(user=user, data=data, allow_duplicates_of=allow_duplicates_of)
     lead.clients.add(client)
+    consents_move_to_client(lead_id=lead.pk, client_id=client.pk)
     employees = set(lead.employees.all())
     if client.caretaker is not None and client.caretaker not in employees:
         lead.employees.add(client.caretaker)

@@ -21,17 +21,25 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clients.models import LeadSource
+from consents.models import Source
+from consents.selectors import clauses_offered, kinds_offered
+from crm.core.logs import request_id_var
 from crm.core.params import whole_number
 from crm.core.ratelimit import client_address, rate_limit_hit
+from investments.models import Investment
 from leads.intake_config import intake_config
 from leads.intake_payload import (
     MAX_BODY_BYTES,
+    IntakePayload,
     PublicInquiryForm,
+    consent_field_name,
+    read_given_clauses,
     read_intake_payload,
     utm_from_query,
 )
 from leads.openapi import intake_openapi_document
 from leads.services.assignment import NoAssignee
+from leads.services.inquiry_consents import InquiryConsents, form_controller, legacy_marketing
 from leads.services.intake import Received, lead_receive
 
 logger = logging.getLogger(__name__)
@@ -101,8 +109,13 @@ def intake_api_view(request: HttpRequest) -> HttpResponse:
     payload = read_intake_payload(decoded)
     if not payload.is_valid:
         return JsonResponse({"errors": payload.errors}, status=400)
+    consents, errors = _api_consents(payload, decoded)
+    if errors:
+        return JsonResponse({"errors": errors}, status=400)
     try:
-        receipt = lead_receive(source=source, data=payload.data, raw_payload=decoded)
+        receipt = lead_receive(
+            source=source, data=payload.data, raw_payload=decoded, consents=consents
+        )
     except NoAssignee:
         logger.error("Inquiry from %s refused: nobody active can receive it.", source)
         return _errors(
@@ -113,11 +126,42 @@ def intake_api_view(request: HttpRequest) -> HttpResponse:
         )
     url = request.build_absolute_uri(receipt.lead.get_absolute_url())
     response = JsonResponse(
-        {"id": receipt.lead.pk, "url": url, "outcome": receipt.outcome},
+        {
+            "id": receipt.lead.pk,
+            "url": url,
+            "outcome": receipt.outcome,
+            "consents_refused": list(receipt.consents_refused),
+        },
         status=200 if receipt.outcome == Received.DUPLICATE else 201,
     )
     response["Location"] = url
     return response
+
+
+def _api_consents(
+    payload: IntakePayload, body: dict
+) -> tuple[InquiryConsents | None, dict[str, list[str]]]:
+    """What the API's inquiry records in the consent register (see
+    leads/services/inquiry_consents.py and the OpenAPI document): the basis, the consents
+    `consents.given` names (explicit, by clause version), and `consents.marketing: true`
+    as marketing by email and by phone call (not explicit). Errors: unknown clause
+    versions, by the sender's field."""
+    config = intake_config()
+    controller = config.inquiry_controller(
+        config.investments_named(payload.data.get("investment", ""))
+    )
+    clauses = config.clauses_of(controller)
+    given, errors = read_given_clauses(payload.data["consents_given"], controller=controller)
+    if errors:
+        return None, errors
+    consents = InquiryConsents(
+        source=Source.API,
+        clauses=clauses,
+        given=given,
+        implied=legacy_marketing(clauses) if payload.data.get("consents_marketing") else (),
+        evidence={"request_id": request_id_var.get(), "payload": body},
+    )
+    return consents, {}
 
 
 def _body_refusal(request: HttpRequest) -> JsonResponse | None:
@@ -213,9 +257,10 @@ def public_inquiry_view(request: HttpRequest, slug: str) -> HttpResponse:
     source = _public_source(slug)
     status = 200
     if request.method != "POST":
-        form = PublicInquiryForm()
+        chosen = request.GET.get("investment", "")
+        form = _public_form(None, chosen, initial={"investment": chosen})
     else:
-        form = PublicInquiryForm(request.POST)
+        form = _public_form(request.POST, request.POST.get("investment", ""))
         retry_after = rate_limit_hit(
             f"form:{source.pk}:{client_address(request)}",
             limit=FORM_LIMIT_PER_IP,
@@ -231,23 +276,77 @@ def public_inquiry_view(request: HttpRequest, slug: str) -> HttpResponse:
         elif form.is_valid():
             # A bot filled the field people never see: it gets the thank-you page, and
             # nothing is stored.
-            if form.is_bot or _form_inquiry_received(request, form, source):
+            if form.is_bot:
                 return redirect(reverse("intake_form_thanks", args=[source.slug]))
-            status = 503
+            if form.consents_changed():
+                form, status = _consents_to_read_again(form, request.POST), 400
+            elif _form_inquiry_received(request, form, source):
+                return redirect(reverse("intake_form_thanks", args=[source.slug]))
+            else:
+                status = 503
         else:
             status = 400
     response = render(request, "intake/form.html", {"form": form, "source": source}, status=status)
     return _framable_by(response, source)
 
 
+def _public_form(data, investment_code: str, **kwargs) -> PublicInquiryForm:
+    """The public form with the consents of the controller of the investment chosen (see
+    `form_controller`: the investment's own controller when it offers clauses, else the
+    default controller)."""
+    investment = None
+    if investment_code:
+        investment = (
+            Investment.objects.filter(active=True, code=investment_code)
+            .select_related("controller")
+            .first()
+        )
+    controller = form_controller(investment)
+    return PublicInquiryForm(
+        data,
+        controller=controller,
+        clauses=clauses_offered(controller),
+        kinds=kinds_offered(),
+        **kwargs,
+    )
+
+
+def _consents_to_read_again(form: PublicInquiryForm, posted) -> PublicInquiryForm:
+    """The form again, with the consents of the investment's controller unticked and a
+    word why: a tick is recorded only against the text the visitor read."""
+    data = posted.copy()
+    for kind in form.consent_kinds:
+        data.pop(consent_field_name(kind), None)
+    data["consents_shown"] = form.consents_signature
+    again = PublicInquiryForm(
+        data, controller=form.controller, clauses=form.clauses, kinds=form.consent_kinds
+    )
+    again.is_valid()
+    again.add_error(None, PublicInquiryForm.MESSAGE_CONSENTS_CHANGED)
+    return again
+
+
 def _form_inquiry_received(request: HttpRequest, form: PublicInquiryForm, source) -> bool:
-    """Store the form's inquiry; False, with the form's error, when nobody can take it."""
+    """Store the form's inquiry with what the visitor ticked (explicit consents, with the
+    form's address, the visitor's and their browser's as evidence); False, with the form's
+    error, when nobody can take it."""
     utm = utm_from_query(request.GET)
+    consents = InquiryConsents(
+        source=Source.PUBLIC_FORM,
+        clauses=form.clauses,
+        given=form.consents_given(),
+        evidence={
+            "url": request.build_absolute_uri(),
+            "ip": client_address(request),
+            "user_agent": request.headers.get("User-Agent", "")[:500],
+        },
+    )
     try:
         lead_receive(
             source=source,
             data={**form.cleaned_data, **utm},
             raw_payload={"form": form.submitted_values(), **utm},
+            consents=consents,
         )
     except NoAssignee:
         logger.error("Inquiry form of %s refused: nobody active can receive it.", source)

@@ -90,8 +90,10 @@ def test_lead_keeps_the_inquirys_contact_with_the_phone_in_e164(partner):
     assert lead.contact_email == "jan.kowalski@example.pl"
     assert lead.contact_phone == "+48600100200"
     assert lead.message == "Proszę o ofertę mieszkania 3-pokojowego."
-    assert lead.consent_processing is True
-    assert lead.consent_marketing is False
+    # The basis of handling it is recorded; marketing: false records no marketing consent.
+    assert list(lead.consent_events.values_list("kind", "action", "source")) == [
+        ("inquiry:any", "given", "api")
+    ]
     assert (lead.utm_source, lead.utm_medium, lead.utm_campaign) == (
         "rynekpierwotny",
         "portal",
@@ -212,8 +214,10 @@ def test_one_intake_takes_a_fixed_number_of_queries(partner, django_assert_num_q
 
     # On PostgreSQL: the client looked up, the rule's turn, then in one transaction (a
     # savepoint here: 2 of the queries) the lead, its investment and employee, one history
-    # snapshot with both, the board entry, the event, the notification and the receipt.
-    with django_assert_num_queries(14):
+    # snapshot with both, the board entry, the event, the notification, the receipt, and
+    # the consent register's basis of handling it (5: its savepoint, the event, the
+    # person's state looked up and written; the clauses come with the config snapshot).
+    with django_assert_num_queries(19):
         response = post(partner, {**INQUIRY, "investment": "Zielone Tarasy"})
 
     assert response.status_code == 201

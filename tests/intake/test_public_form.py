@@ -60,8 +60,7 @@ def filled(**changes) -> dict:
         "phone": "600 100 200",
         "investment": "",
         "message": "Szukam trzech pokoi z balkonem.",
-        "consents_processing": "on",
-        "consents_marketing": "on",
+        "consent_marketing_email": "on",
         "website": "",
     }
     answers.update(changes)
@@ -88,7 +87,7 @@ def test_visitor_sees_the_form_with_its_fields_and_the_active_investments(
     response = visitor.get(form_url(website))
 
     assert response.status_code == 200
-    for name in ("first_name", "last_name", "email", "phone", "message", "consents_processing"):
+    for name in ("first_name", "last_name", "email", "phone", "message", "consent_marketing_email"):
         assert f'name="{name}"' in response.text
     assert '<option value="akacjowa">Osiedle Akacjowa</option>' in response.text
     assert "Osiedle Zamknięte" not in response.text
@@ -136,8 +135,10 @@ def test_visitor_sends_the_form_and_the_inquiry_becomes_a_lead_for_the_advisor(
     assert lead.contact_phone == "+48600100200"
     assert lead.message == "Szukam trzech pokoi z balkonem."
     assert list(lead.investments.all()) == [akacjowa]
-    assert lead.consent_processing is True
-    assert lead.consent_marketing is True
+    assert set(lead.consent_states.filter(granted=True).values_list("kind", flat=True)) == {
+        "inquiry:any",
+        "marketing:email",
+    }
     assert lead.intake_outcome == IntakeOutcome.NEW
     assert list(lead.employees.all()) == [advisor]
     assert "website" not in lead.raw_payload["form"]
@@ -166,18 +167,18 @@ def test_visitor_can_send_the_form_while_it_is_embedded_on_the_developers_site(w
     assert Lead.objects.count() == 1
 
 
-def test_without_the_required_consent_the_form_comes_back_with_the_error_at_the_consent(
-    visitor, website
-):
-    response = visitor.post(form_url(website), filled(consents_processing=None))
+def test_the_form_asks_for_no_consent_to_answer_the_inquiry(visitor, website):
+    # Handling the inquiry needs no consent (GDPR art. 6(1)(b)): nothing to tick for it,
+    # and an inquiry without any tick is received.
+    page = visitor.get(form_url(website)).text
+    assert "consents_processing" not in page
+    assert "I agree to the processing of my personal data" not in page
 
-    assert response.status_code == 400
-    consent = field_block(response.text, "consents_processing")
-    assert "We can answer only with this consent." in consent
-    assert "field--error" in consent
-    assert "field--error" not in field_block(response.text, "email")
-    assert 'value="ewa.malinowska@example.pl"' in response.text  # nothing to type again
-    assert not Lead.objects.exists()
+    response = visitor.post(form_url(website), filled(consent_marketing_email=None))
+
+    assert response.status_code == 302
+    lead = Lead.objects.get()
+    assert list(lead.consent_events.values_list("kind", flat=True)) == ["inquiry:any"]
 
 
 def test_without_email_and_phone_the_form_asks_for_one_of_them(visitor, website):

@@ -15,6 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client
+from consents.models import Source
+from consents.selectors import Person, clauses_offered, controller_default
+from consents.services import Given, consents_record_given
 from leads.history import FieldChange, RelationChange, lead_history_page
 from leads.models import (
     Activity,
@@ -52,11 +55,24 @@ def inquiry(advisor, akacjowa) -> Lead:
         contact_email="ewa.malinowska@example.pl",
         contact_phone="+48600100200",
         message="Szukam trzech pokoi z balkonem.",
-        consent_processing=True,
-        consent_marketing=True,
     )
     lead.investments.add(akacjowa)
+    # Ewa ticked marketing by email and by phone call on the form.
+    clauses = clauses_offered(controller_default())
+    consents_record_given(
+        person=Person(lead=lead),
+        given=[Given(kind, clauses[kind]) for kind in ("inquiry:any", *MARKETING_BY_FORM)],
+        source=Source.PUBLIC_FORM,
+        explicit=True,
+    )
     return lead
+
+
+MARKETING_BY_FORM = ("marketing:email", "marketing:phone")
+
+
+def granted_kinds(client: Client) -> set[str]:
+    return set(client.consent_states.filter(granted=True).values_list("kind", flat=True))
 
 
 @pytest.fixture
@@ -341,6 +357,17 @@ def test_manager_links_the_inquiry_and_emails_the_clients_caretaker(
     assert [message.to for message in mail.outbox] == [[teammate.email]]
 
 
+def test_linking_the_inquiry_makes_its_consents_the_clients(as_manager, inquiry, teammates_client):
+    as_manager.post(url("link", inquiry, teammates_client))
+
+    assert granted_kinds(teammates_client) == {"inquiry:any", *MARKETING_BY_FORM}
+    events = teammates_client.consent_events.all()
+    assert {event.lead_id for event in events} == {inquiry.pk}
+    assert {event.source for event in events} == {Source.PUBLIC_FORM}
+    # The inquiry's contact keeps no state of its own any more: the client's is the one.
+    assert not inquiry.consent_states.filter(client__isnull=True).exists()
+
+
 def test_choosing_a_candidate_without_the_email_option_tells_nobody(
     as_manager, teammate, inquiry, teammates_client
 ):
@@ -441,8 +468,6 @@ def test_add_client_form_is_filled_in_from_the_inquiry(as_advisor, inquiry, akac
     assert f'<option value="{source("www").pk}" selected>' in field_block(html, "source")
     assert f'<option value="{akacjowa.pk}" selected>' in field_block(html, "preferred_investment")
     assert "Szukam trzech pokoi z balkonem." in field_block(html, "description")
-    assert "checked" in field_block(html, "consent_processing")
-    assert "checked" in field_block(html, "consent_marketing")
 
 
 def client_form(inquiry: Lead, advisor, **changes) -> dict:
@@ -456,8 +481,6 @@ def client_form(inquiry: Lead, advisor, **changes) -> dict:
         "caretaker": advisor.pk,
         "source": inquiry.source_id,
         "preferred_investment": inquiry.investments.get().pk,
-        "consent_processing": "on",
-        "consent_marketing": "on",
         "description": inquiry.message,
     }
     data.update(changes)
@@ -482,7 +505,9 @@ def test_saving_the_client_converts_the_inquiry_and_plans_the_first_call(
     assert client.caretaker == advisor
     assert client.preferred_investment == akacjowa
     assert client.description == "Szukam trzech pokoi z balkonem."
-    assert client.consent_processing and client.consent_marketing
+    # The consents Ewa gave with the inquiry are the client's now.
+    assert granted_kinds(client) == {"inquiry:any", *MARKETING_BY_FORM}
+    assert set(client.consent_events.values_list("lead", flat=True)) == {inquiry.pk}
     converted = reloaded(inquiry)
     assert converted.intake_outcome == IntakeOutcome.CONVERTED
     assert list(converted.clients.all()) == [client]
