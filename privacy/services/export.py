@@ -15,7 +15,9 @@ What the ZIP holds, and why a ZIP:
   person gets everything in one download and the log records one export. A file missing
   from the storage is named as missing in the JSON and the summary, not left out silently.
 
-The log row names the person by id only and counts what was exported: the log itself keeps
+The archive is built in a temporary file and streamed to the user: it is never stored, so
+an anonymisation finds no copy of the person's data left behind by an export. The log row
+names the person by id only and counts what was exported: the log itself keeps
 no personal data (see privacy/models.py).
 """
 
@@ -25,10 +27,10 @@ import json
 import shutil
 import tempfile
 import zipfile
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied
@@ -72,12 +74,16 @@ class PersonExport:
     log: PrivacyLog
 
 
-def person_export(*, user: User, client: Client | None = None, lead: Lead | None = None):
+@transaction.atomic
+def person_export(
+    *, user: User, client: Client | None = None, lead: Lead | None = None
+) -> PersonExport:
     """Export everything held about a client, or about the contact of an inquiry without a
-    client, as a ZIP (`person.json`, `podsumowanie.html` and the files), and log it.
+        client, as a ZIP (`person.json`, `podsumowanie.html` and the files), and log it.
 
-    The caller has checked that the user may open the client or lead; the user needs the
-    privacy.export_person permission. The log is written once the archive is built."""
+        The caller has checked that the user may open the client or lead; the user needs the
+        privacy.export_person permission. The log is written once the archive is built: an
+    export that failed is not logged."""
     if not user.has_perm(EXPORT_PERMISSION):
         raise PermissionDenied(_("You may not export a person's data."))
     data = person_data(client=client, lead=lead)
@@ -92,10 +98,10 @@ def person_export(*, user: User, client: Client | None = None, lead: Lead | None
         details={"format": "zip", **counts},
     )
     log.full_clean()
-    with transaction.atomic():
-        log.save()
+    log.save()
     who = f"klient-{client.pk}" if client is not None else f"zapytanie-{lead.pk}"
-    return PersonExport(file=archive, file_name=f"dane-osobowe-{who}-{now:%Y-%m-%d}.zip", log=log)
+    file_name = f"dane-osobowe-{who}-{timezone.localdate(now):%Y-%m-%d}.zip"
+    return PersonExport(file=archive, file_name=file_name, log=log)
 
 
 # -- The archive ---------------------------------------------------------------------------
@@ -596,11 +602,7 @@ def _history_rows(history: dict[str, list[Any]]) -> list[HistoryRow]:
     return [row for _date, _id, row in rows]
 
 
-_TRACKED: dict[type, frozenset[str]] = defaultdict(frozenset)
-
-
+@cache
 def _tracked(model: type[models.Model]) -> frozenset[str]:
     """The fields the model's history keeps."""
-    if not _TRACKED[model]:
-        _TRACKED[model] = frozenset(f.name for f in model.history.model.tracked_fields)
-    return _TRACKED[model]
+    return frozenset(f.name for f in model.history.model.tracked_fields)

@@ -123,6 +123,15 @@ def zofia(advisor, media):
         clause=clause,
         evidence={"url": "https://www.example.pl/kontakt", "ip": "203.0.113.7"},
     )
+    consent_record(
+        person=Person(client=client),
+        kind=Kind.MARKETING_PHONE,
+        action=Action.GIVEN,
+        source=Source.EMPLOYEE,
+        clause=clauses_offered(controller_default())[Kind.MARKETING_PHONE],
+        document=SimpleUploadedFile("zgoda-zofii.pdf", PDF, content_type="application/pdf"),
+        user=advisor,
+    )
     objection_record(person=Person(client=client), user=advisor, note="Zofia zadzwoniła")
     return client
 
@@ -175,6 +184,10 @@ def test_a_manager_exports_everything_held_about_a_client_and_the_export_is_logg
     assert any(e["action"] == "objected" and e["note"] == "Zofia zadzwoniła"
                for e in data["consent_events"])  # fmt: skip
     assert data["objection_to_marketing"]["objected_at"]
+    # The scanned consent is in the archive too.
+    scanned = next(e for e in data["consent_events"] if e["kind"] == "marketing:phone")
+    assert scanned["file_in_archive"].startswith("zgody/")
+    assert archive.read(scanned["file_in_archive"]) == PDF
     history = data["history"]
     for kind in ("client", "lead", "conversation", "offer", "reservation", "contract", "note"):
         assert history[kind], kind
@@ -184,7 +197,7 @@ def test_a_manager_exports_everything_held_about_a_client_and_the_export_is_logg
     assert (log.action, log.client_id, log.lead_id, log.user) == (
         PrivacyAction.EXPORT, zofia.pk, None, manager,
     )  # fmt: skip
-    assert log.details["leads"] == 1 and log.details["files"] == 1
+    assert log.details["leads"] == 1 and log.details["files"] == 2
     assert "Zofia" not in json.dumps(log.details)
 
 
