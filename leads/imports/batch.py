@@ -8,6 +8,10 @@ chosen among the matches (`best_client_match`), the assignment rules (the rule's
 robin takes the chunk's turns in one statement, in row order; "fewest open leads" counts
 once and then adds each lead it gives) and the report figures (`leads.services.figures`).
 tests/leads/test_imports.py compares a lead imported here with one `lead_receive` made.
+The consent register's events too (`inquiry_consents` below): the basis of each inquiry,
+and the "marketing" column as the API's marketing boolean (not explicit: an objection
+refuses it, and the refusal is the row's report, the row itself imported), once the
+chunk's leads exist, in a few statements for the chunk (`consents_record_many`).
 
 What it leaves to `lead_receive`, row by row:
 - under the "add to the client's newest open lead" scenario, rows of a known client (one
@@ -30,6 +34,9 @@ from django.utils.translation import gettext as _
 
 from clients.models import Client, LeadSource
 from clients.selectors import clients_with_contacts
+from consents.models import Kind, Source
+from consents.selectors import Person
+from consents.services import Given, ToRecord, consents_record_many
 from crm.core.models import User
 from crm.core.normalization import normalize_email
 from leads.intake_config import IntakeConfig, RoutingRule, intake_config
@@ -52,6 +59,7 @@ from leads.services.board import board_entries_create_many
 from leads.services.common import leads_history_record_created, leads_link
 from leads.services.events import lead_events_record_created
 from leads.services.figures import lead_figures_returning, lead_figures_status
+from leads.services.inquiry_consents import InquiryConsents, consent_moment, given_for_import
 from leads.services.intake import (
     CLIENT_MATCH_COLUMNS,
     Received,
@@ -73,6 +81,8 @@ class Inquiry:
     outcome: str = ""
     lead: Lead | None = None
     error: str = ""
+    # Consents of the row the register refused (the person objected to marketing).
+    consents_refused: list[str] = field(default_factory=list)
     # Filled while received in bulk.
     client: Client | None = None
     investments: list = field(default_factory=list)
@@ -89,7 +99,7 @@ def receive_chunk(*, batch: ImportBatch, inquiries: list[Inquiry]) -> None:
     one_by_one = [i for i in inquiries if adding and i.client is not None]
     together = [i for i in inquiries if not (adding and i.client is not None)]
     for inquiry in one_by_one:
-        _receive_one(inquiry, source=source, config=config)
+        _receive_one(inquiry, batch=batch, source=source, config=config)
     if not together:
         return
     try:
@@ -98,7 +108,7 @@ def receive_chunk(*, batch: ImportBatch, inquiries: list[Inquiry]) -> None:
     except IntegrityError:
         for inquiry in together:
             inquiry.outcome, inquiry.lead, inquiry.error = "", None, ""
-            _receive_one(inquiry, source=source, config=config)
+            _receive_one(inquiry, batch=batch, source=source, config=config)
 
 
 def importer_config(config: IntakeConfig, *, importer: User) -> IntakeConfig:
@@ -122,7 +132,23 @@ def importer_config(config: IntakeConfig, *, importer: User) -> IntakeConfig:
     return replace(config, rules=rules, last_resort=last)
 
 
-def _receive_one(inquiry: Inquiry, *, source: LeadSource, config: IntakeConfig) -> None:
+def inquiry_consents(
+    inquiry: Inquiry, *, batch: ImportBatch, config: IntakeConfig
+) -> InquiryConsents:
+    """What an imported row records in the consent register (see the module's docstring)."""
+    investments = config.investments_named(inquiry.data.get("investment", ""))
+    clauses = config.clauses_of(config.inquiry_controller(investments))
+    return InquiryConsents(
+        source=Source.IMPORT,
+        clauses=clauses,
+        implied=given_for_import(inquiry.data, clauses),
+        evidence={"batch": batch.pk, "row": inquiry.number},
+    )
+
+
+def _receive_one(
+    inquiry: Inquiry, *, batch: ImportBatch, source: LeadSource, config: IntakeConfig
+) -> None:
     try:
         receipt = lead_receive(
             source=source,
@@ -130,6 +156,7 @@ def _receive_one(inquiry: Inquiry, *, source: LeadSource, config: IntakeConfig) 
             raw_payload=inquiry.raw_payload,
             notify=False,
             config=config,
+            consents=inquiry_consents(inquiry, batch=batch, config=config),
         )
     except ValidationError as error:
         inquiry.error = "; ".join(error.messages)
@@ -138,6 +165,7 @@ def _receive_one(inquiry: Inquiry, *, source: LeadSource, config: IntakeConfig) 
         inquiry.error = _nobody_message()
         return
     inquiry.outcome, inquiry.lead = receipt.outcome, receipt.lead
+    inquiry.consents_refused = list(receipt.consents_refused)
 
 
 def _nobody_message() -> str:
@@ -221,12 +249,30 @@ def _insert_together(inquiries: list[Inquiry], *, batch: ImportBatch, config: In
     leads_history_record_created(leads, user=None, links=links)
     board_entries_create_many(targets["employees"])
     lead_events_record_created(leads)
+    _consents_record(received, batch=batch, config=config)
     # Last, as in lead_receive: a concurrent import of the same rows fails here.
     IntakeReceipt.objects.bulk_create(
         IntakeReceipt(source=source, external_id=i.data["external_id"], lead=i.lead)
         for i in received
         if i.data.get("external_id")
     )
+
+
+def _consents_record(received: list[Inquiry], *, batch: ImportBatch, config: IntakeConfig):
+    """The chunk's consent events, now that its leads exist: for the matched client (the
+    lead linked to it), else the new lead's contact, as `lead_receive` records them."""
+    items, owners = [], []
+    for inquiry in received:
+        consents = inquiry_consents(inquiry, batch=batch, config=config)
+        person = Person(client=inquiry.client, lead=inquiry.lead)
+        at = consent_moment(inquiry.data.get("submitted_at"))
+        basis = consents.clauses.get(Kind.INQUIRY)
+        given = ((Given(Kind.INQUIRY, basis),) if basis is not None else ()) + consents.implied
+        for item in given:
+            items.append(ToRecord(person, item, at, dict(consents.evidence)))
+            owners.append(inquiry)
+    for index, reason in consents_record_many(items=items, source=Source.IMPORT):
+        owners[index].consents_refused.append(reason)
 
 
 def _assign(inquiries: list[Inquiry], *, config: IntakeConfig, source: LeadSource) -> None:

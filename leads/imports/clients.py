@@ -8,6 +8,12 @@ existing client is a duplicate in the database, one sharing one with an earlier 
 duplicate in the file.
 So a file imported twice makes no second client, and a resumed run (see run.py) finds the
 clients of its committed chunks and skips them.
+
+The consent columns become the client's events in the consent register (source import,
+the batch and row as evidence, not explicit), for the default controller: "processing" as
+the basis of handling the client's inquiries, "marketing" as the intake API's marketing
+boolean (email and phone call). A marketing consent refused (the person objected) is the
+row's report; the client is imported all the same.
 """
 
 from __future__ import annotations
@@ -21,12 +27,17 @@ from django.utils.translation import gettext as _
 from clients.models import Client, ClientKind
 from clients.selectors import clients_with_contacts
 from clients.services import DuplicateClients, client_create
+from consents.models import Kind, Source
+from consents.selectors import Person
+from consents.services import Given, ToRecord, consents_record_many
+from leads.intake_config import intake_config
 from leads.models import ImportBatch, ImportRowError
+from leads.services.inquiry_consents import legacy_marketing
 from leads.services.intake import one_line
 
 from .mapping import CLIENT_FIELDS
 from .reading import Cell
-from .rows import Row, error_text, parse_consent
+from .rows import Row, consent_refusals, error_text, parse_consent
 from .status import batch_checked
 
 TEXT_FIELDS = (
@@ -60,7 +71,7 @@ class ClientRowReader:
             cell = cells[index] if index < len(cells) else ""
             if name.startswith("consents_"):
                 try:
-                    data[name.replace("consents_", "consent_")] = parse_consent(cell)
+                    data[name] = parse_consent(cell)
                 except ValueError as error:
                     row.errors.append((self.header_of[name], str(error)))
             else:
@@ -166,9 +177,11 @@ def clients_import_part(
             refuse(row.number, error_text(column, message))
     counts, new = classify(chunk, seen)
     errors = []
+    made = []
     for row in new:
         try:
-            client_create(user=batch.created_by, data={**row.data, "source": batch.source})
+            client = client_create(user=batch.created_by, data={**row.data, "source": batch.source})
+            made.append((row, client))
         except DuplicateClients:
             # Added since the chunk was classified (by a user, or another import).
             counts["rows_new"] -= 1
@@ -179,6 +192,33 @@ def clients_import_part(
             counts["rows_new"] -= 1
             counts["rows_error"] += 1
             errors.append(ImportRowError(batch=batch, row=row.number, message=message[:500]))
+    errors.extend(_consents_record(batch, made))
     ImportRowError.objects.bulk_create(errors)
     counts["rows_imported"] = counts["rows_new"]
     return counts
+
+
+def _consents_record(batch: ImportBatch, made: list[tuple[Row, Client]]) -> list[ImportRowError]:
+    """The new clients' consent columns as events (see the module's docstring); the
+    refusals as the rows' report."""
+    config = intake_config()
+    clauses = config.clauses_of(config.default_controller)
+    marketing = legacy_marketing(clauses)
+    basis = clauses.get(Kind.INQUIRY)
+    items, rows = [], []
+    for row, client in made:
+        given = []
+        if row.data.get("consents_processing") and basis is not None:
+            given.append(Given(Kind.INQUIRY, basis))
+        if row.data.get("consents_marketing"):
+            given.extend(marketing)
+        for item in given:
+            evidence = {"batch": batch.pk, "row": row.number}
+            items.append(ToRecord(Person(client=client), item, client.created_at, evidence))
+            rows.append(row.number)
+    refused: dict[int, list[str]] = {}
+    for index, reason in consents_record_many(items=items, source=Source.IMPORT):
+        refused.setdefault(rows[index], []).append(reason)
+    return [
+        error for row, reasons in refused.items() for error in consent_refusals(batch, row, reasons)
+    ]

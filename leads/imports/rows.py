@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from crm.core.normalization import fold_name, normalize_email
 from leads.intake_payload import IntakePayloadForm
+from leads.models import ImportBatch, ImportRowError
 
 from .mapping import FIELDS
 from .reading import Cell
@@ -64,6 +65,23 @@ class Row:
 def error_text(column: str, message: str) -> str:
     """One error of a row as the user reads it: the column's name first, when it has one."""
     return f"{column}: {message}" if column else message
+
+
+def consent_refusals(batch: ImportBatch, row: int, reasons: list[str]) -> list[ImportRowError]:
+    """A row imported without the consent the register refused (the person objected to
+    marketing): said in the row's report, the row itself kept."""
+    return [
+        ImportRowError(
+            batch=batch,
+            row=row,
+            column=str(FIELDS["consents_marketing"])[:200],
+            message=(
+                _("The row was imported; its marketing consent was not recorded: %(reason)s")
+                % {"reason": reason}
+            )[:500],
+        )
+        for reason in dict.fromkeys(reasons)
+    ]
 
 
 class RowReader:

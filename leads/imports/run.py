@@ -33,7 +33,7 @@ from notifications.services import notification_queue
 from .batch import Inquiry, is_linked, receive_chunk
 from .check import CHUNK_SIZE, chunked, imported_before, read_rows
 from .clients import clients_import_part
-from .rows import Row, error_text
+from .rows import Row, consent_refusals, error_text
 
 COUNTS = (
     "rows_total", "rows_new", "rows_linked", "rows_duplicate_file", "rows_duplicate_db",
@@ -196,6 +196,7 @@ def _import_part(
             continue
         counts["rows_imported"] += 1
         counts["rows_linked" if is_linked(inquiry) else "rows_new"] += 1
+        errors.extend(consent_refusals(batch, inquiry.number, inquiry.consents_refused))
         if inquiry.outcome == Received.CREATED and inquiry.lead.import_batch_id is None:
             created.append(inquiry.lead.pk)  # received one by one by lead_receive
     if created:

@@ -121,7 +121,13 @@ def test_the_run_makes_each_new_client_once_and_a_second_import_makes_nobody(
     # Windows-1250 read right, the phone normalised, the consent dated, the notes kept.
     lukasz = Client.objects.get(last_name="Żółć")
     assert (lukasz.first_name, lukasz.phone_e164) == ("Łukasz", "+48600111222")
-    assert lukasz.consent_processing and lukasz.consent_processing_at is not None
+    (basis,) = lukasz.consent_events.all()
+    assert (basis.kind, basis.source, basis.evidence["batch"]) == (
+        "inquiry:any",
+        "import",
+        batch.pk,
+    )
+    assert lukasz.consent_states.get().granted
     assert (lukasz.description, lukasz.source.slug) == ("Poleca go pani Ewa", "www")
     assert (lukasz.branch, lukasz.created_by, lukasz.caretaker) == (manager.branch, manager, None)
     assert lukasz.history.count() == 1 and lukasz.history.get().history_user == manager

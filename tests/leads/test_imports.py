@@ -94,7 +94,12 @@ def test_manager_imports_a_messy_sample_and_downloads_the_rejected_rows(
     jan = leads.get(contact_last_name="Kowalski")
     assert (jan.contact_phone, jan.contact_email) == ("+48600100200", "jan.kowalski@example.com")
     assert localtime(jan.submitted_at).date().isoformat() == "2022-06-29"
-    assert (jan.consent_processing, jan.consent_marketing) == (True, False)
+    # Every inquiry's basis is recorded, from the import, with its batch and row; Jan's
+    # "no" to marketing records no marketing consent.
+    (basis,) = jan.consent_events.all()
+    assert (basis.kind, basis.action, basis.source) == ("inquiry:any", "given", "import")
+    assert basis.evidence["batch"] == batch.pk and basis.evidence["row"] > 1
+    assert basis.at == jan.submitted_at
     # A formula cell is stored as its text, never evaluated.
     assert (
         leads.get(contact_last_name="Hiperłącze").message

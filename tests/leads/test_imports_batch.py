@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from consents.models import ConsentEvent, ConsentState
 from crm.core.models import Role
-from leads.imports.batch import Inquiry, receive_chunk
+from leads.imports.batch import Inquiry, inquiry_consents, receive_chunk
+from leads.intake_config import intake_config
 from leads.models import (
     AssignmentRule,
     AssignmentStrategy,
@@ -75,6 +77,16 @@ def what_was_stored(lead: Lead) -> dict[str, Any]:
             )
         ),
         "receipts": IntakeReceipt.objects.filter(lead=lead).count(),
+        "consents": sorted(
+            ConsentEvent.objects.filter(lead=lead).values_list(
+                "kind", "action", "source", "clause_id", "client_id", "evidence"
+            )
+        ),
+        "consent_states": sorted(
+            ConsentState.objects.filter(event__lead=lead).values_list(
+                "kind", "granted", "client_id"
+            )
+        ),
     }
 
 
@@ -82,15 +94,6 @@ def receive_both_ways(manager, rows, *, reset=lambda: None) -> tuple[list, list]
     """The rows received one by one by lead_receive, then (their leads deleted and the
     rules' turns reset) as one chunk by the import; what each way stored."""
     www = source("www")
-    one_by_one, made = [], []
-    for inquiry in inquiries_of("single", rows):
-        receipt = lead_receive(
-            source=www, data=inquiry.data, raw_payload=inquiry.raw_payload, notify=False
-        )
-        one_by_one.append((receipt.outcome, what_was_stored(receipt.lead)))
-        made.append(receipt.lead.pk)
-    Lead.objects.filter(pk__in=made).delete()  # the story's earlier leads stay
-    reset()
     batch = ImportBatch.objects.create(
         created_by=manager,
         file="imports/x.csv",
@@ -98,6 +101,19 @@ def receive_both_ways(manager, rows, *, reset=lambda: None) -> tuple[list, list]
         source=www,
         file_sha256="0" * 64,
     )
+    one_by_one, made = [], []
+    for inquiry in inquiries_of("single", rows):
+        receipt = lead_receive(
+            source=www,
+            data=inquiry.data,
+            raw_payload=inquiry.raw_payload,
+            notify=False,
+            consents=inquiry_consents(inquiry, batch=batch, config=intake_config()),
+        )
+        one_by_one.append((receipt.outcome, what_was_stored(receipt.lead)))
+        made.append(receipt.lead.pk)
+    Lead.objects.filter(pk__in=made).delete()  # the story's earlier leads stay
+    reset()
     inquiries = inquiries_of("chunk", rows)
     receive_chunk(batch=batch, inquiries=inquiries)
     assert [i.error for i in inquiries] == [""] * len(rows)
