@@ -86,7 +86,7 @@ def inquiry_consents_record(
             explicit=explicit,
         )
         refused.extend(not_recorded)
-    return refused
+    return list(dict.fromkeys(refused))  # one objection refuses email and phone alike
 
 
 def consent_moment(at: datetime | None) -> datetime:
