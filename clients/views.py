@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from consents.selectors import consent_lines
+from consents.selectors import consent_panels
 from crm.core.forms import add_service_errors
 from crm.core.listing import list_context
 
@@ -60,7 +60,7 @@ def client_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def client_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_get_for_user(user=request.user, pk=pk)
-    context = {"client": client, "consent_lines": consent_lines(client=client)}
+    context = {"client": client, "consents": consent_panels(clients=[client])}
     return render(request, "clients/client_detail.html", context)
 
 

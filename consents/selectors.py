@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 from crm.core.normalization import normalize_email, normalize_phone
 
@@ -150,7 +151,7 @@ def consent_history(*, client=None, lead=None) -> QuerySet[ConsentEvent]:
         events = ConsentEvent.objects.filter(client=client)
     else:
         events = ConsentEvent.objects.filter(lead=lead, client__isnull=True)
-    return events.select_related("clause", "recorded_by", "lead").order_by("-at", "-id")
+    return events.select_related("clause__controller", "recorded_by", "lead").order_by("-at", "-id")
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,22 @@ def _suppressions(contacts_of: list[list[tuple[str, str]]]) -> list[datetime | N
     return [max((found[d] for d in person if d in found), default=None) for person in digests]
 
 
+# The lists' consent filter: who may be contacted for marketing, per channel.
+CONSENT_FILTER_LABELS = {
+    Kind.MARKETING_PHONE: _("May be called for marketing"),
+    Kind.MARKETING_EMAIL: _("May be emailed for marketing"),
+    Kind.MARKETING_SMS: _("May get marketing SMS / messages"),
+    Kind.AUTOMATED_CALLING: _("May be called by automated systems"),
+    Kind.PROFILING: _("May be profiled"),
+}
+
+
+def consent_filter_choices() -> list[tuple[str, str]]:
+    """The consent filter's choices, one per marketing kind (fixed: the list's filter
+    panel reads no settings for them)."""
+    return [(kind.value, CONSENT_FILTER_LABELS[kind]) for kind in MARKETING_KINDS]
+
+
 def granted_exists(kind: Kind | str, *, client_ref: str = "pk") -> Exists:
     """EXISTS: the client (OuterRef(client_ref)) has the consent of this kind now."""
     return Exists(
@@ -230,21 +247,21 @@ def lead_granted_q(kind: Kind | str) -> Q:
     """A Q on leads: one of the lead's clients, or the inquiry's contact without a client,
     has the consent of this kind now.
 
-    Two uncorrelated IN subqueries, each read once from a partial index of the granted
-    states (kind, client) and (kind, lead) and hashed: at a million leads a list's page
-    checks its rows against the two sets instead of running two subqueries per lead."""
-    from clients.models import Client
-
-    clients_granted = ConsentState.objects.filter(
-        kind=kind, granted=True, client__isnull=False
-    ).values("client_id")
-    of_clients = Client.leads.through.objects.filter(client_id__in=clients_granted).values(
-        "lead_id"
+    Two EXISTS looked up by index for each lead the list reads (the lead's links, then the
+    partial indexes of granted states): the list stops at a page and a capped count, so it
+    reads a few thousand leads. Measured at 1 000 000 leads (bench_privacy, a manager of
+    385 000 leads): page 9 ms, capped count 37 ms. Uncorrelated IN subqueries (370 000
+    lead ids, hashed only if they fit in work_mem) and an EXISTS nested in an EXISTS
+    (planned as the whole join materialised and rescanned per lead) both took over 30 s."""
+    of_clients = Exists(
+        ConsentState.objects.filter(client__leads=OuterRef("pk"), kind=kind, granted=True)
     )
-    of_contacts = ConsentState.objects.filter(kind=kind, granted=True, client__isnull=True).values(
-        "lead_id"
+    of_contact = Exists(
+        ConsentState.objects.filter(
+            lead_id=OuterRef("pk"), client__isnull=True, kind=kind, granted=True
+        )
     )
-    return Q(pk__in=of_clients) | Q(pk__in=of_contacts)
+    return Q(of_clients) | Q(of_contact)
 
 
 def granted_kinds(*, client_ids=(), lead_ids=(), kinds=MARKETING_KINDS) -> dict[tuple, set[str]]:

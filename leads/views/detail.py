@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from consents.selectors import consent_panels
 from leads.detail_selectors import (
     lead_clients,
     lead_contractors,
@@ -140,6 +141,8 @@ def _render_page(
         "lead": lead,
         "is_open": is_open,
         "conversations": lead_conversations(lead=lead),
+        # Each client's consents (or the inquiry contact's) and any objection: 2 queries.
+        "consents": consent_panels(clients=lead.clients.all(), lead=lead),
         "manual_status_change_allowed": manual_allowed,
         "status_form": (
             StatusChangeForm(initial={"status": lead.status_id}) if can_change_status else None

@@ -11,6 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client, ClientKind, Contractor
+from consents.models import Action, Kind, Source
+from consents.selectors import Person, clauses_offered, controller_default
+from consents.services import consent_record
 from tests.factories import ClientFactory, ContractorFactory, LeadFactory, UserFactory, source
 
 pytestmark = pytest.mark.django_db
@@ -247,18 +250,26 @@ def test_detail_shows_every_field_and_the_consents_with_dates(en_client, advisor
         pesel=VALID_PESEL,
         accounting_id="SYM-0042",
         description="Szuka 3 pokoi",
-        consent_processing=True,
-        consent_processing_at=given,
         caretaker=advisor,
         branch=advisor.branch,
+    )
+    consent_record(
+        person=Person(client=ela),
+        kind=Kind.INQUIRY,
+        action=Action.GIVEN,
+        clause=clauses_offered(controller_default())[Kind.INQUIRY],
+        source=Source.EMPLOYEE,
+        at=given,
+        user=advisor,
     )
     en_client.force_login(advisor)
     text = en_client.get(reverse("clients:detail", args=[ela.pk])).text
     for value in [VALID_PESEL, "SYM-0042", "Szuka 3 pokoi", "600 100 200", str(advisor)]:
         assert value in text
-    local = timezone.localtime(given)
-    assert local.strftime("%d.%m.%Y, %H:%M") in text
-    assert 'id="consent-marketing">not given' in text
+    # The consent register's panel: the basis given, marketing by email not.
+    assert 'data-kind="inquiry:any" data-state="given"' in text
+    assert timezone.localtime(given).strftime("%d.%m.%Y") in text
+    assert 'data-kind="marketing:email" data-state="none"' in text
 
 
 def test_detail_fetches_related_leads_from_the_leads_app(client, advisor, ela):
@@ -273,8 +284,9 @@ def test_detail_fetches_related_leads_from_the_leads_app(client, advisor, ela):
 def test_client_detail_query_count(client, advisor, ela, django_assert_num_queries):
     client.force_login(advisor)
     # Session, user, the client with its caretaker, branch, source and author; its
-    # consents; the user's permissions (2: the personal data card).
-    with django_assert_num_queries(6):
+    # consents; the user's permissions (2: the personal data card); the objections of the
+    # client's phone and email (the consent panel's notice).
+    with django_assert_num_queries(7):
         client.get(reverse("clients:detail", args=[ela.pk]))
 
 
@@ -341,7 +353,6 @@ def form_data(**changes) -> dict:
         "phone": "600 100 200",
         "pesel": VALID_PESEL,
         "source": source("www").pk,
-        "consent_processing": "on",
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
@@ -364,7 +375,6 @@ def test_advisor_adds_a_client_and_lands_on_its_page(client, advisor):
     assert response["Location"] == reverse("clients:detail", args=[new.pk])
     assert new.caretaker == advisor and new.branch == advisor.branch
     assert new.phone_e164 == "+48600100200"
-    assert new.consent_processing_at is not None
 
 
 def test_advisor_adding_a_client_for_a_teammate_goes_back_to_the_list(client, advisor, teammate):
