@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 from crm.core.normalization import normalize_email, normalize_phone
 
@@ -150,7 +151,7 @@ def consent_history(*, client=None, lead=None) -> QuerySet[ConsentEvent]:
         events = ConsentEvent.objects.filter(client=client)
     else:
         events = ConsentEvent.objects.filter(lead=lead, client__isnull=True)
-    return events.select_related("clause", "recorded_by", "lead").order_by("-at", "-id")
+    return events.select_related("clause__controller", "recorded_by", "lead").order_by("-at", "-id")
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,22 @@ def _suppressions(contacts_of: list[list[tuple[str, str]]]) -> list[datetime | N
         return [None] * len(contacts_of)
     found = dict(Suppression.objects.filter(digest__in=wanted).values_list("digest", "objected_at"))
     return [max((found[d] for d in person if d in found), default=None) for person in digests]
+
+
+# The lists' consent filter: who may be contacted for marketing, per channel.
+CONSENT_FILTER_LABELS = {
+    Kind.MARKETING_PHONE: _("May be called for marketing"),
+    Kind.MARKETING_EMAIL: _("May be emailed for marketing"),
+    Kind.MARKETING_SMS: _("May get marketing SMS / messages"),
+    Kind.AUTOMATED_CALLING: _("May be called by automated systems"),
+    Kind.PROFILING: _("May be profiled"),
+}
+
+
+def consent_filter_choices() -> list[tuple[str, str]]:
+    """The consent filter's choices, one per marketing kind (fixed: the list's filter
+    panel reads no settings for them)."""
+    return [(kind.value, CONSENT_FILTER_LABELS[kind]) for kind in MARKETING_KINDS]
 
 
 def granted_exists(kind: Kind | str, *, client_ref: str = "pk") -> Exists:
