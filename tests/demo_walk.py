@@ -205,7 +205,7 @@ def anonymous_pages(walk: Walk) -> None:
         "email": "ewa.formularzowa@example.pl",
         "phone": "+48 600 100 200",
         "message": "Proszę o kontakt.",
-        "consents_processing": "on",
+        "consent_marketing_email": "on",
         "website": "",
     }
     walk.request(
@@ -487,6 +487,7 @@ def admin_pages(walk: Walk, http, role: str, user) -> None:
     from django.test import RequestFactory
     from django.urls import NoReverseMatch, reverse
 
+    from consents.models import Clause
     from investments.models import Unit
 
     def get(name: str, *args, expect: int | list[int] = 200) -> None:
@@ -522,6 +523,11 @@ def admin_pages(walk: Walk, http, role: str, user) -> None:
             except NoReverseMatch:  # a singleton (the CRM settings) has its own URLs
                 get(f"{info}_{action}", expect=expect)
     get("auth_user_password_change", user.pk)
+    # A clause's text changed: its next version's page (without the right to add clauses,
+    # back to the clause).
+    clause = Clause.objects.filter(is_legacy=False).order_by("pk").first()
+    may_add = admin.site._registry[Clause].has_add_permission(asking)
+    get("consents_clause_new_version", clause.pk, expect=200 if may_add else 302)
     unit = Unit.objects.order_by("pk").first()
     version = unit.history.order_by("history_id").first()
     get("investments_unit_simple_history", unit.pk, version.history_id)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone, translation
+from django.utils import translation
 
 from clients.forms import ClientForm, ContractorForm
 from clients.models import Client, ClientKind
@@ -134,24 +134,15 @@ def test_service_refuses_an_unparsable_phone_on_the_phone_field(advisor):
     assert list(refused.value.message_dict) == ["phone"]
 
 
-def test_consent_given_is_dated_and_the_date_kept_on_later_saves(advisor):
-    client = client_create(user=advisor, data=client_data(email="a@b.pl", consent_processing=True))
-    given_at = client.consent_processing_at
-    assert given_at is not None
-    assert client.consent_marketing is False and client.consent_marketing_at is None
-    client = client_update(
-        client=client, user=advisor, data={"consent_processing": True, "last_name": "Nowa"}
+def test_client_form_and_service_leave_consents_to_the_register(advisor):
+    # Consents are events in the consent register (consents/), recorded with their clause
+    # and evidence: the client's own form has no checkbox for them and writes none.
+    client = client_create(
+        user=advisor,
+        data=client_data(email="a@b.pl", consent_processing=True, consent_marketing=True),
     )
-    assert client.consent_processing_at == given_at
-
-
-def test_consent_withdrawn_clears_its_date_and_given_again_gets_a_new_one(advisor):
-    client = client_create(user=advisor, data=client_data(email="a@b.pl", consent_marketing=True))
-    first = client.consent_marketing_at
-    client = client_update(client=client, user=advisor, data={"consent_marketing": False})
-    assert client.consent_marketing is False and client.consent_marketing_at is None
-    client = client_update(client=client, user=advisor, data={"consent_marketing": True})
-    assert client.consent_marketing_at is not None and client.consent_marketing_at >= first
+    assert not client.consent_events.exists() and not client.consent_states.exists()
+    assert not {"consent_processing", "consent_marketing"} & set(ClientForm(user=advisor).fields)
 
 
 def test_edit_through_the_form_records_who_changed_it(advisor, teammate):
@@ -266,9 +257,3 @@ def test_stale_contractor_edit_is_refused(advisor, teammate):
         )
     contractor.refresh_from_db()
     assert contractor.name == "Stara nazwa"
-
-
-def test_consent_dates_are_now(advisor):
-    before = timezone.now()
-    client = client_create(user=advisor, data=client_data(email="a@b.pl", consent_processing=True))
-    assert before <= client.consent_processing_at <= timezone.now()

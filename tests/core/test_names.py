@@ -61,7 +61,6 @@ def test_a_client_added_with_an_override_and_a_zero_width_space_is_stored_clean(
         "company_name": "",
         "phone": "600 100 200",
         "source": source("www").pk,
-        "consent_processing": "on",
     }
 
     response = browser(advisor).post(reverse("clients:create"), data)

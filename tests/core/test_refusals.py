@@ -34,7 +34,6 @@ def client_form(**values: str) -> dict:
         "last_name": "Kowalski",
         "phone": "600 100 200",
         "source": source("www").pk,
-        "consent_processing": "on",
     }
     return {**data, **values}
 
