@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -111,6 +112,33 @@ def test_make_run_migrates_and_seeds_the_demo_on_sqlite(demo):
     assert again.returncode == 0, again.stderr
     assert "Created demo data" not in again.stdout  # the second run creates nothing
     assert "doradca1" in again.stdout
+
+
+def test_the_demo_on_sqlite_has_a_consent_register_whose_states_follow_its_events(demo):
+    with sqlite3.connect(demo.folder / "demo.sqlite3") as database:
+        kinds = dict(
+            database.execute(
+                "SELECT kind || ' ' || action, count(*) FROM consents_consentevent GROUP BY 1"
+            ).fetchall()
+        )
+        # Each state is its person's newest event of that kind (by time, then id).
+        stale = database.execute(
+            """SELECT count(*) FROM consents_consentstate s
+               JOIN consents_consentevent e ON e.id = s.event_id
+               WHERE s.granted <> (e.action = 'given') OR EXISTS (
+                   SELECT 1 FROM consents_consentevent n
+                   WHERE n.kind = s.kind
+                     AND (n.client_id = s.client_id
+                          OR (s.client_id IS NULL AND n.client_id IS NULL
+                              AND n.lead_id = s.lead_id))
+                     AND (n.at > e.at OR (n.at = e.at AND n.id > e.id)))"""
+        ).fetchone()[0]
+        states = database.execute("SELECT count(*) FROM consents_consentstate").fetchone()[0]
+    for kind in ("inquiry:any", "marketing:email", "marketing:phone", "marketing:sms"):
+        assert kinds.get(f"{kind} given", 0) > 0, kinds
+    assert kinds.get("marketing:email withdrawn", 0) > 0, kinds
+    assert kinds.get("marketing:email objected", 0) > 0, kinds
+    assert states > 0 and stale == 0
 
 
 def test_every_url_of_the_project_is_walked_or_excluded_with_a_reason(walked):
