@@ -15,9 +15,10 @@ from django.urls import reverse
 
 from consents.models import Action, Clause, ConsentEvent, Controller, Kind, Source
 from consents.selectors import Person, clauses_offered, controller_default
-from consents.services import objection_record
+from consents.services import Given, consents_record_given, objection_record
 from leads.imports.run import import_run
 from leads.models import AssignmentRule, ImportBatch, ImportRowError, ImportStatus, Lead
+from leads.services.editing import lead_update
 from tests.factories import ClientFactory, InvestmentFactory, LeadFactory, source
 from tests.intake.conftest import (  # noqa: F401
     browser_of,
@@ -331,3 +332,35 @@ def test_a_form_of_an_investment_page_shows_its_controllers_consents(browser_of,
 
     assert "Akacjowa SPV Sp. z o.o." in page.text and "SPV phone" in page.text
     assert '<option value="akacjowa" selected>' in page.text
+
+
+def test_tying_an_inquiry_to_its_client_on_the_lead_form_gives_that_client_its_consents(
+    advisor, clauses
+):
+    inquiry = LeadFactory(branch=advisor.branch, employees=[advisor], contact_phone="+48600100200")
+    consents_record_given(
+        person=Person(lead=inquiry),
+        given=[Given(Kind.MARKETING_EMAIL, clauses[Kind.MARKETING_EMAIL])],
+        source=Source.PUBLIC_FORM,
+        explicit=True,
+    )
+    colleague = ClientFactory(phone="601 999 999", branch=advisor.branch)
+    ewa = ClientFactory(phone="600 100 200", branch=advisor.branch)
+
+    lead_update(
+        lead=inquiry,
+        user=advisor,
+        data={
+            "name": inquiry.name,
+            "source": inquiry.source,
+            "clients": [colleague, ewa],
+            "contractors": [],
+            "investments": [],
+            "employees": [advisor],
+        },
+        expected_updated_at=inquiry.updated_at,
+    )
+
+    # The client with the inquiry's phone, not the first one chosen.
+    assert ewa.consent_states.get(kind=Kind.MARKETING_EMAIL).granted
+    assert not colleague.consent_events.exists()
