@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Clause, Controller
+from .models import Clause, ConsentEvent, Controller, Suppression
 from .services import clause_new_version
 
 
@@ -90,3 +90,32 @@ class ClauseAdmin(admin.ModelAdmin):
             "title": _("New version of %(clause)s") % {"clause": clause},
         }
         return TemplateResponse(request, "admin/consents/clause/new_version.html", context)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Evidence is read in the admin, never written there: events come from the services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ConsentEvent)
+class ConsentEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "kind", "action", "source", "client", "lead", "recorded_by"]
+    list_filter = ["kind", "action", "source"]
+    list_select_related = ["client", "lead", "recorded_by"]
+    raw_id_fields = ["client", "lead", "clause", "recorded_by"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(ReadOnlyAdmin):
+    list_display = ["contact_kind", "objected_at", "recorded_at"]
+    list_filter = ["contact_kind"]

@@ -97,6 +97,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("crm.core.migrations.0005_administrators_unlock_logins_and_set_up_totp", "grant"),
     ("consents.migrations.0002_register_from_booleans", "seed_register"),
     ("privacy.migrations.0002_permissions_for_roles", "grant"),
+    ("consents.migrations.0003_administrators_configure_consents", "grant"),
 ]
 
 

@@ -108,6 +108,11 @@ def test_administrator_opens_every_admin_list(
             ("axes", "accessattempt"),
             ("axes", "accessfailurelog"),
             ("axes", "accesslog"),
+            # The consent register's evidence and the personal data log are written by
+            # the services only, and read in the admin.
+            ("consents", "consentevent"),
+            ("consents", "suppression"),
+            ("privacy", "privacylog"),
         }
     ],
     ids=".".join,
@@ -517,6 +522,8 @@ def test_administrator_opens_and_saves_the_crm_settings(admin_client):
             "sla_first_contact_minutes": 45,
             "documents_allow_pdf": "on",
             # images and office documents unticked: not sent
+            "retention_months": 24,
+            "legal_hold_years": 10,
         },
     )
 

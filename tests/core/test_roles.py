@@ -142,6 +142,8 @@ def test_manager_group_has_everything_an_advisor_has_plus_the_special_lead_permi
         "leads.import_lead",
         "leads.reassign_lead",
         "leads.cancel_contract",
+        # A person's right of access (RODO art. 15, 20): managers export a person's data.
+        "privacy.export_person",
     }
 
 
@@ -158,5 +160,11 @@ def test_only_the_administrator_group_may_edit_settings_or_delete():
     assert "settings_app.change_crmsettings" in admin_codes
     assert "leads.delete_failurereason" in admin_codes
     assert "auth.change_group" in admin_codes
+    # Consent clauses and controllers are configured by administrators; the register's
+    # events are read there, never changed (they are evidence).
+    assert {"consents.add_clause", "consents.change_controller"} <= admin_codes
+    assert "consents.view_consentevent" in admin_codes
+    assert "consents.change_consentevent" not in admin_codes
+    assert "privacy.anonymise_person" in admin_codes
     # Django's own internals (sessions, content types) are not the administrator's business.
     assert not any(code.startswith(("sessions.", "contenttypes.")) for code in admin_codes)
