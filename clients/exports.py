@@ -15,6 +15,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
+from consents.models import MARKETING_KINDS, Kind
+from consents.selectors import granted_kinds
 from crm.core.excel import Column, ProgressCallback, export_file_name, write_xlsx
 from crm.core.jobs import JobProgress
 from crm.core.listing import sort_queryset
@@ -48,6 +50,8 @@ CLIENT_COLUMNS = [
     Column(_label("created_at"), 17),
     Column(_label("failed"), 10),
     Column(_label("failed_at"), 17),
+    # Whether the client may be contacted for marketing, per channel.
+    *(Column(Kind(kind).label, 14) for kind in MARKETING_KINDS),
 ]
 
 
@@ -72,22 +76,42 @@ def client_export_queryset(clients: QuerySet[Client]) -> QuerySet[Client]:
 
 
 def client_rows(clients: QuerySet[Client]) -> Iterator[list[Any]]:
-    """One list of cell values per client, in CLIENT_COLUMNS order."""
-    for client in client_export_queryset(clients).iterator(chunk_size=CHUNK_SIZE):
-        yield [
-            client.first_name,
-            client.last_name,
-            client.company_name,
-            client.email,
-            client.phone,
-            client.pesel,
-            str(client.caretaker) if client.caretaker else None,
-            client.branch.name,
-            client.source.name if client.source else None,
-            client.created_at,
-            client.failed,
-            client.failed_at,
-        ]
+    """One list of cell values per client, in CLIENT_COLUMNS order; the consents of each
+    chunk of clients in one query."""
+    rows = client_export_queryset(clients).iterator(chunk_size=CHUNK_SIZE)
+    for chunk in _chunks(rows, CHUNK_SIZE):
+        granted = granted_kinds(client_ids=[client.pk for client in chunk])
+        for client in chunk:
+            kinds = granted.get(("client", client.pk), set())
+            yield [*_client_cells(client), *(kind in kinds for kind in MARKETING_KINDS)]
+
+
+def _chunks(rows: Iterator, size: int) -> Iterator[list]:
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _client_cells(client: Client) -> list[Any]:
+    return [
+        client.first_name,
+        client.last_name,
+        client.company_name,
+        client.email,
+        client.phone,
+        client.pesel,
+        str(client.caretaker) if client.caretaker else None,
+        client.branch.name,
+        client.source.name if client.source else None,
+        client.created_at,
+        client.failed,
+        client.failed_at,
+    ]
 
 
 def write_clients_xlsx(

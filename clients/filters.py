@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from consents.selectors import consent_filter_choices, granted_exists
 from crm.core.filters import NamedControlsMixin
 from crm.core.models import Branch, User
 from crm.core.normalization import fold_name, normalize_email, phone_search_key
@@ -92,6 +93,9 @@ class ClientFilter(NamedControlsMixin, django_filters.FilterSet):
         method="filter_returning",
         widget=forms.Select(choices=YES_NO),
     )
+    consent = django_filters.ChoiceFilter(
+        label=_("Consent"), choices=consent_filter_choices, method="filter_consent"
+    )
     added = django_filters.DateFromToRangeFilter(
         field_name="created_at",
         label=_("Added"),
@@ -113,6 +117,9 @@ class ClientFilter(NamedControlsMixin, django_filters.FilterSet):
 
     def filter_returning(self, queryset: QuerySet[Client], name: str, value: bool):
         return queryset.filter(is_returning_customer() if value else ~is_returning_customer())
+
+    def filter_consent(self, queryset: QuerySet[Client], name: str, value: str):
+        return queryset.filter(granted_exists(value))
 
     def filter_search(self, queryset: QuerySet[Client], name: str, value: str):
         if not value.strip():

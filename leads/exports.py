@@ -21,6 +21,8 @@ from django.utils.translation import pgettext
 
 from clients.models import Client
 from clients.selectors import clients_visible_to
+from consents.models import MARKETING_KINDS, Kind
+from consents.selectors import granted_kinds
 from crm.core.excel import Column, ProgressCallback, export_file_name, write_xlsx
 from crm.core.forms import describe_filters
 from crm.core.jobs import JobProgress
@@ -80,6 +82,27 @@ _LEAD_FIELDS = (
 _CLIENT_FIELDS = ("kind", "company_name", "first_name", "last_name", "email", "phone")
 
 
+def consent_export_columns() -> list[Column]:
+    """One column per marketing kind: whether the lead's people may be contacted so."""
+    return [Column(Kind(kind).label, 14) for kind in MARKETING_KINDS]
+
+
+def _lead_consents(ids: list[int], client_ids: dict[int, list[int]]) -> dict[int, list[bool]]:
+    """Per lead, a yes/no per marketing kind: granted by one of its clients, or by the
+    inquiry's contact while it has none. One query for the chunk."""
+    every_client = {client_id for clients in client_ids.values() for client_id in clients}
+    granted = granted_kinds(client_ids=every_client, lead_ids=ids)
+    consents = {}
+    for pk in ids:
+        kinds: set[str] = set()
+        for client_id in client_ids.get(pk, ()):
+            kinds |= granted.get(("client", client_id), set())
+        if not client_ids.get(pk):
+            kinds |= granted.get(("lead", pk), set())
+        consents[pk] = [kind in kinds for kind in MARKETING_KINDS]
+    return consents
+
+
 def lead_rows(
     leads: QuerySet[Lead], *, survey_questions: Sequence[SurveyQuestion] = ()
 ) -> Iterator[list[Any]]:
@@ -90,18 +113,23 @@ def lead_rows(
     count grows with the number of chunks only, never with the rows.
 
     With `survey_questions` (the default survey's, see `survey_export_columns`), each row
-    ends with the lead's newest answers to them, one more query per chunk."""
+    ends with the lead's newest answers to them, one more query per chunk. Before them,
+    a yes/no per marketing consent (consent_export_columns), one query per chunk."""
     outcomes = {value: str(label) for value, label in IntakeOutcome.choices}
     user_name = _UserNames()
     rows = leads.values_list(*_LEAD_FIELDS).iterator(chunk_size=CHUNK_SIZE)
     for chunk in _chunks(rows, CHUNK_SIZE):
         ids = [row[0] for row in chunk]
-        clients = _names_by_lead(
+        client_rows = list(
             Lead.clients.through.objects.filter(lead_id__in=ids)
             .order_by(*(f"client__{field}" for field in Client._meta.ordering))
-            .values_list("lead_id", *(f"client__{field}" for field in _CLIENT_FIELDS)),
-            _client_name,
+            .values_list("lead_id", "client_id", *(f"client__{field}" for field in _CLIENT_FIELDS))
         )
+        clients = _names_by_lead(((row[0], *row[2:]) for row in client_rows), _client_name)
+        client_ids: dict[int, list[int]] = {}
+        for lead_id, client_id, *_rest in client_rows:
+            client_ids.setdefault(lead_id, []).append(client_id)
+        consents = _lead_consents(ids, client_ids)
         employees = _names_by_lead(
             Lead.employees.through.objects.filter(lead_id__in=ids)
             .order_by(*(f"user__{field}" for field in User._meta.ordering))
@@ -147,6 +175,7 @@ def lead_rows(
                 failure_reason,
                 is_repeat,
                 outcomes.get(outcome, outcome),
+                *consents[pk],
                 *surveys.get(pk, no_survey),
             ]
 
@@ -201,7 +230,11 @@ def write_leads_xlsx(
     survey_questions = survey_export_questions()
     return write_xlsx(
         file_obj,
-        columns=[*LEAD_COLUMNS, *survey_export_columns(survey_questions)],
+        columns=[
+            *LEAD_COLUMNS,
+            *consent_export_columns(),
+            *survey_export_columns(survey_questions),
+        ],
         rows=lead_rows(leads, survey_questions=survey_questions),
         title=str(_("Leads")),
         progress=progress,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import LeadSource
+from consents.selectors import consent_filter_choices, lead_granted_q
 from crm.core.filters import IdFilter, IdListFilter, NamedControlsMixin
 from crm.core.models import Branch, User
 from investments.models import Investment
@@ -83,6 +84,9 @@ class LeadFilter(NamedControlsMixin, django_filters.FilterSet):
     outcome = django_filters.ChoiceFilter(
         label=_("Intake outcome"), field_name="intake_outcome", choices=IntakeOutcome.choices
     )
+    consent = django_filters.ChoiceFilter(
+        label=_("Consent"), choices=consent_filter_choices, method="filter_consent"
+    )
     no_next_step = _yes_no_filter(_("No next step"), method="filter_no_next_step")
     overdue = _yes_no_filter(_("Overdue"), method="filter_overdue")
     # The leads of one import (?import_batch=<id>), linked from the import's page; a hidden
@@ -146,6 +150,10 @@ class LeadFilter(NamedControlsMixin, django_filters.FilterSet):
 
     def filter_returning(self, queryset, name, value):
         return queryset.filter(of_returning_customer=bool(value))
+
+    def filter_consent(self, queryset, name, value):
+        # A lead whose client, or whose inquiry's contact without a client, has it now.
+        return queryset.filter(lead_granted_q(value))
 
     def filter_no_next_step(self, queryset, name, value):
         if value:

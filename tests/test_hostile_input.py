@@ -32,6 +32,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from consents.models import Action, Kind, Source
+from consents.selectors import Person, clauses_offered, controller_default
+from consents.services import consent_record
 from crm.core.models import BackgroundJob
 from leads.models import AssignmentRule, Document, ImportBatch, SurveyTemplate
 from leads.services.conversations import conversation_plan
@@ -121,6 +124,7 @@ class World:
     batch: object
     jobs: dict
     intake_source: object
+    consent_event: object
 
 
 def build_world(advisor, manager, administrator) -> World:
@@ -192,6 +196,12 @@ def build_world(advisor, manager, administrator) -> World:
     intake_source = source("www")
     intake_source.intake_form_enabled = True
     intake_source.save()
+    consent_event = consent_record(
+        person=Person(client=client), kind=Kind.MARKETING_EMAIL, action=Action.GIVEN,
+        clause=clauses_offered(controller_default())[Kind.MARKETING_EMAIL],
+        source=Source.EMPLOYEE, user=advisor,
+        document=SimpleUploadedFile("zgoda.pdf", b"%PDF-1.7\n%%EOF\n"),
+    )  # fmt: skip
     # What only the admin lists: one row of each, so its pages have an object to show.
     TOTPDevice.objects.create(user=administrator, name="Telefon", confirmed=False)
     AssignmentRule.objects.create(name="Wszystko do doradcy")
@@ -214,6 +224,7 @@ def build_world(advisor, manager, administrator) -> World:
         batch=batch,
         jobs=jobs,
         intake_source=intake_source,
+        consent_event=consent_event,
     )
 
 
@@ -326,9 +337,12 @@ def route_values(route: Route, world: World, user) -> list[dict[str, object]] | 
         "document_pk": world.document.pk,
         "job_id": world.jobs[user.pk].pk,
         "slug": world.intake_source.slug,
+        "event_pk": world.consent_event.pk,
     }
     if names == ["pk", "tab"]:
         return [{"pk": lead.pk, "tab": tab} for tab in TABS]
+    if names == ["person_kind", "pk"]:  # a person's consents: the client
+        return [{"person_kind": "client", "pk": world.client.pk}]
     missing = [name for name in names if known.get(name) is None]
     if missing:
         return f"no value for {', '.join(missing)}"

@@ -59,6 +59,15 @@ class ConversationForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    is_marketing = forms.BooleanField(
+        label=_("Marketing contact (an offer the person did not ask for)"), required=False
+    )
+    # Shown once the service warns that the person has no consent for the channel.
+    confirm_marketing = forms.BooleanField(
+        label=_("Log anyway"),
+        required=False,
+        help_text=_("The contact was allowed all the same (e.g. the person asked for it)."),
+    )
     client = forms.ModelChoiceField(
         label=_("Client"),
         queryset=Client.objects.none(),
@@ -136,7 +145,12 @@ class ConversationForm(forms.Form):
             "duration_minutes": data.get("duration_minutes"),
             "notes": data.get("notes", ""),
             "client": data.get("client"),
+            "is_marketing": bool(data.get("is_marketing")),
         }
+
+    @property
+    def marketing_confirmed(self) -> bool:
+        return bool(self.cleaned_data.get("confirm_marketing"))
 
     def planned_part(self) -> dict | None:
         """The planned conversation's arguments for the service, if one is planned."""

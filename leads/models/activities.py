@@ -62,6 +62,12 @@ class Activity(models.Model):
     planned_at = models.DateTimeField(_("planned for"), null=True, blank=True)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
+    # PKE art. 398: an outbound marketing call, SMS or email needs the channel's consent.
+    is_marketing = models.BooleanField(
+        _("marketing contact"),
+        default=False,
+        help_text=_("An offer the person did not ask for."),
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client
+from consents.models import ConsentState, Kind
+from consents.selectors import lead_granted_q
 from crm.core.models import User
 from leads.models import (
     Activity,
@@ -43,6 +45,53 @@ FIRST_EVENT_OF_KIND = {
 # The planned part's fields as the "Add conversation" form names them (the done part keeps
 # the plain names), so that a refusal lands next to the right field.
 PLANNED_FIELDS = {"kind": "planned_kind", "employee": "planned_employee", "notes": "planned_notes"}
+# The consent an outbound marketing contact needs, per kind of conversation (PKE art. 398).
+MARKETING_CONSENT_OF_KIND = {
+    ActivityKind.PHONE: Kind.MARKETING_PHONE,
+    ActivityKind.SMS: Kind.MARKETING_SMS,
+    ActivityKind.EMAIL: Kind.MARKETING_EMAIL,
+}
+# The form's "Log anyway" field, which a refusal for a missing consent names.
+MARKETING_CONFIRM_FIELD = "confirm_marketing"
+
+
+class MarketingWithoutConsent(ValidationError):
+    """An outbound marketing call, SMS or email to people without the channel's consent:
+    saved only once the user confirms it ("Log anyway")."""
+
+
+def marketing_consent_missing(
+    *, lead: Lead, kind: str, direction: str, is_marketing: bool, client: Client | None = None
+) -> Kind | None:
+    """The consent an outbound marketing call, SMS or email on this lead lacks: the chosen
+    client's, or else that of every one of the lead's clients (or of the inquiry's contact
+    while it has none). None when it has it or needs none."""
+    consent = MARKETING_CONSENT_OF_KIND.get(kind)
+    if not is_marketing or direction != ActivityDirection.OUTBOUND or consent is None:
+        return None
+    if client is not None:
+        granted = ConsentState.objects.filter(client=client, kind=consent, granted=True)
+    else:
+        granted = Lead.objects.filter(pk=lead.pk).filter(lead_granted_q(consent))
+    return None if granted.exists() else consent
+
+
+def _check_marketing(lead: Lead, *, kind: str, confirmed: bool, **fields) -> None:
+    consent = marketing_consent_missing(
+        lead=lead,
+        kind=kind,
+        direction=fields.get("direction", ActivityDirection.OUTBOUND),
+        is_marketing=fields.get("is_marketing", False),
+        client=fields.get("client"),
+    )
+    if consent is not None and not confirmed:
+        message = _(
+            "The person has not consented to “%(consent)s” (PKE art. 398). Confirm “Log "
+            "anyway” only if the contact was allowed all the same."
+        ) % {"consent": consent.label}
+        raise MarketingWithoutConsent(
+            {MARKETING_CONFIRM_FIELD: ValidationError(message, code="no_marketing_consent")}
+        )
 
 
 def _locked_open_lead(lead: Lead) -> Lead:
@@ -89,13 +138,22 @@ def _touch(lead: Lead, *, user: User) -> None:
     Lead.objects.filter(pk=lead.pk).update(updated_at=lead.updated_at, updated_by=user)
 
 
-def _done(lead: Lead, *, user: User, kind: str, done_at: datetime | None, **fields) -> Activity:
+def _done(
+    lead: Lead,
+    *,
+    user: User,
+    kind: str,
+    done_at: datetime | None,
+    marketing_confirmed: bool = False,
+    **fields,
+) -> Activity:
     _check_kind(kind)
     if done_at is None:
         raise ValidationError({"done_at": _("Give the time of the conversation.")})
     if done_at > timezone.now():
         raise ValidationError({"done_at": _("A done conversation cannot be in the future.")})
     _check_client(lead, fields.get("client"))
+    _check_marketing(lead, kind=kind, confirmed=marketing_confirmed, **fields)
     activity = _save(
         Activity(lead=lead, kind=kind, done_at=done_at, created_by=user, **fields), user=user
     )
@@ -104,7 +162,14 @@ def _done(lead: Lead, *, user: User, kind: str, done_at: datetime | None, **fiel
 
 
 def _planned(
-    lead: Lead, *, user: User, kind: str, planned_at: datetime | None, employee: User, **fields
+    lead: Lead,
+    *,
+    user: User,
+    kind: str,
+    planned_at: datetime | None,
+    employee: User,
+    marketing_confirmed: bool = False,
+    **fields,
 ) -> Activity:
     _check_kind(kind)
     if planned_at is None:
@@ -119,6 +184,7 @@ def _planned(
     ):
         raise ValidationError({"employee": _("Choose one of the lead's employees.")})
     _check_client(lead, fields.get("client"))
+    _check_marketing(lead, kind=kind, confirmed=marketing_confirmed, **fields)
     return _save(
         Activity(
             lead=lead,
@@ -144,9 +210,13 @@ def conversation_log(
     notes: str = "",
     client: Client | None = None,
     employee: User | None = None,
+    is_marketing: bool = False,
+    marketing_confirmed: bool = False,
 ) -> Activity:
     """Log a conversation that took place (done_at now or earlier), by `employee` (the
-    user by default), with one of the lead's clients or none."""
+    user by default), with one of the lead's clients or none. An outbound marketing call,
+    SMS or email to people without that channel's consent is refused
+    (MarketingWithoutConsent) unless `marketing_confirmed`."""
     lead = _locked_open_lead(lead)
     activity = _done(
         lead,
@@ -158,6 +228,8 @@ def conversation_log(
         notes=notes.strip(),
         client=client,
         employee=employee or user,
+        is_marketing=is_marketing,
+        marketing_confirmed=marketing_confirmed,
     )
     _touch(lead, user=user)
     return activity
@@ -174,9 +246,12 @@ def conversation_plan(
     notes: str = "",
     client: Client | None = None,
     employee: User | None = None,
+    is_marketing: bool = False,
+    marketing_confirmed: bool = False,
 ) -> Activity:
     """Plan the lead's next conversation (not in the past) for `employee`: the user by
-    default, or another of the lead's employees."""
+    default, or another of the lead's employees. A marketing one needs the channel's
+    consent or `marketing_confirmed`, as in `conversation_log`."""
     lead = _locked_open_lead(lead)
     activity = _planned(
         lead,
@@ -187,6 +262,8 @@ def conversation_plan(
         notes=notes.strip(),
         client=client,
         employee=employee or user,
+        is_marketing=is_marketing,
+        marketing_confirmed=marketing_confirmed,
     )
     _touch(lead, user=user)
     return activity
@@ -194,12 +271,18 @@ def conversation_plan(
 
 @transaction.atomic
 def conversation_log_and_plan(
-    *, lead: Lead, user: User, done: dict | None = None, planned: dict | None = None
+    *,
+    lead: Lead,
+    user: User,
+    done: dict | None = None,
+    planned: dict | None = None,
+    marketing_confirmed: bool = False,
 ) -> tuple[Activity | None, Activity | None]:
     """Log a done conversation, plan the next one, or both in one transaction: two rows,
     the done one and the planned one. `done` and `planned` hold the keyword arguments of
     `conversation_log` and `conversation_plan`; a refusal of the planned part names the
-    form's planned_* fields."""
+    form's planned_* fields. A marketing contact without the channel's consent needs
+    `marketing_confirmed` (see `conversation_log`)."""
     if not done and not planned:
         raise ValidationError(_("Log a conversation, plan the next one, or both."))
     lead = _locked_open_lead(lead)
@@ -207,12 +290,14 @@ def conversation_log_and_plan(
     if done:
         fields = {**done, "notes": done.get("notes", "").strip()}
         fields["employee"] = fields.get("employee") or user
-        done_activity = _done(lead, user=user, **fields)
+        done_activity = _done(lead, user=user, marketing_confirmed=marketing_confirmed, **fields)
     if planned:
         fields = {**planned, "notes": planned.get("notes", "").strip()}
         fields["employee"] = fields.get("employee") or user
         try:
-            planned_activity = _planned(lead, user=user, **fields)
+            planned_activity = _planned(
+                lead, user=user, marketing_confirmed=marketing_confirmed, **fields
+            )
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
                 raise

@@ -21,6 +21,7 @@ from leads.selectors.conversations import (
     my_day,
 )
 from leads.services.conversations import (
+    MARKETING_CONFIRM_FIELD,
     conversation_log_and_plan,
     conversation_mark_done,
     conversation_status_suggestion,
@@ -52,14 +53,23 @@ def conversation_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     if posted and form.is_valid():
         try:
             done, _planned = conversation_log_and_plan(
-                lead=lead, user=request.user, done=form.done_part(), planned=form.planned_part()
+                lead=lead,
+                user=request.user,
+                done=form.done_part(),
+                planned=form.planned_part(),
+                marketing_confirmed=form.marketing_confirmed,
             )
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, _("The conversation is saved."))
             return _after_conversation(lead, suggest=done is not None)
-    context = {"lead": lead, "form": form}
+    context = {
+        "lead": lead,
+        "form": form,
+        # "Log anyway" is offered once the service warned of a missing consent.
+        "marketing_warning": form.has_error(MARKETING_CONFIRM_FIELD, "no_marketing_consent"),
+    }
     return render(request, "leads/conversations/add.html", context, status=400 if posted else 200)
 
 

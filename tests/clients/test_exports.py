@@ -80,6 +80,11 @@ def test_export_rows_carry_the_client_columns(client, manager, advisor):
         "Added",
         "Failure",
         "Failure date",
+        "Marketing by email",
+        "Marketing by phone call",
+        "Marketing by SMS / messenger",
+        "Automated calling systems",
+        "Profiling",
     ]
     row = [cell.value for cell in sheet[2]]
     assert row[:9] == [
@@ -93,7 +98,8 @@ def test_export_rows_carry_the_client_columns(client, manager, advisor):
         "Poznań Centrum",
         "www",
     ]
-    assert row[10:] == ["Yes", datetime(2022, 1, 15, 14, 44)]  # Warsaw winter time
+    assert row[10:12] == ["Yes", datetime(2022, 1, 15, 14, 44)]  # Warsaw winter time
+    assert row[12:] == ["No"] * 5  # no marketing consent
     # "Added" is now, in Warsaw wall-clock time, as an Excel date.
     added = sheet["J2"]
     assert added.is_date and added.number_format == DATETIME_FORMAT
@@ -178,8 +184,9 @@ def test_client_export_query_count_is_fixed(client, manager, advisor, django_ass
     for _ in range(30):
         ClientFactory(caretaker=advisor, branch=manager.branch)
     client.force_login(manager)
-    # session, user, permissions (user's and groups'), the capped count, the clients.
-    with django_assert_num_queries(6):
+    # session, user, permissions (user's and groups'), the capped count, the clients,
+    # their marketing consents.
+    with django_assert_num_queries(7):
         response = client.post(reverse("clients:export"))
     assert len(last_names(read_xlsx(response))) == 30
 

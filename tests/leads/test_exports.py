@@ -40,6 +40,14 @@ ENGLISH_HEADERS = [
     "Intake outcome",
 ]
 # The default survey's questions (the seeded "Ankieta zakupowa") follow the list's columns.
+# A yes/no per marketing consent of the lead's people, after the list's columns.
+CONSENT_HEADERS = [
+    "Marketing by email",
+    "Marketing by phone call",
+    "Marketing by SMS / messenger",
+    "Automated calling systems",
+    "Profiling",
+]
 SURVEY_HEADERS = [
     "Budżet (PLN)",
     "Liczba pokoi",
@@ -116,7 +124,7 @@ def test_export_rows_carry_the_list_columns(client, manager, advisor):
 
     sheet = read_xlsx(export(client, manager, **EN))
 
-    assert [cell.value for cell in sheet[1]] == ENGLISH_HEADERS + SURVEY_HEADERS
+    assert [cell.value for cell in sheet[1]] == ENGLISH_HEADERS + CONSENT_HEADERS + SURVEY_HEADERS
     assert all(cell.font.b for cell in sheet[1])
     row = [cell.value for cell in sheet[2]]
     assert row == [
@@ -134,6 +142,7 @@ def test_export_rows_carry_the_list_columns(client, manager, advisor):
         "Cena",
         "Yes",
         "Linked",
+        *["No"] * len(CONSENT_HEADERS),  # no marketing consent
         *[None] * len(SURVEY_HEADERS),  # no survey filled
     ]
     for column in ("G", "I", "K"):
@@ -283,8 +292,8 @@ def test_export_query_count_does_not_grow_with_rows(client, manager, django_asse
     client.force_login(manager)
     # session, user, permissions (user's and groups'), the capped count, the default
     # survey's questions, the leads, and one prefetch each for clients, employees,
-    # investments and survey answers.
-    with django_assert_num_queries(11):
+    # investments and survey answers; the consents of the leads' people.
+    with django_assert_num_queries(12):
         response = client.post(reverse("leads:export"))
     assert len(names(read_xlsx(response))) == 30
 

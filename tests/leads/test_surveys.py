@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
+from leads.exports import LEAD_COLUMNS, consent_export_columns
 from leads.forms.surveys import question_field_name
 from leads.models import (
     DeletionReason,
@@ -37,6 +38,9 @@ lead_fixture = surveys_fixtures.lead_fixture
 purchase_survey_fixture = surveys_fixtures.purchase_survey_fixture
 
 pytestmark = pytest.mark.django_db
+
+# The survey's columns follow the list's and the marketing consents' (leads.exports).
+SURVEY_START = len(LEAD_COLUMNS) + len(consent_export_columns())
 
 
 @pytest.fixture(autouse=True)
@@ -569,8 +573,11 @@ def test_export_carries_the_newest_answers_of_the_default_survey(
     sheet = export_sheet(client, manager)
 
     headers = [cell.value for cell in sheet[1]]
-    assert headers[14:] == [q.text for q in purchase_survey.questions.all()]
-    rows = {row[0].value: [cell.value for cell in row[14:]] for row in sheet.iter_rows(min_row=2)}
+    assert headers[SURVEY_START:] == [q.text for q in purchase_survey.questions.all()]
+    rows = {
+        row[0].value: [cell.value for cell in row[SURVEY_START:]]
+        for row in sheet.iter_rows(min_row=2)
+    }
     assert rows["Mieszkanie dla Turzów"] == [
         450000,
         "3",
@@ -592,13 +599,13 @@ def test_export_follows_the_default_survey_and_has_none_without_one(
     purchase_survey.save()
 
     headers = [cell.value for cell in export_sheet(client, manager)[1]]
-    assert len(headers) == 14
+    assert len(headers) == SURVEY_START
 
     lifestyle_survey.is_default = True
     lifestyle_survey.save()
     sheet = export_sheet(client, manager)
-    assert [cell.value for cell in sheet[1]][14:] == ["Ma psa?", "Uwagi"]
-    assert [cell.value for cell in sheet[2]][14:] == ["No", "Kot"]
+    assert [cell.value for cell in sheet[1]][SURVEY_START:] == ["Ma psa?", "Uwagi"]
+    assert [cell.value for cell in sheet[2]][SURVEY_START:] == ["No", "Kot"]
 
 
 @pytest.mark.parametrize("count", [1, 8])
@@ -611,9 +618,9 @@ def test_export_with_survey_answers_takes_a_fixed_number_of_queries(
     client.force_login(manager)
     # session, user, permissions (user's and groups'), the capped count, the survey's
     # questions, the leads, and one query each for clients, employees, investments and
-    # the survey answers.
-    with django_assert_num_queries(11):
+    # the survey answers; the consents of the leads' people.
+    with django_assert_num_queries(12):
         response = client.post(reverse("leads:export"))
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     # The newest response (filled today) wins over the one of the day before.
-    assert [row[14].value for row in sheet.iter_rows(min_row=2)] == [100] * count
+    assert [row[SURVEY_START].value for row in sheet.iter_rows(min_row=2)] == [100] * count
