@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='activity',
             name='is_marketing',
-            field=models.BooleanField(default=False, help_text='An offer the person did not ask for.', verbose_name='marketing contact'),
+            field=models.BooleanField(default=False, db_default=False, help_text='An offer the person did not ask for.', verbose_name='marketing contact'),
         ),
         migrations.AddField(
             model_name='historicalactivity',
             name='is_marketing',
-            field=models.BooleanField(default=False, help_text='An offer the person did not ask for.', verbose_name='marketing contact'),
+            field=models.BooleanField(default=False, db_default=False, help_text='An offer the person did not ask for.', verbose_name='marketing contact'),
         ),
     ]

@@ -63,9 +63,12 @@ class Activity(models.Model):
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
     # PKE art. 398: an outbound marketing call, SMS or email needs the channel's consent.
+    # db_default too: bulk loads that name the columns they write (the benchmark's COPY,
+    # the demo) leave it out.
     is_marketing = models.BooleanField(
         _("marketing contact"),
         default=False,
+        db_default=False,
         help_text=_("An offer the person did not ask for."),
     )
     notes = models.TextField(_("notes"), blank=True)
