@@ -34,7 +34,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consents.models import Action, Kind, Source
 from consents.selectors import Person, clauses_offered, controller_default
-from consents.services import consent_record
+from consents.services import consent_record, objection_record
 from crm.core.models import BackgroundJob
 from leads.models import AssignmentRule, Document, ImportBatch, SurveyTemplate
 from leads.services.conversations import conversation_plan
@@ -45,6 +45,7 @@ from leads.services.surveys import survey_response_create
 from leads.views.detail import TABS
 from notifications.models import NotificationKind
 from notifications.services import notification_queue
+from privacy.models import PrivacyAction, PrivacyLog
 from tests.factories import (
     ClientFactory,
     ContractorFactory,
@@ -94,6 +95,8 @@ PARAMETER_NAMES = [
     "outcome", "no_next_step", "overdue", "import_batch", "client",
     # the client filter panel
     "caretaker", "added_after", "added_before",
+    # both lists: who may be contacted for marketing (the consent register)
+    "consent",
     # the kanban, the lead page, conversations, surveys
     "show_failed", "tab", "action", "plan", "template",
     # reports
@@ -210,6 +213,11 @@ def build_world(advisor, manager, administrator) -> World:
     AccessAttempt.objects.create(**axes, get_data="", post_data="", failures_since_start=1)
     AccessLog.objects.create(**axes)
     AccessFailureLog.objects.create(**axes)
+    # The suppression list and the personal data log, for their admin pages (a second
+    # client objects, so the world's own client keeps its consents).
+    objector = ClientFactory(branch=advisor.branch, caretaker=advisor, phone="600 900 800")
+    objection_record(person=Person(client=objector), user=advisor)
+    PrivacyLog.objects.create(action=PrivacyAction.EXPORT, client_id=client.pk, user=manager)
     return World(
         lead=lead,
         won_lead=won_lead,
@@ -283,6 +291,8 @@ def admin_values(route: str) -> list[dict[str, object]] | str:
         return [{"app_label": label} for label in labels]
     if names == ["url"]:  # the admin's catch-all
         return [{"url": "no-such-page/"}]
+    if names == ["clause_id"]:  # a clause's "New version" page
+        return [{"clause_id": apps.get_model("consents", "Clause").objects.order_by("pk")[0].pk}]
     if names == ["content_type_id", "object_id"]:  # "view on site"
         lead = apps.get_model("leads", "Lead").objects.order_by("pk").first()
         return [
@@ -324,6 +334,10 @@ def route_values(route: Route, world: World, user) -> list[dict[str, object]] | 
         "clients:contractor_detail": world.contractor.pk,
         "clients:contractor_update": world.contractor.pk,
         "investments:detail": world.investment.pk,
+        "privacy:client_export": world.client.pk,
+        "privacy:client_anonymise": world.client.pk,
+        "privacy:lead_export": world.lead.pk,
+        "privacy:lead_anonymise": world.lead.pk,
     }
     own_lead = route.name.startswith("leads:") and route.name not in pk_of
     known = {
