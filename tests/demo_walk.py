@@ -51,6 +51,8 @@ EXCLUDED = {
     "AXES_ENABLE_ACCESS_FAILURE_LOG is off (the access attempts hold the failures)",
     "admin:axes_accessfailurelog_history": "no failure log rows",
     "admin:axes_accessfailurelog_delete": "no failure log rows",
+    "privacy:consent_document": "the demo's consents carry no scanned document "
+    "(tests/consents/test_pages.py downloads one)",
 }
 # Unnamed patterns (Django admin's redirect from an object's old URL to its change page,
 # and its catch-all) are no pages either.
@@ -78,6 +80,8 @@ POST_ONLY = {
     "leads:document_delete",
     "leads:import_confirm",
     "leads:import_encoding",
+    "privacy:consent_withdraw",
+    "privacy:consent_object",
 }
 
 # What a role may not open: the status it gets instead, and why.
@@ -87,6 +91,9 @@ FORBIDDEN = {
         "leads:import": 403,
         # Cancelling a contract is for managers (leads.cancel_contract).
         "leads:contract_cancel": 403,
+        # A person's data is exported by managers and administrators (privacy.export_person).
+        "privacy:client_export": 403,
+        "privacy:lead_export": 403,
     },
 }
 
@@ -296,6 +303,7 @@ def role_pages(walk: Walk, role: str) -> None:
         for name in sorted(POST_ONLY - {"intake_api"}):
             walk.request(http, role, name, _any_url(name), expect=405)
     exports(walk, http, role, user, s)
+    personal_data(walk, http, role, user, s)
     document(walk, http, role, s)
     if user.has_perm("leads.import_lead"):
         lead_import(walk, http, role, user)
@@ -409,6 +417,32 @@ def exports(walk: Walk, http, role: str, user, s: Samples) -> None:
                 walk.request(http, role, "core:job", job_url, HTTP_HX_REQUEST="true")
                 download = f"{job_url}download/"
                 walk.request(http, role, "core:job_download", download, export=label)
+
+
+def personal_data(walk: Walk, http, role: str, user, s: Samples) -> None:
+    """A person's consents, the export of their data (made once, so the administrator's
+    admin walk finds its log row) and the anonymisation's confirmation page (GET only:
+    the demo keeps its people)."""
+    from django.urls import reverse
+
+    def get(name: str, *args, **extra) -> None:
+        walk.request(http, role, name, reverse(name, args=args), **extra)
+
+    for kind, pk in (("client", s.client.pk), ("lead", s.inquiry.pk)):
+        get("privacy:consent_history", kind, pk)
+        get("privacy:consent_give", kind, pk)
+    get("privacy:client_export", s.client.pk)
+    get("privacy:lead_export", s.inquiry.pk)
+    if user.has_perm("privacy.export_person"):
+        url = reverse("privacy:client_export", args=[s.client.pk])
+        exported = walk.request(http, role, "privacy:client_export", url, method="POST")
+        assert exported.get("Content-Type") == "application/zip", exported.get("Content-Type")
+    may_anonymise = user.has_perm("privacy.anonymise_person")
+    for name, pk in (
+        ("privacy:client_anonymise", s.client.pk),
+        ("privacy:lead_anonymise", s.inquiry.pk),
+    ):
+        get(name, pk, expect=200 if may_anonymise else 403)
 
 
 def document(walk: Walk, http, role: str, s: Samples) -> None:

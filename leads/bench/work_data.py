@@ -316,7 +316,7 @@ class WorkDataLoader:
                 copy.write_row(
                     (
                         lead_id, "Zakup mieszkania", status, branch, rng.choice(self.source_ids),
-                        "", "", "", "", "", False, False, "", "", "", "", "",
+                        "", "", "", "", "", "", "", "", "", "",
                         external_id or f"{WORK_PREFIX}{lead_id}", json.dumps(payload),
                         "linked", None, None, None, "", None, False,
                         created, advisor, updated, advisor,

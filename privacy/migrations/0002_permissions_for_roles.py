@@ -1,5 +1,5 @@
 """Who may do what with a person's data: managers and administrators export a person's data
-(access, portability); administrators anonymise. Everyone who sees a person records their
+(access, portability); administrators anonymise and read the log. Everyone who sees a person records their
 consents (that needs no permission of its own)."""
 
 from django.contrib.auth.management import create_permissions
@@ -20,7 +20,9 @@ def grant(apps, schema_editor):
         content_type__app_label="privacy", codename="anonymise_person"
     )
     Group.objects.get_or_create(name="Kierownik")[0].permissions.add(export)
-    Group.objects.get_or_create(name="Administrator")[0].permissions.add(export, anonymise)
+    # Administrators also read the log in the admin (nobody writes it there).
+    log = Permission.objects.get(content_type__app_label="privacy", codename="view_privacylog")
+    Group.objects.get_or_create(name="Administrator")[0].permissions.add(export, anonymise, log)
 
 
 class Migration(migrations.Migration):
