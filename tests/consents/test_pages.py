@@ -80,6 +80,13 @@ def test_the_advisor_sees_email_yes_and_phone_no_on_the_client_page(web, ela, cl
     assert line(text, f"client-{ela.pk}", Kind.MARKETING_PHONE) == "no"
 
 
+def test_handling_the_inquiry_reads_as_a_basis_not_a_consent(web, ela, clauses):
+    give(Person(client=ela), Kind.INQUIRY, clauses)
+    text = web.get(ela.get_absolute_url()).text
+    basis = line(text, f"client-{ela.pk}", Kind.INQUIRY)
+    assert basis.startswith("basis recorded") and "(no consent needed)" in basis
+
+
 def test_the_lead_page_shows_each_clients_panel(web, lead, ela, advisor, clauses):
     other = ClientFactory(first_name="Adam", last_name="Turza", branch=advisor.branch)
     lead.clients.add(other)
