@@ -438,6 +438,8 @@ def personal_data(walk: Walk, http, role: str, user, s: Samples) -> None:
         exported = walk.request(http, role, "privacy:client_export", url, method="POST")
         assert exported.get("Content-Type") == "application/zip", exported.get("Content-Type")
     may_anonymise = user.has_perm("privacy.anonymise_person")
+    # The retention policy's dry run: for who may anonymise.
+    get("privacy:retention", expect=200 if may_anonymise else 403)
     for name, pk in (
         ("privacy:client_anonymise", s.client.pk),
         ("privacy:lead_anonymise", s.inquiry.pk),

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings as project_settings
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from clients.models import Client
 from leads.models import DeletionReason, FailureReason, IntakeOutcome, Lead
@@ -98,7 +98,9 @@ def test_the_dry_run_lists_who_goes_and_who_stays_with_the_reasons(people):
 
 def test_the_report_command_prints_ids_reasons_and_counts_only(people):
     out = io.StringIO()
-    call_command("retention_report", stdout=out)
+    # In English whatever language an earlier test left active (Polish is the default).
+    with translation.override("en"):
+        call_command("retention_report", stdout=out)
 
     text = out.getvalue()
     assert f"+ client {people['inactive'].pk}: No contract and no activity since" in text
@@ -149,3 +151,53 @@ def test_the_job_runs_monthly_from_the_beat_schedule():
     entry = project_settings.CELERY_BEAT_SCHEDULE["run-retention"]
     assert entry["task"] == "privacy.tasks.run_retention"
     assert (entry["schedule"].day_of_month, entry["schedule"].hour) == ({1}, {3})
+
+
+# -- the dry run's page ---------------------------------------------------------------------
+
+
+def browser_of(user):
+    from django.test import Client as HttpClient
+
+    http = HttpClient(HTTP_ACCEPT_LANGUAGE="en")
+    http.force_login(user)
+    return http
+
+
+def test_an_administrator_reads_the_dry_run_on_its_page(people, administrator):
+    from django.urls import reverse
+
+    response = browser_of(administrator).get(reverse("privacy:retention"))
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert f"Client #{people['inactive'].pk}" in text
+    assert f"Inquiry #{people['spam'].pk}" in text
+    assert f"Client #{people['waiting'].pk}" in text  # kept: its lead is active
+    # Ids and reasons only: the page shows nobody's name.
+    assert "Dawny" not in text and "Spam" not in text
+    assert [entry.pk for entry in response.context["page"].object_list][:2] == [
+        entry.pk for entry in retention_entries()[:2]
+    ]
+
+
+def test_the_dry_run_page_is_for_who_may_anonymise_and_changes_nothing(
+    people, advisor, manager, administrator
+):
+    from django.urls import reverse
+
+    url = reverse("privacy:retention")
+    assert browser_of(advisor).get(url).status_code == 403
+    assert browser_of(manager).get(url).status_code == 403
+    assert browser_of(administrator).post(url).status_code == 405
+    response = browser_of(administrator).get(url, {"page": "9999999999999999999999"})
+    assert response.status_code == 200
+    assert not Client.objects.filter(anonymised_at__isnull=False).exists()
+
+
+def test_the_sidebar_links_the_dry_run_for_administrators_only(people, advisor, administrator):
+    from django.urls import reverse
+
+    url = reverse("privacy:retention")
+    assert url in browser_of(administrator).get(reverse("home")).content.decode()
+    assert url not in browser_of(advisor).get(reverse("home")).content.decode()
