@@ -37,6 +37,7 @@ from leads.models import (
     Contract,
     Document,
     Lead,
+    LeadEvent,
     Note,
     Offer,
     OfferItem,
@@ -44,6 +45,7 @@ from leads.models import (
     SurveyAnswer,
     SurveyResponse,
 )
+from privacy.selectors.imports import person_import_row_errors, person_import_rows
 
 # The kinds of history exported: the model and the snapshot column holding the lead's id
 # (the client's and the lead's own snapshots are found by their id).
@@ -73,6 +75,10 @@ class PersonData:
     consent_events: list[ConsentEvent]
     suppressed_at: datetime | None
     history: dict[str, list[Any]] = field(default_factory=dict)
+    # The import reports' lines about the person's rows, and the moments of the leads'
+    # life (created, first contact, …) the reports count.
+    import_row_errors: list[Any] = field(default_factory=list)
+    lead_events: list[Any] = field(default_factory=list)
 
     @property
     def contact_lead(self) -> Lead | None:
@@ -96,7 +102,19 @@ def person_data(*, client: Client | None = None, lead: Lead | None = None) -> Pe
         consent_events=list(_consent_events(client=client, lead_ids=lead_ids)),
         suppressed_at=_suppressed_at(client=client, leads=leads),
         history=_history(client=client, lead_ids=lead_ids),
+        import_row_errors=person_import_row_errors(
+            person_import_rows(lead_ids), mentions=_mentions(client=client, leads=leads)
+        ),
+        lead_events=list(LeadEvent.objects.filter(lead_id__in=lead_ids).order_by("at", "id")),
     )
+
+
+def _mentions(*, client: Client | None, leads: list[Lead]) -> list[str]:
+    """The person's strings an import's report may name them by."""
+    found = [client.email, client.phone, client.pesel, client.last_name] if client else []
+    for lead in leads:
+        found += [lead.contact_email, lead.contact_phone, lead.contact_last_name]
+    return [value for value in found if value]
 
 
 def _leads_with_everything(leads: QuerySet[Lead]) -> QuerySet[Lead]:

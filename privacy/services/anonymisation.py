@@ -68,6 +68,7 @@ from leads.models import (
 )
 from notifications.models import Notification
 from privacy.models import PrivacyAction, PrivacyLog
+from privacy.selectors.imports import person_import_rows
 from settings_app.selectors import crm_settings
 
 ANONYMISED_FIRST_NAME = "Anonimizowany"
@@ -164,7 +165,7 @@ def person_anonymise(
         else set()
     )
     counts: dict[str, int] = {"leads": len(lead_ids)}
-    import_rows = _import_rows(lead_ids)
+    import_rows = person_import_rows(lead_ids)
     files: list[tuple[Any, str]] = []
     now = timezone.now()
 
@@ -438,18 +439,6 @@ def _consent_evidence_remove(
             ConsentEvent.objects.filter(pk=event.pk).update(evidence=evidence, document="", note="")
             changed += 1
     return changed
-
-
-def _import_rows(lead_ids: list[int]) -> dict[int, set[int]]:
-    """The import batches that brought the leads, each with the person's row numbers (read
-    before the leads' raw payloads are emptied)."""
-    rows_of: dict[int, set[int]] = {}
-    for batch_id, payload in Lead.objects.filter(
-        pk__in=lead_ids, import_batch__isnull=False
-    ).values_list("import_batch_id", "raw_payload"):
-        row = (payload or {}).get("import", {}).get("row") if isinstance(payload, dict) else None
-        rows_of.setdefault(batch_id, set()).update([row] if isinstance(row, int) else [])
-    return rows_of
 
 
 def _imports_anonymise(

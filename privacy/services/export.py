@@ -172,6 +172,10 @@ def person_json(
         "history": {
             kind: [_row(record) for record in records] for kind, records in data.history.items()
         },
+        "lead_events": [_row(event) for event in data.lead_events],
+        "import_reports": [
+            {**_row(error), "file_name": error.batch.file_name} for error in data.import_row_errors
+        ],
     }
 
 

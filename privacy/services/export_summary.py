@@ -199,6 +199,18 @@ def summary_context(
                 for response in lead.survey_responses.all()
             ],
         ),
+        Section(
+            "imports",
+            _("Import reports"),
+            [
+                Block(
+                    _("%(file)s, row %(row)s") % {"file": error.batch.file_name, "row": error.row},
+                    facts=[(_("Imported on"), _when(error.batch.created_at))],
+                    texts=[(_("Report"), error.message)],
+                )
+                for error in data.import_row_errors
+            ],
+        ),
     ]
     return {
         "name": name,

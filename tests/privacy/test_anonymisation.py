@@ -252,6 +252,27 @@ def test_after_the_erasure_the_database_holds_none_of_the_persons_strings(
     assert log.details["leads"] == 2
 
 
+def test_the_export_reaches_every_string_the_erasure_removes(person_everywhere, manager):
+    """Whatever stores the person's data is reachable by their export: each of their
+    strings in the database dump is in the export's document too (the import's refused
+    row, which made no lead, included)."""
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from privacy.selectors.export import person_data
+    from privacy.services.export import person_json
+
+    data = person_data(client=person_everywhere["client"])
+    document = json.dumps(
+        person_json(data, user=manager, at=timezone.now(), files={}, missing=set()),
+        cls=DjangoJSONEncoder,
+        ensure_ascii=False,
+    ).lower()
+
+    assert [text for text in STRINGS if text.lower() not in document] == []
+    # The file's third line (its second row of data) was refused: its report line is theirs.
+    assert [(error.row, PESEL in error.message) for error in data.import_row_errors] == [(3, True)]
+
+
 def test_a_second_anonymisation_changes_nothing(
     person_everywhere, administrator, django_capture_on_commit_callbacks
 ):
