@@ -309,3 +309,12 @@ SURVEY_CHOICE_WEIGHTS = {
     "cel": {"Na własne potrzeby": 65, "Inwestycja / wynajem": 25, "Dla rodziny": 10},
 }
 SURVEY_TEXT_ANSWERS = ("Balkon od południa.", "Blisko tramwaju.", "Bez uwag.")
+
+# The developer the demo's consents are given to (fictional company data).
+DEMO_CONTROLLER = {
+    "name": "Akacjowa Development sp. z o.o.",
+    "nip": "7781017624",
+    "krs": "0000412345",
+    "address": "ul. Półwiejska 42, 61-888 Poznań",
+    "dpo_contact": "iod@akacjowa-development.example, ul. Półwiejska 42, 61-888 Poznań",
+}

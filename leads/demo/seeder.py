@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client, ClientKind, Contractor, LeadSource
+from consents.selectors import controller_default
 from crm.core.models import Branch, Role, User
 from crm.core.normalization import fold_name
 from crm.core.services import user_create
@@ -125,6 +126,15 @@ class DemoSeeder:
         # administrator renamed them.
         self.offer_status = by_slug.get(OFFER_STATUS_SLUG, self.open_statuses[:2][-1])
         self.reservation_status = by_slug.get(RESERVATION_STATUS_SLUG, self.open_statuses[-1])
+
+    def describe_controller(self) -> None:
+        """The demo developer as the data controller the consents are given to (a new
+        installation's is a placeholder to fill in: its public form would name it)."""
+        controller = controller_default()
+        if controller is not None and not controller.nip:
+            for name, value in data.DEMO_CONTROLLER.items():
+                setattr(controller, name, value)
+            controller.save()
 
     def create_team(self) -> None:
         """Through user_create, as an administrator would: the role sets the group."""
@@ -760,6 +770,7 @@ def seed_demo_data() -> dict[str, int]:
     seeder = DemoSeeder(rng=random.Random(data.SEED), end=midnight)
     seeder.load_reference_data()
     seeder.create_team()
+    seeder.describe_controller()
     seeder.create_investments()
     seeder.create_intake_routing()
     seeder.create_contractors()
