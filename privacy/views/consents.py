@@ -21,6 +21,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clients.selectors import client_get_for_user
@@ -217,6 +218,23 @@ def consent_document_view(request: HttpRequest, event_pk: int) -> HttpResponse:
     return response
 
 
+# The evidence's keys as the register's writers name them, in words (others as they are).
+EVIDENCE_LABELS = {
+    "url": gettext_lazy("Form address"),
+    "ip": gettext_lazy("IP address"),
+    "user_agent": gettext_lazy("Browser"),
+    "request_id": gettext_lazy("API request id"),
+    "payload": gettext_lazy("Data sent"),
+    "batch": gettext_lazy("Import"),
+    "row": gettext_lazy("Row"),
+    "portal": gettext_lazy("Portal"),
+    "external_id": gettext_lazy("Id at the sender"),
+    "recorded_by_employee": gettext_lazy("Recorded by"),
+    "document": gettext_lazy("Scanned document"),
+    "before_the_register": gettext_lazy("Before the register"),
+}
+
+
 def evidence_summary(evidence: dict) -> list[tuple[str, str]]:
     """An event's evidence in short: (name, value) per item, long values cut, nested ones
     (a raw payload) counted rather than shown."""
@@ -230,7 +248,8 @@ def evidence_summary(evidence: dict) -> list[tuple[str, str]]:
             text = _("%(count)s items") % {"count": len(value)}
         else:
             text = str(value)
-        summary.append((str(key).replace("_", " "), text[:200] + ("…" if len(text) > 200 else "")))
+        label = EVIDENCE_LABELS.get(key) or str(key).replace("_", " ")
+        summary.append((str(label), text[:200] + ("…" if len(text) > 200 else "")))
     return summary
 
 

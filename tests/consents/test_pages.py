@@ -282,12 +282,16 @@ def test_an_unknown_kind_of_person_is_404(web, ela):
 
 
 def test_the_history_lists_every_event_with_who_recorded_it(web, ela, advisor, clauses):
-    give(Person(client=ela), Kind.MARKETING_EMAIL, clauses, evidence={"form_url": "https://x.pl/"})
+    evidence = {"url": "https://x.pl/", "ip": "203.0.113.7", "form_step": "2"}
+    give(Person(client=ela), Kind.MARKETING_EMAIL, clauses, evidence=evidence)
     objection_record(person=Person(client=ela), user=advisor)
     text = web.get(reverse("privacy:consent_history", args=["client", ela.pk])).text
     assert text.count('data-action="objected"') == 5  # every marketing kind
     assert text.count('data-action="given"') == 1
     assert "https://x.pl/" in text and "Anna Wiśniewska" in text
+    # The evidence's names in words; one the page does not know, as it is.
+    assert "<dt>Form address</dt>" in text and "<dt>IP address</dt>" in text
+    assert "<dt>form step</dt>" in text
 
 
 def test_the_client_page_pays_the_same_queries_for_one_consent_or_many(
