@@ -17,7 +17,7 @@ from django.utils.translation import pgettext
 
 from consents.models import MARKETING_KINDS, Kind
 from consents.selectors import granted_kinds
-from crm.core.excel import Column, ProgressCallback, export_file_name, write_xlsx
+from crm.core.excel import Column, ProgressCallback, chunked, export_file_name, write_xlsx
 from crm.core.jobs import JobProgress
 from crm.core.listing import sort_queryset
 from crm.core.models import BackgroundJob, User
@@ -79,22 +79,11 @@ def client_rows(clients: QuerySet[Client]) -> Iterator[list[Any]]:
     """One list of cell values per client, in CLIENT_COLUMNS order; the consents of each
     chunk of clients in one query."""
     rows = client_export_queryset(clients).iterator(chunk_size=CHUNK_SIZE)
-    for chunk in _chunks(rows, CHUNK_SIZE):
+    for chunk in chunked(rows, CHUNK_SIZE):
         granted = granted_kinds(client_ids=[client.pk for client in chunk])
         for client in chunk:
             kinds = granted.get(("client", client.pk), set())
             yield [*_client_cells(client), *(kind in kinds for kind in MARKETING_KINDS)]
-
-
-def _chunks(rows: Iterator, size: int) -> Iterator[list]:
-    chunk = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _client_cells(client: Client) -> list[Any]:

@@ -9,6 +9,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.core.admin import ReadOnlyAdmin
+
 from .models import Clause, ConsentEvent, Controller, Suppression
 from .services import clause_new_version
 
@@ -90,19 +92,6 @@ class ClauseAdmin(admin.ModelAdmin):
             "title": _("New version of %(clause)s") % {"clause": clause},
         }
         return TemplateResponse(request, "admin/consents/clause/new_version.html", context)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Evidence is read in the admin, never written there: events come from the services."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ConsentEvent)

@@ -23,7 +23,7 @@ from clients.models import Client
 from clients.selectors import clients_visible_to
 from consents.models import MARKETING_KINDS, Kind
 from consents.selectors import granted_kinds
-from crm.core.excel import Column, ProgressCallback, export_file_name, write_xlsx
+from crm.core.excel import Column, ProgressCallback, chunked, export_file_name, write_xlsx
 from crm.core.forms import describe_filters
 from crm.core.jobs import JobProgress
 from crm.core.models import BackgroundJob, User
@@ -118,7 +118,7 @@ def lead_rows(
     outcomes = {value: str(label) for value, label in IntakeOutcome.choices}
     user_name = _UserNames()
     rows = leads.values_list(*_LEAD_FIELDS).iterator(chunk_size=CHUNK_SIZE)
-    for chunk in _chunks(rows, CHUNK_SIZE):
+    for chunk in chunked(rows, CHUNK_SIZE):
         ids = [row[0] for row in chunk]
         client_rows = list(
             Lead.clients.through.objects.filter(lead_id__in=ids)
@@ -208,17 +208,6 @@ def _names_by_lead(rows, name) -> dict[int, list[str]]:
     for lead_id, *values in rows:
         names.setdefault(lead_id, []).append(name(values))
     return names
-
-
-def _chunks(rows: Iterator, size: int) -> Iterator[list]:
-    chunk = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def write_leads_xlsx(

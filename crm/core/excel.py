@@ -8,7 +8,7 @@ Python values: strings, numbers, booleans, dates and datetimes, None.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -164,3 +164,16 @@ def _sheet_title(title: str) -> str:
     # Excel: at most 31 characters, none of []:*?/\
     cleaned = "".join(ch for ch in title if ch not in "[]:*?/\\").strip()
     return cleaned[:31] or "Sheet1"
+
+
+def chunked(rows: Iterable, size: int) -> Iterator[list]:
+    """The rows in lists of `size` (the last one shorter): an export reads what its rows
+    need per chunk, not per row (itertools.batched is Python 3.12's)."""
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
