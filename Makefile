@@ -20,13 +20,14 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# Chromium for the browser tests, gettext for the catalogues and wrk for the intake
-# benchmark (its test too), from Debian's packages.
+# Chromium for the browser tests, gettext for the catalogues, wrk for the intake
+# benchmark (its test too) and Dovecot for the tests' own IMAP server, from Debian's packages.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	command -v dovecot >/dev/null || missing="$$missing dovecot-imapd"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \

@@ -23,6 +23,7 @@ from crm.core.models import Role
 from leads.intake_config import intake_config_forget
 
 from .factories import BranchFactory, UserFactory
+from .imap_server import IMAPServer
 from .ports import free_port
 from .redis_server import RedisServer
 
@@ -304,3 +305,12 @@ def redis_server():
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def imap_server():
+    """A Dovecot of the test's own on a free loopback port (about 40 ms to start), with
+    one mailbox: user "sales", password "secret", plain login without TLS. Put mail in
+    with `imap_server.append(raw_bytes, folder="INBOX")`; stopped and removed at the end."""
+    with IMAPServer("sales", "secret") as server:
+        yield server
