@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import views as crm_views
 from crm.core.health import healthz
-from leads.views import intake as intake_views
+from intake import views as intake_views
 
 # A refused request (a form past Django's size limits...) explains itself in the user's
 # language.

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from intake.payload import MAX_BODY_BYTES
 from leads.imports.reading import MAX_FILE_BYTES
-from leads.intake_payload import MAX_BODY_BYTES
 from leads.uploads import DOCUMENT_MAX_SIZE
 
 UNITS = {"k": 1024, "m": 1024 * 1024}

@@ -1,7 +1,9 @@
-"""Project-wide guarantees: no pending migration, production settings refuse bad config."""
+"""Project-wide guarantees: no pending migration, production settings refuse bad config,
+the apps' layers import one way."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -132,3 +134,32 @@ def test_production_keeps_django_axes_logins_in_its_json_lines():
     records = [json.loads(line) for line in production["stdout"]]  # each line one object
     assert all(record["level"] and record["logger"] for record in records)
     assert production["stderr"] == ""
+
+
+# The apps under `intake` never import it, not even inside a function: `leads` keeps what
+# its own import needs (`lead_receive`, the intake configuration, the inquiry's field
+# rules; see intake/__init__.py).
+BELOW_INTAKE = (
+    "crm/core", "consents", "clients", "investments", "settings_app", "leads", "notifications",
+)  # fmt: skip
+
+
+def _imported_modules(path: Path) -> set[str]:
+    modules = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules.add(node.module)
+    return modules
+
+
+def test_no_app_below_intake_imports_it():
+    offending = sorted(
+        f"{path.relative_to(ROOT)}: {module}"
+        for app in BELOW_INTAKE
+        for path in (ROOT / app).rglob("*.py")
+        for module in _imported_modules(path)
+        if module == "intake" or module.startswith("intake.")
+    )
+    assert offending == []

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "investments",
     "settings_app",
     "leads",
+    "intake",
     "reports",
     "notifications",
     "privacy",
@@ -289,7 +290,7 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [csp_constants.SELF],
         "base-uri": [csp_constants.SELF],
         # Nobody frames Lejek, except the sites each source names for its inquiry form
-        # (leads.views.intake replaces this directive for that form).
+        # (intake.views replaces this directive for that form).
         "frame-ancestors": [csp_constants.NONE],
     }
 }

@@ -1,6 +1,7 @@
 """One row of an import as an inquiry: its mapped cells checked by the intake's own form
-(`IntakePayloadForm`: the same lengths, email check, phone to E.164 and "an email or a
-phone" rule as the intake API), plus the import's readings of dates and consents.
+(`leads.forms.inquiry.IntakePayloadForm`: the same lengths, email check, phone to E.164 and
+"an email or a phone" rule as the intake API), plus the import's readings of dates and
+consents.
 
 A row's key (`row_key`) is a hash of its normalised contents: the same row twice in a
 file, or in a file imported again, has the same key. The import stores it as the lead's
@@ -20,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.core.normalization import fold_name, normalize_email
-from leads.intake_payload import IntakePayloadForm
+from leads.forms.inquiry import IntakePayloadForm
 from leads.models import ImportBatch, ImportRowError
 
 from .mapping import FIELDS

@@ -11,8 +11,8 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from clients.models import LeadSource
+from intake.views import FORM_LIMIT_PER_IP
 from leads.models import AssignmentRule, IntakeOutcome, Lead
-from leads.views.intake import FORM_LIMIT_PER_IP
 from tests.factories import InvestmentFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english", "empty_rate_limits")]

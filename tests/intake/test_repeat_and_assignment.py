@@ -13,7 +13,7 @@ from django.core import mail
 from django.utils import timezone
 
 from crm.core.models import Role, User
-from leads.intake_payload import read_intake_payload
+from intake.payload import read_intake_payload
 from leads.models import (
     Activity,
     ActivityDirection,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from leads.intake_payload import read_intake_payload
+from intake.payload import read_intake_payload
 from leads.services.intake import Received, lead_receive
 from notifications.models import Notification, NotificationKind
 from notifications.services import notification_queue, notification_send

@@ -25,7 +25,7 @@ from django.utils import timezone
 from consents.models import Action, Kind, Source
 from consents.selectors import Person, clauses_offered, controller_default
 from consents.services import consent_record, objection_record
-from leads.intake_payload import read_intake_payload
+from intake.payload import read_intake_payload
 from leads.models import AssignmentRule, Lead, SurveyTemplate
 from leads.services.conversations import conversation_log
 from leads.services.documents import note_create

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from consents.models import Channel, Purpose
-from leads.intake_payload import MAX_BODY_BYTES, IntakePayloadForm
+from intake.payload import MAX_BODY_BYTES
+from leads.forms.inquiry import IntakePayloadForm
 
 
 def _string(field_name: str, **extra: Any) -> dict[str, Any]:
@@ -16,7 +17,7 @@ def _string(field_name: str, **extra: Any) -> dict[str, Any]:
     return {"type": "string", "nullable": True, "maxLength": field.max_length, **extra}
 
 
-# The submission times the API takes (leads/intake_payload.py: IntakePayloadForm): RFC 3339
+# The submission times the API takes (leads/forms/inquiry.py: IntakePayloadForm): RFC 3339
 # with seconds and an offset, years 2000–2100, offsets -14:00 to +14:00.
 SUBMITTED_AT_PATTERN = (
     r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from django.utils import translation
 
-from leads.intake_payload import read_intake_payload
+from intake.payload import read_intake_payload
 
 GOOD = {
     "external_id": "otodom-123",

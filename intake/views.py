@@ -26,9 +26,8 @@ from consents.selectors import clauses_offered, kinds_offered
 from crm.core.logs import request_id_var
 from crm.core.params import whole_number
 from crm.core.ratelimit import client_address, rate_limit_hit
-from investments.models import Investment
-from leads.intake_config import intake_config
-from leads.intake_payload import (
+from intake.openapi import intake_openapi_document
+from intake.payload import (
     MAX_BODY_BYTES,
     IntakePayload,
     PublicInquiryForm,
@@ -37,7 +36,8 @@ from leads.intake_payload import (
     read_intake_payload,
     utm_from_query,
 )
-from leads.openapi import intake_openapi_document
+from investments.models import Investment
+from leads.intake_config import intake_config
 from leads.services.assignment import NoAssignee
 from leads.services.inquiry_consents import InquiryConsents, form_controller, legacy_marketing
 from leads.services.intake import Received, lead_receive

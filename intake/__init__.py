@@ -1,0 +1,27 @@
+"""Inquiries arriving from outside: the channels that turn what arrives into an inquiry for
+`leads`' one entry point, `leads.services.intake.lead_receive`.
+
+Today's channels are the intake API for websites and portals (`views.intake_api_view`, its
+body read by `payload.read_intake_payload`, its OpenAPI document in `openapi`) and the
+public inquiry form a source's website embeds (`views.public_inquiry_view`,
+`payload.PublicInquiryForm`). Their URLs stay un-namespaced in `crm/urls.py` (`intake_api`,
+`intake_schema`, `intake_form`, `intake_form_thanks`), as partners and embedding sites
+know them.
+
+`intake` sits above `leads` and imports it; `leads` never imports `intake`. So what `leads`
+itself needs stays there:
+
+- `lead_receive` (`leads/services/intake.py`) and `inquiry_consents`
+  (`leads/services/inquiry_consents.py`) are the one entry point every channel calls, the
+  import of a spreadsheet (a `leads` tool) included.
+- The per-process intake configuration (`leads/intake_config.py`: sources by token,
+  investments, assignment rules, the first status, the settings) is read by `lead_receive`,
+  the assignment (`leads/services/assignment.py`) and the import (`leads/imports/`), so it
+  stays in `leads`; the channels here read it through `leads.intake_config.intake_config`.
+- The fields of one inquiry and their rules (`leads/forms/inquiry.py`:
+  `IntakePayloadForm`) check an import's rows too; `payload.PublicInquiryForm` extends it.
+
+The models stay in `leads` (`IntakeReceipt`, `AssignmentRule`) and `clients`
+(`LeadSource`): moving them costs migrations that rename tables and gains nothing now, so
+this app has no models.
+"""
