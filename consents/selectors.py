@@ -97,6 +97,26 @@ def controller_for(investment=None) -> Controller | None:
     return controller_default()
 
 
+def controllers_for_person(person: Person) -> list[Controller]:
+    """Whom the person may give consents to: the controllers of their leads' investments
+    (and a client's preferred investment), and the default controller."""
+    from investments.models import Investment
+
+    if person.client is not None:
+        investments = Investment.objects.filter(
+            Q(leads__clients=person.client) | Q(pk=person.client.preferred_investment_id)
+        )
+    else:
+        investments = Investment.objects.filter(leads=person.lead)
+    controllers = list(
+        Controller.objects.filter(pk__in=investments.exclude(controller=None).values("controller"))
+    )
+    default = controller_default()
+    if default is not None and default not in controllers:
+        controllers.append(default)
+    return controllers
+
+
 def kinds_offered() -> list[Kind]:
     """The marketing kinds a form offers: profiling only when the settings turn it on."""
     from settings_app.selectors import crm_settings

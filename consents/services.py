@@ -51,6 +51,23 @@ class Given:
 EXPLICIT_SOURCES = frozenset({Source.PUBLIC_FORM, Source.API, Source.EMPLOYEE, Source.MAILBOX})
 
 
+def _check(*, kind: str, action: str, clause: Clause | None, at: datetime, now: datetime):
+    """The rules every consent event obeys, however it is written: not dated in the
+    future; a consent given names a clause of its own kind; handling an inquiry (a basis,
+    not a consent) is not withdrawn."""
+    if at > now + timedelta(minutes=5):
+        raise ValidationError({"at": _("A consent cannot be dated in the future.")})
+    if action == Action.GIVEN:
+        if clause is None:
+            raise ValidationError({"clause": _("A consent must name the clause it was given to.")})
+        if clause.kind != kind:
+            raise ValidationError({"clause": _("This clause is for another purpose or channel.")})
+    elif kind == Kind.INQUIRY:
+        raise ValidationError(
+            {"kind": _("Handling an inquiry is not a consent; it cannot be withdrawn here.")}
+        )
+
+
 @transaction.atomic
 def consent_record(
     *,
@@ -76,29 +93,21 @@ def consent_record(
     action = Action(action)
     now = timezone.now()
     at = at or now
-    if at > now + timedelta(minutes=5):
-        raise ValidationError({"at": _("A consent cannot be dated in the future.")})
-    if action == Action.GIVEN:
-        if clause is None:
-            raise ValidationError({"clause": _("A consent must name the clause it was given to.")})
-        if clause.kind != kind:
-            raise ValidationError({"clause": _("This clause is for another purpose or channel.")})
-    elif kind == Kind.INQUIRY:
-        raise ValidationError(
-            {"kind": _("Handling an inquiry is not a consent; it cannot be withdrawn here.")}
-        )
+    _check(kind=kind, action=action, clause=clause, at=at, now=now)
     if action == Action.GIVEN and kind in MARKETING_KINDS:
         objected_at = person_suppressed_at(person)
         if objected_at is not None:
             if not (explicit and source in EXPLICIT_SOURCES):
-                raise ConsentRefused(
-                    _(
-                        "The person objected to marketing on %(date)s; only a new explicit "
-                        "consent can be recorded."
-                    )
-                    % {"date": timezone.localtime(objected_at).strftime("%d.%m.%Y")}
-                )
+                raise ConsentRefused(_objection_message(objected_at))
             suppression_lift(person)
+    evidence = dict(evidence or {})
+    if document is not None:
+        # What the scan was called and what it is, for its download (consent_document_view).
+        evidence["document"] = {
+            "name": document.name,
+            "content_type": getattr(document, "content_type", ""),
+            "size": document.size,
+        }
     event = ConsentEvent(
         client=person.client,
         lead=person.lead,
@@ -107,7 +116,7 @@ def consent_record(
         clause=clause,
         at=at,
         source=source,
-        evidence=evidence or {},
+        evidence=evidence,
         note=note,
         recorded_by=user,
         recorded_at=now,
@@ -237,31 +246,47 @@ def consents_move_to_client(*, lead_id: int, client_id: int) -> int:
     )
     ConsentState.objects.filter(lead_id=lead_id, client__isnull=True).delete()
     if moved:
-        consent_states_rebuild(client_id=client_id)
+        _states_rebuild(client_ids=[client_id])
     return moved
 
 
-def consent_states_rebuild(*, client_id: int | None = None, lead_id: int | None = None) -> None:
-    """Derive a person's current states from their events again (after events moved)."""
-    if client_id is not None:
-        events = ConsentEvent.objects.filter(client_id=client_id)
-        states = ConsentState.objects.filter(client_id=client_id)
-    else:
-        events = ConsentEvent.objects.filter(lead_id=lead_id, client__isnull=True)
-        states = ConsentState.objects.filter(lead_id=lead_id, client__isnull=True)
-    states.delete()
-    newest: dict[str, ConsentEvent] = {}
-    for event in events.order_by("at", "id"):
-        newest[event.kind] = event
+def _states_rebuild(*, client_ids: Iterable[int] = (), lead_ids: Iterable[int] = ()) -> None:
+    """Derive again, from all their events, the current states of these clients and of
+    these inquiries' contacts without a client: per person and kind, the newest event by
+    time, then id."""
+    client_ids, lead_ids = set(client_ids), set(lead_ids)
+    if not client_ids and not lead_ids:
+        return
+    of_people = Q(client_id__in=client_ids) | Q(lead_id__in=lead_ids, client__isnull=True)
+    ConsentState.objects.filter(of_people).delete()
+    newest: dict[tuple[tuple[str, int], str], ConsentEvent] = {}
+    for event in (
+        ConsentEvent.objects.filter(of_people)
+        .order_by("at", "id")
+        .only("id", "client_id", "lead_id", "kind", "action")
+    ):
+        newest[(_event_person_key(event), event.kind)] = event
     ConsentState.objects.bulk_create(
-        ConsentState(
-            client_id=client_id,
-            lead_id=None if client_id is not None else lead_id,
-            kind=kind,
-            granted=event.granted,
-            event=event,
-        )
-        for kind, event in newest.items()
+        (_state_of(event) for event in newest.values()), batch_size=500
+    )
+
+
+def _people_of(events: Iterable[ConsentEvent]) -> dict[str, set[int]]:
+    """Whose events these are: the clients, and the inquiries' contacts without a client."""
+    return {
+        "client_ids": {event.client_id for event in events if event.client_id is not None},
+        "lead_ids": {event.lead_id for event in events if event.client_id is None},
+    }
+
+
+def _state_of(event: ConsentEvent) -> ConsentState:
+    """The state an event makes: its person's (a client's, or a contact's without one)."""
+    return ConsentState(
+        client_id=event.client_id,
+        lead_id=None if event.client_id is not None else event.lead_id,
+        kind=event.kind,
+        granted=event.granted,
+        event=event,
     )
 
 
@@ -285,10 +310,10 @@ def consents_record_many(
     Returns the refused ones as (index in `items`, reason)."""
     now = timezone.now()
     for item in items:
-        if item.given.clause.kind != item.given.kind:
-            raise ValidationError({"clause": _("This clause is for another purpose or channel.")})
-        if item.at > now + timedelta(minutes=5):
-            raise ValidationError({"at": _("A consent cannot be dated in the future.")})
+        _check(
+            kind=item.given.kind, action=Action.GIVEN, clause=item.given.clause, at=item.at,
+            now=now,
+        )  # fmt: skip
     objected = _objections_of(item.person for item in items if item.given.kind in MARKETING_KINDS)
     refused: list[tuple[int, str]] = []
     lifted: list[Person] = []
@@ -317,7 +342,7 @@ def consents_record_many(
     for person in lifted:
         suppression_lift(person)
     ConsentEvent.objects.bulk_create(events)
-    _states_follow_many(events)
+    _states_rebuild(**_people_of(events))
     return refused
 
 
@@ -355,39 +380,6 @@ def _objection_message(objected_at: datetime) -> str:
     ) % {"date": timezone.localtime(objected_at).strftime("%d.%m.%Y")}
 
 
-def _states_follow_many(events: list[ConsentEvent]) -> None:
-    """`_state_follow` for many events: a person and kind without a state yet (a new
-    inquiry's contact, most often) gets it in one insert, the others one by one."""
-    if not events:
-        return
-    client_ids = {event.client_id for event in events if event.client_id is not None}
-    lead_ids = {event.lead_id for event in events if event.client_id is None}
-    states = ConsentState.objects.filter(
-        Q(client_id__in=client_ids) | Q(lead_id__in=lead_ids, client__isnull=True)
-    )
-    existing = {
-        (("client", client_id) if client_id is not None else ("lead", lead_id), kind)
-        for client_id, lead_id, kind in states.values_list("client_id", "lead_id", "kind")
-    }
-    newest: dict[tuple, ConsentEvent] = {}
-    for event in events:
-        key = (_event_person_key(event), event.kind)
-        if key in existing:
-            _state_follow(event)
-        elif key not in newest or (newest[key].at, newest[key].id) < (event.at, event.id):
-            newest[key] = event
-    ConsentState.objects.bulk_create(
-        ConsentState(
-            client_id=event.client_id,
-            lead_id=None if event.client_id is not None else event.lead_id,
-            kind=event.kind,
-            granted=event.granted,
-            event=event,
-        )
-        for event in newest.values()
-    )
-
-
 def _state_follow(event: ConsentEvent) -> None:
     """Point the person's state of this kind at the event, unless a newer one is there
     (an import may bring a consent dated before one already recorded)."""
@@ -397,13 +389,7 @@ def _state_follow(event: ConsentEvent) -> None:
         person = {"lead_id": event.lead_id, "client__isnull": True}
     state = ConsentState.objects.select_for_update().filter(kind=event.kind, **person).first()
     if state is None:
-        ConsentState.objects.create(
-            client_id=event.client_id,
-            lead_id=None if event.client_id is not None else event.lead_id,
-            kind=event.kind,
-            granted=event.granted,
-            event=event,
-        )
+        _state_of(event).save()
         return
     current = state.event
     if (current.at, current.id) > (event.at, event.id):
@@ -450,46 +436,11 @@ def consent_events_load(*, events: Sequence[ConsentEvent]) -> list[ConsentEvent]
     objected gets marketing (an objection itself goes through `objection_record`)."""
     now = timezone.now()
     for event in events:
-        if event.at > now + timedelta(minutes=5):
-            raise ValidationError({"at": _("A consent cannot be dated in the future.")})
-        if event.action == Action.GIVEN:
-            if event.clause is None or event.clause.kind != event.kind:
-                raise ValidationError(
-                    {"clause": _("This clause is for another purpose or channel.")}
-                )
-        elif event.kind == Kind.INQUIRY:
-            raise ValidationError(
-                {"kind": _("Handling an inquiry is not a consent; it cannot be withdrawn here.")}
-            )
+        _check(kind=event.kind, action=event.action, clause=event.clause, at=event.at, now=now)
         # The constraints are the database's, on insert (a query each, checked here).
         event.full_clean(
             exclude=["client", "lead", "clause", "recorded_by"], validate_constraints=False
         )
     created = ConsentEvent.objects.bulk_create(events, batch_size=500)
-    client_ids = {event.client_id for event in created if event.client_id is not None}
-    lead_ids = {event.lead_id for event in created if event.client_id is None}
-    if not created:
-        return created
-    of_people = Q(client_id__in=client_ids) | Q(lead_id__in=lead_ids, client__isnull=True)
-    ConsentState.objects.filter(of_people).delete()
-    newest: dict[tuple[int | None, int | None, str], tuple[int, str]] = {}
-    rows = ConsentEvent.objects.filter(of_people).order_by("at", "id")
-    for event_id, client_id, lead_id, kind, action in rows.values_list(
-        "id", "client_id", "lead_id", "kind", "action"
-    ):
-        person = (client_id, None if client_id is not None else lead_id)
-        newest[(*person, kind)] = (event_id, action)
-    ConsentState.objects.bulk_create(
-        (
-            ConsentState(
-                client_id=client_id,
-                lead_id=lead_id,
-                kind=kind,
-                granted=action == Action.GIVEN,
-                event_id=event_id,
-            )
-            for (client_id, lead_id, kind), (event_id, action) in newest.items()
-        ),
-        batch_size=500,
-    )
+    _states_rebuild(**_people_of(created))
     return created

@@ -9,12 +9,10 @@ them gets a 404."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -25,11 +23,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clients.selectors import client_get_for_user
-from consents.models import Action, ConsentEvent, Controller, Kind, Source
-from consents.selectors import Person, consent_history, controller_default, person_suppressed_at
+from consents.models import Action, ConsentEvent, Kind, Source
+from consents.selectors import (
+    Person,
+    consent_history,
+    controllers_for_person,
+    person_suppressed_at,
+)
 from consents.services import ConsentRefused, consent_record, consents_withdraw, objection_record
 from crm.core.forms import add_service_errors
-from investments.models import Investment
 from leads.detail_selectors import lead_get_light_for_user
 from leads.views.documents import attachment_header
 from privacy.forms.consents import ConsentGiveForm, ConsentWithdrawForm, ObjectionForm
@@ -66,24 +68,6 @@ def _back(request: HttpRequest, person: Person) -> HttpResponse:
     return redirect(f"{target.split('#')[0]}#consents")
 
 
-def _controllers(person: Person) -> list[Controller]:
-    """Whom the person may give consents to: the controllers of their leads' investments
-    (and a client's preferred investment), and the default controller."""
-    if person.client is not None:
-        investments = Investment.objects.filter(
-            Q(leads__clients=person.client) | Q(pk=person.client.preferred_investment_id)
-        )
-    else:
-        investments = Investment.objects.filter(leads=person.lead)
-    controllers = list(
-        Controller.objects.filter(pk__in=investments.exclude(controller=None).values("controller"))
-    )
-    default = controller_default()
-    if default is not None and default not in controllers:
-        controllers.append(default)
-    return controllers
-
-
 def _given_at(day: dt.date) -> dt.datetime:
     """The moment a consent given on `day` is recorded at: now for today (it follows what
     was recorded earlier today), midday for an earlier day."""
@@ -101,18 +85,12 @@ def consent_give_view(request: HttpRequest, person_kind: str, pk: int) -> HttpRe
     form = ConsentGiveForm(
         request.POST if posted else None,
         request.FILES if posted else None,
-        controllers=_controllers(person),
+        controllers=controllers_for_person(person),
     )
     if posted and form.is_valid():
         data = form.cleaned_data
         document = data["document"]
-        evidence: dict[str, Any] = {"recorded_by_employee": request.user.get_username()}
-        if document is not None:
-            evidence["document"] = {
-                "name": document.name,
-                "content_type": document.content_type,
-                "size": document.size,
-            }
+        evidence = {"recorded_by_employee": request.user.get_username()}
         try:
             consent_record(
                 person=person,
