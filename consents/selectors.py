@@ -89,14 +89,6 @@ def controller_default() -> Controller | None:
     return crm_settings().default_controller
 
 
-def controller_for(investment=None) -> Controller | None:
-    """Whom a person gives consents to: the investment's special-purpose company when it
-    has one, else the default controller."""
-    if investment is not None and getattr(investment, "controller_id", None):
-        return investment.controller
-    return controller_default()
-
-
 def controllers_for_person(person: Person) -> list[Controller]:
     """Whom the person may give consents to: the controllers of their leads' investments
     (and a client's preferred investment), and the default controller."""

@@ -189,7 +189,7 @@ class PublicInquiryForm(IntakePayloadForm):
     inquiry needs no consent (art. 6(1)(b)): it is recorded as the basis of every inquiry.
 
     `controller` and `clauses` (its clauses offered now, by kind): see
-    `leads.services.inquiry_consents.form_controller`. The hidden `consents_shown` carries
+    `IntakeConfig.inquiry_controller`. The hidden `consents_shown` carries
     which controller and clause versions the visitor read, so that what they ticked is
     recorded against those texts only (`consents_changed`)."""
 

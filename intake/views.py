@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from clients.models import LeadSource
 from consents.models import Source
-from consents.selectors import clauses_offered, kinds_offered
+from consents.selectors import kinds_offered
 from crm.core.logs import request_id_var
 from crm.core.params import whole_number
 from crm.core.ratelimit import client_address, rate_limit_hit
@@ -36,10 +36,9 @@ from intake.payload import (
     read_intake_payload,
     utm_from_query,
 )
-from investments.models import Investment
 from leads.intake_config import intake_config
 from leads.services.assignment import NoAssignee
-from leads.services.inquiry_consents import InquiryConsents, form_controller, legacy_marketing
+from leads.services.inquiry_consents import InquiryConsents, legacy_marketing
 from leads.services.intake import Received, lead_receive
 
 logger = logging.getLogger(__name__)
@@ -291,21 +290,15 @@ def public_inquiry_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _public_form(data, investment_code: str, **kwargs) -> PublicInquiryForm:
-    """The public form with the consents of the controller of the investment chosen (see
-    `form_controller`: the investment's own controller when it offers clauses, else the
-    default controller)."""
-    investment = None
-    if investment_code:
-        investment = (
-            Investment.objects.filter(active=True, code=investment_code)
-            .select_related("controller")
-            .first()
-        )
-    controller = form_controller(investment)
+    """The public form with the consents of the controller of the investment chosen, as
+    an inquiry's consents are given (`IntakeConfig.inquiry_controller`: the investment's
+    own controller when it offers clauses, else the default controller)."""
+    config = intake_config()
+    controller = config.inquiry_controller(config.investments_named(investment_code))
     return PublicInquiryForm(
         data,
         controller=controller,
-        clauses=clauses_offered(controller),
+        clauses=config.clauses_of(controller),
         kinds=kinds_offered(),
         **kwargs,
     )

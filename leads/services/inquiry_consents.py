@@ -4,7 +4,7 @@ for every inquiry, no consent being needed) and the marketing consents it carrie
 
 Whom they are given to (the controller): the chosen investment's controller, when it has
 one offering clauses, else the default controller of the settings
-(`IntakeConfig.inquiry_controller`, and `form_controller` for the public form).
+(`IntakeConfig.inquiry_controller`, for the public form too).
 
 Nothing is implied: an inquiry that says nothing about marketing (a portal's, an ad
 form's) records no marketing consent. The old `consents.marketing: true` of the API and
@@ -23,8 +23,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from consents.models import Action, Clause, Controller, Kind
-from consents.selectors import Person, clauses_offered, controller_default
+from consents.models import Action, Clause, Kind
+from consents.selectors import Person
 from consents.services import Given, consent_record, consents_record_given
 
 # The kinds the old marketing boolean stands for ("by email and phone").
@@ -94,15 +94,6 @@ def consent_moment(at: datetime | None) -> datetime:
     in the future: a consent is never dated ahead."""
     now = timezone.now()
     return at if at is not None and at <= now else now
-
-
-def form_controller(investment=None) -> Controller | None:
-    """Whom the public form's consents are given to: as `IntakeConfig.inquiry_controller`
-    (the investment's controller when it offers clauses, else the default)."""
-    controller = getattr(investment, "controller", None) if investment is not None else None
-    if controller is not None and clauses_offered(controller):
-        return controller
-    return controller_default()
 
 
 def given_for_import(data: Mapping[str, Any], clauses: Mapping[str, Clause]) -> tuple[Given, ...]:
