@@ -11,7 +11,7 @@ from django.db.models import Q
 from clients.models import Client
 from consents.models import ConsentEvent
 from leads.models import Activity, Contract, Document, Lead, Note, Offer
-from privacy.services.anonymisation import legal_hold_until
+from privacy.selectors.holds import legal_hold_until
 
 
 @dataclass(frozen=True)

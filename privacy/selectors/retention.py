@@ -20,8 +20,13 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from consents.models import ConsentEvent
-from leads.models import Activity, Contract, Lead, Note, Offer
-from privacy.services.anonymisation import client_keeps_held_data, legal_hold_until
+from leads.models import Activity, Lead, Note, Offer
+from privacy.selectors.holds import (
+    ANONYMISED_FIRST_NAME,
+    client_keeps_held_data,
+    hold_end,
+    latest_contract_signed,
+)
 from settings_app.selectors import crm_settings
 
 REASON_INACTIVE = "inactive"
@@ -102,8 +107,8 @@ def inactive_clients(cutoff: datetime) -> QuerySet[Client]:
         .exclude(_activity_since(cutoff, "clients"))
         .exclude(Exists(ConsentEvent.objects.filter(client=OuterRef("pk"), at__gte=cutoff)))
         .annotate(
-            has_contract=Exists(
-                Contract.objects.filter(Q(clients=OuterRef("pk")) | Q(lead__clients=OuterRef("pk")))
+            latest_signed=latest_contract_signed(
+                Q(clients=OuterRef("pk")) | Q(lead__clients=OuterRef("pk"))
             ),
             has_active_lead=Exists(Lead.objects.open().filter(clients=OuterRef("pk"))),
         )
@@ -118,7 +123,7 @@ def inactive_inquiries(cutoff: datetime) -> QuerySet[Lead]:
         .filter(created_at__lt=cutoff, updated_at__lt=cutoff)
         .exclude(_activity_since(cutoff, "pk"))
         .annotate(
-            has_contract=Exists(Contract.objects.filter(lead=OuterRef("pk"))),
+            latest_signed=latest_contract_signed(Q(lead=OuterRef("pk"))),
             has_active_lead=Exists(Lead.objects.open().filter(pk=OuterRef("pk"))),
         )
         .order_by("pk")
@@ -127,8 +132,14 @@ def inactive_inquiries(cutoff: datetime) -> QuerySet[Lead]:
 
 def held_clients() -> list[Client]:
     """Clients anonymised under a legal hold who still keep the held data."""
-    anonymised = Client.objects.filter(anonymised_at__isnull=False).exclude(
-        first_name="Anonimizowany", last_name="", pesel="", accounting_id=""
+    anonymised = (
+        Client.objects.filter(anonymised_at__isnull=False)
+        .exclude(first_name=ANONYMISED_FIRST_NAME, last_name="", pesel="", accounting_id="")
+        .annotate(
+            latest_signed=latest_contract_signed(
+                Q(clients=OuterRef("pk")) | Q(lead__clients=OuterRef("pk"))
+            )
+        )
     )
     return [client for client in anonymised.order_by("pk") if client_keeps_held_data(client)]
 
@@ -138,7 +149,7 @@ def retention_entries(*, now: datetime | None = None) -> list[RetentionEntry]:
     cutoff = retention_cutoff(now=now)
     entries: list[RetentionEntry] = []
     for client in held_clients():
-        until = legal_hold_until(client=client, lead_ids=client.leads.values_list("pk", flat=True))
+        until = hold_end(client.latest_signed)
         if until is None:
             entries.append(RetentionEntry("client", client.pk, REASON_HOLD_ENDED, True))
         else:
@@ -153,10 +164,8 @@ def retention_entries(*, now: datetime | None = None) -> list[RetentionEntry]:
         for person in people.only("pk"):
             if person.has_active_lead:
                 entries.append(RetentionEntry(kind, person.pk, SKIP_ACTIVE_LEAD, False))
-            elif person.has_contract:
-                client = person if kind == "client" else None
-                lead_ids = person.leads.values_list("pk", flat=True) if client else [person.pk]
-                until = legal_hold_until(client=client, lead_ids=lead_ids)
+            elif person.latest_signed is not None:
+                until = hold_end(person.latest_signed)
                 reason = SKIP_HOLD if until else SKIP_CONTRACT
                 entries.append(RetentionEntry(kind, person.pk, reason, False, until=until))
             else:

@@ -68,11 +68,14 @@ from leads.models import (
 )
 from notifications.models import Notification
 from privacy.models import PrivacyAction, PrivacyLog
+from privacy.selectors.holds import (
+    ANONYMISED_COMPANY,
+    ANONYMISED_FIRST_NAME,
+    client_keeps_held_data,
+    legal_hold_until,
+)
 from privacy.selectors.imports import person_import_rows
-from settings_app.selectors import crm_settings
 
-ANONYMISED_FIRST_NAME = "Anonimizowany"
-ANONYMISED_COMPANY = "Anonimizowany klient"
 ANONYMISED_LEAD_NAME = "Anonimizowane zapytanie"
 # A text that may not be empty (a note's) once its content is gone.
 REMOVED_TEXT = "—"
@@ -205,34 +208,6 @@ def person_anonymise(
 
 # What a legal hold keeps, as the log and the confirmation page name it.
 KEPT_UNDER_HOLD = ["client_name", "pesel", "accounting_id", "contracts", "contract_documents"]
-
-
-def legal_hold_until(*, client: Client | None, lead_ids: Iterable[int]) -> date | None:
-    """The day the legal hold of this person's contract data ends, if it is still ahead:
-    the latest signature of a contract of theirs plus CRMSettings.legal_hold_years."""
-    query = Q(lead_id__in=list(lead_ids))
-    if client is not None:
-        query |= Q(clients=client)
-    latest = Contract.objects.filter(query).aggregate(latest=models.Max("signed_at"))["latest"]
-    if latest is None:
-        return None
-    years = crm_settings().legal_hold_years
-    try:
-        until = latest.replace(year=latest.year + years)
-    except ValueError:  # 29 February
-        until = latest.replace(year=latest.year + years, day=28)
-    return until if until > timezone.localdate() else None
-
-
-def client_keeps_held_data(client: Client) -> bool:
-    """Whether an anonymised client still has what a legal hold keeps (names, PESEL)."""
-    return bool(
-        client.last_name
-        or client.pesel
-        or client.accounting_id
-        or client.first_name not in ("", ANONYMISED_FIRST_NAME)
-        or client.company_name not in ("", ANONYMISED_COMPANY)
-    )
 
 
 def _already_done(*, client: Client | None, lead: Lead | None, held: bool) -> bool:
