@@ -47,6 +47,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
@@ -141,6 +142,9 @@ def person_anonymise(
     a person already anonymised (and not waiting for a hold to end) is left as it is."""
     if (client is None) == (lead is None):
         raise ValueError("Anonymise either a client or a lead.")
+    # A user needs the permission whatever the path; the retention job (no user) does not.
+    if user is not None and not user.has_perm("privacy.anonymise_person"):
+        raise PermissionDenied
     if client is not None:
         client = Client.objects.select_for_update().get(pk=client.pk)
         lead_ids = list(client.leads.order_by("pk").values_list("pk", flat=True))

@@ -67,10 +67,10 @@ def person_export(
     *, user: User, client: Client | None = None, lead: Lead | None = None
 ) -> PersonExport:
     """Export everything held about a client, or about the contact of an inquiry without a
-        client, as a ZIP (`person.json`, `podsumowanie.html` and the files), and log it.
+    client, as a ZIP (`person.json`, `podsumowanie.html` and the files), and log it.
 
-        The caller has checked that the user may open the client or lead; the user needs the
-        privacy.export_person permission. The log is written once the archive is built: an
+    The caller has checked that the user may open the client or lead; the user needs the
+    privacy.export_person permission. The log is written once the archive is built: an
     export that failed is not logged."""
     if not user.has_perm(EXPORT_PERMISSION):
         raise PermissionDenied(_("You may not export a person's data."))

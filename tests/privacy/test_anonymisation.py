@@ -498,3 +498,13 @@ def test_the_anonymise_button_is_on_the_card_for_administrators_only(
     url = reverse("privacy:client_anonymise", args=[customer.pk])
     assert url in browser(administrator).get(customer.get_absolute_url()).content.decode()
     assert url not in browser(manager).get(customer.get_absolute_url()).content.decode()
+
+
+def test_the_service_itself_refuses_a_user_without_the_permission(advisor, manager):
+    from django.core.exceptions import PermissionDenied
+
+    client = ClientFactory(branch=advisor.branch, caretaker=advisor, last_name="Odmowna")
+    with pytest.raises(PermissionDenied):
+        person_anonymise(client=client, user=manager)
+    client.refresh_from_db()
+    assert client.anonymised_at is None and client.last_name == "Odmowna"

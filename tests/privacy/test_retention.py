@@ -129,11 +129,11 @@ def test_the_monthly_job_anonymises_the_inactive_and_no_one_else(people):
     assert retention_entries()[0].due is False  # nothing left to do
 
 
-def test_the_job_completes_an_anonymisation_whose_hold_has_ended(advisor, manager):
+def test_the_job_completes_an_anonymisation_whose_hold_has_ended(advisor, manager, administrator):
     client = ClientFactory(branch=advisor.branch, last_name="Nabywca", pesel="44051401359")
     lead = LeadFactory(branch=advisor.branch, clients=[client], employees=[advisor])
     win(lead, manager, clients=[client], signed_at=timezone.localdate() - timedelta(days=400))
-    person_anonymise(client=client, user=manager)
+    person_anonymise(client=client, user=administrator)
     client.refresh_from_db()
     assert client.last_name == "Nabywca"  # kept under the hold
     assert [entry.reason for entry in retention_entries()] == [SKIP_HOLD]
