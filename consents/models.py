@@ -90,6 +90,8 @@ class Source(models.TextChoices):
     EMPLOYEE = "employee", _("Recorded by an employee")
     PORTAL = "portal", _("Property portal")
     MAILBOX = "mailbox", _("Email")
+    AD_FORM = "ad_form", _("Ad lead form")
+    MESSENGER = "messenger", _("Messenger")
     LEGACY = "legacy", _("Before the register")
 
 

@@ -32,6 +32,7 @@ urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     # Inquiries from outside: the API for websites and portals, and the embeddable form.
     path("api/intake/leads/", intake_views.intake_api_view, name="intake_api"),
+    path("hooks/", include("intake.urls")),
     path("api/schema/", intake_views.intake_schema_view, name="intake_schema"),
     path("intake/<slug:slug>/", intake_views.public_inquiry_view, name="intake_form"),
     path(

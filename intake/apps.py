@@ -2,7 +2,6 @@ from django.apps import AppConfig
 
 
 class IntakeAppConfig(AppConfig):
-    """No models and nothing to start (see the package's docstring): what it configures,
-    sources and assignment rules, is administered in `clients` and `leads`."""
+    """The channels inquiries arrive through (see the package's docstring)."""
 
     name = "intake"

@@ -99,6 +99,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("consents.migrations.0002_register_from_booleans", "seed_register"),
     ("privacy.migrations.0002_permissions_for_roles", "grant"),
     ("consents.migrations.0003_administrators_configure_consents", "grant"),
+    ("intake.migrations.0002_administrators_run_the_channels", "grant"),
 ]
 
 

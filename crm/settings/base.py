@@ -194,6 +194,17 @@ CELERY_TIMEZONE = TIME_ZONE
 # SECRET_KEY rotations, or people who objected to marketing are no longer recognised: set it
 # once in production; by default it is derived from SECRET_KEY.
 LEJEK_SUPPRESSION_KEY = os.environ.get("LEJEK_SUPPRESSION_KEY", "") or SECRET_KEY
+# The key channel secrets are encrypted with (intake/secrets.py); like the suppression key
+# it must outlive SECRET_KEY rotations: set it once in production.
+LEJEK_CHANNEL_KEY = os.environ.get("LEJEK_CHANNEL_KEY", "") or SECRET_KEY
+# The outside APIs the channels talk to (the tests point them at local servers).
+LEJEK_GRAPH_API_URL = os.environ.get("LEJEK_GRAPH_API_URL", "https://graph.facebook.com")
+LEJEK_GRAPH_API_VERSION = os.environ.get("LEJEK_GRAPH_API_VERSION", "v21.0")
+LEJEK_TELEGRAM_API_URL = os.environ.get("LEJEK_TELEGRAM_API_URL", "https://api.telegram.org")
+# The largest email a mailbox poll reads, and the largest webhook body: bigger ones are
+# logged as errors with the reason, never half read.
+LEJEK_INTAKE_MAX_EMAIL_BYTES = 15 * 1024 * 1024
+LEJEK_INTAKE_MAX_WEBHOOK_BYTES = 256 * 1024
 
 CELERY_BEAT_SCHEDULE = {
     # The outbox drain: an email whose task was lost (the broker was down at commit) still
@@ -235,6 +246,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.tasks.run_retention",
         "schedule": crontab(day_of_month=1, hour=3, minute=0),
         "options": {"expires": 24 * 3600},
+    },
+    # The mailboxes, every minute: each active account's poll is a task of its own.
+    "poll-mailboxes": {
+        "task": "intake.tasks.poll_mailboxes",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
+    # Entries still waiting (their task was lost: the broker was down when they arrived)
+    # and errors a retry can fix are processed again.
+    "process-waiting-raw-messages": {
+        "task": "intake.tasks.process_waiting",
+        "schedule": 300.0,
+        "options": {"expires": 280},
+    },
+    # The ad forms' backfill: leads created since the last sync, which a missed webhook lost.
+    "backfill-ad-forms": {
+        "task": "intake.tasks.backfill_ad_forms",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
     },
 }
 # Two queues: imports and exports run for minutes and must not hold up the emails and

@@ -18,6 +18,7 @@ class ActivityKind(models.TextChoices):
     EMAIL = "email", _("Email")
     MEETING = "meeting", _("Meeting")
     SMS = "sms", _("SMS")
+    MESSENGER = "messenger", _("Messenger")
     OTHER = "other", _("Other")
 
 

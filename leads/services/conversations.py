@@ -40,6 +40,9 @@ FIRST_EVENT_OF_KIND = {
     ActivityKind.EMAIL: LeadEventKind.FIRST_EMAIL,
     ActivityKind.MEETING: LeadEventKind.FIRST_MEETING,
     ActivityKind.SMS: LeadEventKind.FIRST_SMS,
+    # A messenger chat (Telegram) is a written message like an SMS, but the reports' SMS
+    # figure means the phone's: it counts as "other".
+    ActivityKind.MESSENGER: LeadEventKind.FIRST_OTHER,
     ActivityKind.OTHER: LeadEventKind.FIRST_OTHER,
 }
 # The planned part's fields as the "Add conversation" form names them (the done part keeps
@@ -49,6 +52,7 @@ PLANNED_FIELDS = {"kind": "planned_kind", "employee": "planned_employee", "notes
 MARKETING_CONSENT_OF_KIND = {
     ActivityKind.PHONE: Kind.MARKETING_PHONE,
     ActivityKind.SMS: Kind.MARKETING_SMS,
+    ActivityKind.MESSENGER: Kind.MARKETING_SMS,
     ActivityKind.EMAIL: Kind.MARKETING_EMAIL,
 }
 # The form's "Log anyway" field, which a refusal for a missing consent names.

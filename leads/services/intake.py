@@ -198,7 +198,6 @@ def _log_inquiry_on(
     lead: Lead, *, client: Client, data: dict[str, Any], source, notify: bool
 ) -> None:
     """The repeat inquiry as a done inbound message on the lead, for its employees."""
-    employees = list(lead.employees.all())
     contact = " ".join(
         filter(None, [one_line(data.get("first_name", "")), one_line(data.get("last_name", ""))])
     )
@@ -210,14 +209,39 @@ def _log_inquiry_on(
         data.get("investment", ""),
         data.get("message", ""),
     ]
+    lead_message_receive(
+        lead=lead,
+        client=client,
+        kind=ActivityKind.EMAIL if data.get("email") else ActivityKind.OTHER,
+        text="\n".join(filter(None, details)),
+        notify=notify,
+    )
+
+
+def lead_message_receive(
+    *,
+    lead: Lead,
+    kind: str,
+    text: str,
+    client: Client | None = None,
+    at=None,
+    notify: bool = True,
+) -> Activity:
+    """A message the person sent about a lead they already have (a repeat inquiry, a reply
+    to an email, the next message of a chat), as a done inbound conversation of the lead's
+    first employee, each of whom is told."""
+    employees = list(lead.employees.all())
+    if client is None:
+        client = lead.clients.order_by("id").first()
+    employee = employees[0] if employees else (client.caretaker if client else None)
     activity = Activity.objects.create(
         lead=lead,
         client=client,
-        employee=employees[0] if employees else client.caretaker,
-        kind=ActivityKind.EMAIL if data.get("email") else ActivityKind.OTHER,
+        employee=employee or intake_config().last_resort,
+        kind=kind,
         direction=ActivityDirection.INBOUND,
-        done_at=timezone.now(),
-        notes="\n".join(filter(None, details)),
+        done_at=at or timezone.now(),
+        notes=text,
     )
     for employee in employees if notify else []:
         notification_queue(
@@ -226,6 +250,7 @@ def _log_inquiry_on(
             recipient=employee,
             about=str(activity.pk),
         )
+    return activity
 
 
 def _lead_of_delivery(source: LeadSource, external_id: str) -> Lead | None:

@@ -1,0 +1,221 @@
+"""The channels in the admin: accounts (secrets write-only), listings and forms, portal
+parsers, junk senders and the raw log (read-only, filterable, replayable)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from crm.core.admin import ReadOnlyAdmin
+
+from .models import (
+    ChannelAccount,
+    JunkSender,
+    Listing,
+    MailboxFolder,
+    Outcome,
+    PortalParser,
+    RawMessage,
+)
+from .secrets import secret_encrypt
+from .services.raw import raw_replay
+
+
+class ChannelAccountForm(forms.ModelForm):
+    """The secrets are typed, never shown: an empty field keeps the stored one."""
+
+    secret = forms.CharField(
+        label=_("password or secret"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_(
+            "Mailbox: the password. Otodom: the webhook's shared secret. Meta: the app "
+            "secret. Telegram: the bot's token. Stored encrypted; leave empty to keep it."
+        ),
+    )
+    token = forms.CharField(
+        label=_("access token"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_(
+            "Meta: the page access token. Telegram: the webhook's secret token. Stored "
+            "encrypted; leave empty to keep it."
+        ),
+    )
+
+    class Meta:
+        model = ChannelAccount
+        fields = [
+            "name", "kind", "active", "source", "default_investment", "host", "port", "use_tls",
+            "username", "folders", "after_read", "move_to", "backfill_days", "external_id",
+            "verify_token", "health_limit_minutes",
+        ]  # fmt: skip
+
+    def save(self, commit=True):
+        account = super().save(commit=False)
+        if self.cleaned_data.get("secret"):
+            account.secret_encrypted = secret_encrypt(self.cleaned_data["secret"])
+        if self.cleaned_data.get("token"):
+            account.token_encrypted = secret_encrypt(self.cleaned_data["token"])
+        if commit:
+            account.save()
+        return account
+
+
+class MailboxFolderInline(admin.TabularInline):
+    model = MailboxFolder
+    extra = 0
+    can_delete = False
+    readonly_fields = ["name", "uidvalidity", "last_uid", "polled_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ChannelAccount)
+class ChannelAccountAdmin(admin.ModelAdmin):
+    form = ChannelAccountForm
+    list_display = ["name", "kind", "active", "source", "last_success_at", "last_error_at"]
+    list_filter = ["kind", "active"]
+    list_select_related = ["source"]
+    readonly_fields = ["has_secret", "has_token", "last_success_at", "last_error_at", "last_error"]
+    inlines = [MailboxFolderInline]
+    fieldsets = [
+        (None, {"fields": ["name", "kind", "active", "source", "default_investment"]}),
+        (
+            _("Mailbox (IMAP)"),
+            {
+                "fields": [
+                    "host",
+                    "port",
+                    "use_tls",
+                    "username",
+                    "folders",
+                    "after_read",
+                    "move_to",
+                    "backfill_days",
+                ],  # fmt: skip
+            },
+        ),
+        (_("Webhook or API"), {"fields": ["external_id", "verify_token"]}),
+        (_("Secrets"), {"fields": ["secret", "has_secret", "token", "has_token"]}),
+        (
+            _("Health"),
+            {"fields": ["health_limit_minutes", "last_success_at", "last_error_at", "last_error"]},
+        ),
+    ]
+
+    @admin.display(description=_("secret stored"), boolean=True)
+    def has_secret(self, account):
+        return bool(account.secret_encrypted)
+
+    @admin.display(description=_("token stored"), boolean=True)
+    def has_token(self, account):
+        return bool(account.token_encrypted)
+
+
+class ListingForm(forms.ModelForm):
+    form_key = forms.CharField(
+        label=_("form key"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_(
+            "Google Ads: the key set on the lead form's webhook. Stored encrypted; leave "
+            "empty to keep it."
+        ),
+    )
+
+    class Meta:
+        model = Listing
+        fields = ["account", "key", "name", "investment", "unit", "field_map"]
+
+    def save(self, commit=True):
+        listing = super().save(commit=False)
+        if self.cleaned_data.get("form_key"):
+            listing.form_key_encrypted = secret_encrypt(self.cleaned_data["form_key"])
+        if commit:
+            listing.save()
+        return listing
+
+
+@admin.register(Listing)
+class ListingAdmin(admin.ModelAdmin):
+    form = ListingForm
+    list_display = ["key", "name", "account", "investment", "unit", "synced_at"]
+    list_filter = ["account"]
+    list_select_related = ["account", "investment", "unit__investment"]
+    search_fields = ["key", "name"]
+    autocomplete_fields = ["unit"]
+    readonly_fields = ["synced_at"]
+
+
+@admin.register(PortalParser)
+class PortalParserAdmin(admin.ModelAdmin):
+    list_display = ["name", "active", "priority", "source"]
+    list_filter = ["active"]
+    list_select_related = ["source"]
+
+
+@admin.register(JunkSender)
+class JunkSenderAdmin(admin.ModelAdmin):
+    list_display = ["pattern", "note", "created_at", "created_by"]
+    search_fields = ["pattern"]
+    readonly_fields = ["created_at", "created_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(RawMessage)
+class RawMessageAdmin(ReadOnlyAdmin):
+    """What arrived, never edited; "replay" processes entries again after a parser, a
+    mapping or the junk list was fixed (a lead already made stays the only one)."""
+
+    list_display = ["received_at", "channel", "account", "sender", "subject", "outcome", "lead"]
+    list_filter = ["channel", "outcome", "account", ("received_at", admin.DateFieldListFilter)]
+    list_select_related = ["account", "lead"]
+    search_fields = ["external_id", "sender", "subject"]
+    date_hierarchy = "received_at"
+    exclude = ["body"]
+    readonly_fields = [
+        "account", "channel", "external_id", "received_at", "location", "sender", "subject",
+        "outcome", "reason", "lead", "attribution", "attempts", "processed_at", "headers",
+        "content",
+    ]  # fmt: skip
+    actions = ["replay"]
+    show_full_result_count = False
+
+    @admin.display(description=_("content"))
+    def content(self, raw):
+        return bytes(raw.body).decode("utf-8", "replace")[:200_000]
+
+    @admin.action(description=_("Replay the selected entries"))
+    def replay(self, request, queryset):
+        counts = {}
+        for raw in queryset.order_by("received_at")[:500]:
+            outcome = raw_replay(raw).outcome
+            counts[outcome] = counts.get(outcome, 0) + 1
+        summary = ", ".join(f"{Outcome(key).label}: {value}" for key, value in counts.items())
+        self.message_user(
+            request,
+            ngettext(
+                "Replayed %(count)d entry (%(summary)s).",
+                "Replayed %(count)d entries (%(summary)s).",
+                sum(counts.values()),
+            )
+            % {"count": sum(counts.values()), "summary": summary},
+            messages.SUCCESS,
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("intake.view_rawmessage")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("intake.replay_rawmessage"):
+            actions.pop("replay", None)
+        return actions
