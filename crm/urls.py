@@ -33,6 +33,7 @@ urlpatterns = [
     # Inquiries from outside: the API for websites and portals, and the embeddable form.
     path("api/intake/leads/", intake_views.intake_api_view, name="intake_api"),
     path("hooks/", include("intake.urls")),
+    path("channels/", include("intake.pages.channels")),
     path("api/schema/", intake_views.intake_schema_view, name="intake_schema"),
     path("intake/<slug:slug>/", intake_views.public_inquiry_view, name="intake_form"),
     path(

@@ -2,7 +2,11 @@
 its database and Redis, and has a Celery worker been alive lately?
 
 Cheap and side-effect free: one `SELECT 1`, one Redis round trip, no session, no login,
-no writes. 200 when every part is ok, 503 naming the part that is not."""
+no writes. 200 when every part is ok, 503 naming the part that is not.
+
+Parts an upper app reports (LEJEK_HEALTH_CHECKS: the intake's channels) may be "degraded":
+worth an alert, yet no reason to take the web process out of the load balancer, so they
+never turn the answer into a 503."""
 
 from __future__ import annotations
 
@@ -14,12 +18,13 @@ import redis
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
-OK, DOWN, UNKNOWN, NOT_USED = "ok", "down", "unknown", "not used"
+OK, DOWN, UNKNOWN, NOT_USED, DEGRADED = "ok", "down", "unknown", "not used", "degraded"
 # Written by crm.core.tasks.heartbeat, on a Celery worker, every 30 s.
 HEARTBEAT_KEY = "lejek:celery:heartbeat"
 
@@ -64,4 +69,15 @@ def check_redis_and_celery() -> dict[str, str]:
 def healthz(request: HttpRequest) -> JsonResponse:
     parts = {"database": check_database(), **check_redis_and_celery()}
     healthy = all(state in (OK, NOT_USED) for state in parts.values())
+    if parts["database"] == OK:
+        for check in settings.LEJEK_HEALTH_CHECKS:
+            parts.update(_degradable(import_string(check)()))
     return JsonResponse(parts, status=200 if healthy else 503)
+
+
+def _degradable(parts: dict) -> dict:
+    """An upper app's parts, as "ok" or "degraded" only (with their details)."""
+    return {
+        name: value if name.endswith("_details") or value in (OK, DEGRADED) else DEGRADED
+        for name, value in parts.items()
+    }

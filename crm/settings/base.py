@@ -205,6 +205,8 @@ LEJEK_TELEGRAM_API_URL = os.environ.get("LEJEK_TELEGRAM_API_URL", "https://api.t
 # logged as errors with the reason, never half read.
 LEJEK_INTAKE_MAX_EMAIL_BYTES = 15 * 1024 * 1024
 LEJEK_INTAKE_MAX_WEBHOOK_BYTES = 256 * 1024
+# /healthz/'s parts reported by upper apps: "ok" or "degraded", never a reason for 503.
+LEJEK_HEALTH_CHECKS = ["intake.health.channels_health"]
 
 CELERY_BEAT_SCHEDULE = {
     # The outbox drain: an email whose task was lost (the broker was down at commit) still
