@@ -1,7 +1,7 @@
 """Inquiries arriving from outside: the channels that turn what arrives into an inquiry for
 `leads`' one entry point, `leads.services.intake.lead_receive`.
 
-Today's channels are the intake API for websites and portals (`views.intake_api_view`, its
+The first channels were the intake API for websites and portals (`views.intake_api_view`, its
 body read by `payload.read_intake_payload`, its OpenAPI document in `openapi`) and the
 public inquiry form a source's website embeds (`views.public_inquiry_view`,
 `payload.PublicInquiryForm`). Their URLs stay un-namespaced in `crm/urls.py` (`intake_api`,
@@ -21,7 +21,12 @@ itself needs stays there:
 - The fields of one inquiry and their rules (`leads/forms/inquiry.py`:
   `IntakePayloadForm`) check an import's rows too; `payload.PublicInquiryForm` extends it.
 
-The models stay in `leads` (`IntakeReceipt`, `AssignmentRule`) and `clients`
-(`LeadSource`): moving them costs migrations that rename tables and gains nothing now, so
-this app has no models.
+The models every inquiry path shares stay in `leads` (`IntakeReceipt`, `AssignmentRule`)
+and `clients` (`LeadSource`): the import uses them too, and moving them costs migrations
+that rename tables and gains nothing. The channels' own models are here
+(`intake/models.py`): accounts, listings and forms, portal parsers, junk senders, the raw
+log and Telegram chats. Each channel is a module of `intake/channels/` that reads what
+arrived into one `Reading`; `intake/services/raw.py` does what they share (the raw log,
+idempotency, attribution, consents, the outcome) once; the mailbox poll is
+`intake/services/mailbox.py`; the webhooks' views are in `intake/hooks/`.
 """

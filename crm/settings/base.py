@@ -205,8 +205,13 @@ LEJEK_TELEGRAM_API_URL = os.environ.get("LEJEK_TELEGRAM_API_URL", "https://api.t
 # logged as errors with the reason, never half read.
 LEJEK_INTAKE_MAX_EMAIL_BYTES = 15 * 1024 * 1024
 LEJEK_INTAKE_MAX_WEBHOOK_BYTES = 256 * 1024
+# A mailbox's poll holds a lease this long, renewed after each batch: a killed worker's
+# mailbox is polled again by the first poll after it runs out.
+LEJEK_MAILBOX_LEASE_SECONDS = int(os.environ.get("LEJEK_MAILBOX_LEASE_SECONDS", "120"))
 # /healthz/'s parts reported by upper apps: "ok" or "degraded", never a reason for 503.
 LEJEK_HEALTH_CHECKS = ["intake.health.channels_health"]
+# seed_demo's parts from apps above leads (each returns what it created, by name).
+LEJEK_DEMO_SEEDERS = ["intake.demo.demo_channels_seed"]
 
 CELERY_BEAT_SCHEDULE = {
     # The outbox drain: an email whose task was lost (the broker was down at commit) still

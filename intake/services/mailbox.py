@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 # Messages fetched per IMAP round trip; after each batch the flags are set and the lease
 # renewed.
 BATCH = 50
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(seconds=settings.LEJEK_MAILBOX_LEASE_SECONDS)
 TIMEOUT_SECONDS = 30
 # Problems of the server or the network, as opposed to a message's.
 CONNECTION_ERRORS = (IMAPClientError, OSError, socket.timeout)

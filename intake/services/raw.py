@@ -91,13 +91,16 @@ def raw_store(
     return raw, True
 
 
-def raw_process(raw_id: int, *, replay: bool = False) -> tuple[RawMessage, bool]:
+def raw_process(
+    raw_id: int, *, replay: bool = False, notify: bool = True
+) -> tuple[RawMessage, bool]:
     """Process one entry: its channel reads it, and what it read becomes a lead, a reply
     on a lead, junk or a test lead; what cannot be read is an error with the reason.
     Returns the entry and whether a later attempt may succeed (an outside API did not
     answer). An entry already settled (a lead made or appended to, a duplicate) is left
     as it is, replayed or not; junk, test and error entries are processed again when
-    replayed (the administrator fixed a parser, a mapping or the junk list)."""
+    replayed (the administrator fixed a parser, a mapping or the junk list). `notify`
+    off: the employees are not emailed (the demo's past arrivals)."""
     with transaction.atomic():
         raw = (
             RawMessage.objects.select_for_update(of=("self",))
@@ -114,7 +117,7 @@ def raw_process(raw_id: int, *, replay: bool = False) -> tuple[RawMessage, bool]
         try:
             reading = _reader(raw.channel)(raw)
             with transaction.atomic():
-                _apply(raw, reading)
+                _apply(raw, reading, notify=notify)
         except Unreadable as error:
             raw.outcome, raw.reason, raw.lead = Outcome.ERROR, error.reason, None
             retry = error.retry
@@ -141,7 +144,7 @@ def _reader(channel: str):
     return registry.reader(channel)
 
 
-def _apply(raw: RawMessage, reading: Reading) -> None:
+def _apply(raw: RawMessage, reading: Reading, *, notify: bool) -> None:
     raw.reason = ""
     if isinstance(reading, Junk):
         raw.outcome, raw.reason, raw.lead = Outcome.JUNK, reading.reason, None
@@ -149,13 +152,15 @@ def _apply(raw: RawMessage, reading: Reading) -> None:
         raw.outcome, raw.reason, raw.lead = Outcome.TEST, reading.reason, None
     elif isinstance(reading, Reply):
         lead = Lead.objects.get(pk=reading.lead_id)
-        lead_message_receive(lead=lead, kind=reading.kind, text=reading.text, at=raw.received_at)
+        lead_message_receive(
+            lead=lead, kind=reading.kind, text=reading.text, at=raw.received_at, notify=notify
+        )
         raw.outcome, raw.lead = Outcome.APPENDED, lead
     else:
-        _inquiry_receive(raw, reading)
+        _inquiry_receive(raw, reading, notify=notify)
 
 
-def _inquiry_receive(raw: RawMessage, inquiry: Inquiry) -> None:
+def _inquiry_receive(raw: RawMessage, inquiry: Inquiry, *, notify: bool) -> None:
     account = raw.account
     listing = None
     if inquiry.listing_key:
@@ -198,6 +203,7 @@ def _inquiry_receive(raw: RawMessage, inquiry: Inquiry) -> None:
         raw_payload={"attribution": attribution},
         config=config,
         consents=consents,
+        notify=notify,
     )
     raw.outcome, raw.lead, raw.attribution = (
         RECEIVED_OUTCOME[receipt.outcome],
@@ -207,7 +213,8 @@ def _inquiry_receive(raw: RawMessage, inquiry: Inquiry) -> None:
     if receipt.consents_refused:
         raw.reason = "; ".join(receipt.consents_refused)
     if inquiry.chat_id is not None:
-        TelegramChat.objects.get_or_create(
+        # A chat opens an inquiry again once its lead is closed: it moves to the new lead.
+        TelegramChat.objects.update_or_create(
             account=account, chat_id=inquiry.chat_id, defaults={"lead": receipt.lead}
         )
     if inquiry.attachments and receipt.outcome == Received.CREATED:

@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from clients.models import Client, ClientKind, Contractor, LeadSource
 from consents.selectors import controller_default
@@ -784,6 +786,11 @@ def seed_demo_data() -> dict[str, int]:
     work.save()
     consents = DemoConsents(seeder)
     consents.save()
+    counts = seeder.summary() | work.summary() | consents.summary()
+    # The upper apps' part of the demo (the intake's channels and what they brought),
+    # named in the settings: leads does not import them.
+    for name in settings.LEJEK_DEMO_SEEDERS:
+        counts |= import_string(name)()
     # Loaded in bulk, past the services that keep the leads' report figures.
     lead_figures_rebuild()
-    return seeder.summary() | work.summary() | consents.summary()
+    return counts
