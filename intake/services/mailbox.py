@@ -4,7 +4,8 @@ processed at once (`raw_process`: a lead, a reply on a lead, junk or an error).
 Nothing is lost and nothing doubled, whatever stops a poll half-way (a killed worker, a
 dropped connection):
 - per folder, the poll remembers UIDVALIDITY and the last UID it finished
-  (`MailboxFolder`), moved on after each message's lead is committed;
+  (`MailboxFolder`), moved on after each batch's leads are committed and its messages
+  flagged;
 - a message read again (its UID not yet recorded when the poll stopped) is found in the
   raw log by its Message-ID (unique per account) and not processed twice;
 - \\Seen is set, or the message moved, only after its lead is committed, a batch at a time;
@@ -115,6 +116,9 @@ def _folder_poll(client: IMAPClient, account: ChannelAccount, name: str, result:
                 client.move(done, account.move_to)
             else:
                 client.add_flags(done, [b"\\Seen"])
+        # Recorded only once the batch is flagged: a poll stopped before this reads the
+        # batch again, finds its messages in the raw log and flags them.
+        MailboxFolder.objects.filter(pk=folder.pk).update(last_uid=batch[-1])
         _lease_renew(account)
     MailboxFolder.objects.filter(pk=folder.pk).update(polled_at=timezone.now())
 
@@ -140,8 +144,8 @@ def _uidnext(client: IMAPClient, name: str) -> int:
 
 
 def _batch_read(client, account, folder, uids: list[int], result: PollResult) -> list[int]:
-    """Store and process each message of the batch in UID order; returns the UIDs done
-    (their leads committed), for the flags."""
+    """Store and process each message of the batch in UID order (each lead committed on
+    its own); returns the UIDs done, for the flags."""
     limit = settings.LEJEK_INTAKE_MAX_EMAIL_BYTES
     sizes = client.fetch(uids, ["RFC822.SIZE"])
     small = [uid for uid in uids if sizes.get(uid, {}).get(b"RFC822.SIZE", 0) <= limit]
@@ -171,7 +175,6 @@ def _batch_read(client, account, folder, uids: list[int], result: PollResult) ->
             processed, _retry = raw_process(raw.pk)
             result.errors += processed.outcome == Outcome.ERROR
         result.read += 1
-        MailboxFolder.objects.filter(pk=folder.pk).update(last_uid=uid)
         done.append(uid)
     return done
 
