@@ -12,6 +12,7 @@ from clients.models import Client
 from consents.models import ConsentEvent
 from leads.models import Activity, Contract, Document, Lead, Note, Offer
 from privacy.selectors.holds import legal_hold_until
+from privacy.selectors.intake import person_emails, person_raw_messages, person_telegram_chats
 
 
 @dataclass(frozen=True)
@@ -23,12 +24,15 @@ class ErasurePreview:
     offers: int
     contracts: int
     consent_events: int
+    raw_messages: int
+    telegram_chats: int
     held_until: date | None
 
 
 def erasure_preview(*, client: Client | None = None, lead: Lead | None = None) -> ErasurePreview:
     """The counts of what anonymising the client (with their leads) or the inquiry
-    touches, and the end of the legal hold if one applies."""
+    touches (the raw log's entries and Telegram chats as privacy.selectors.intake finds
+    them), and the end of the legal hold if one applies."""
     if client is not None:
         lead_ids = list(client.leads.values_list("pk", flat=True))
         events = Q(client=client) | Q(lead_id__in=lead_ids)
@@ -44,5 +48,9 @@ def erasure_preview(*, client: Client | None = None, lead: Lead | None = None) -
         offers=Offer.objects.filter(**on_leads).count(),
         contracts=Contract.objects.filter(**on_leads).count(),
         consent_events=ConsentEvent.objects.filter(events).count(),
+        raw_messages=person_raw_messages(
+            lead_ids=lead_ids, emails=person_emails(client=client, lead_ids=lead_ids)
+        ).count(),
+        telegram_chats=person_telegram_chats(lead_ids=lead_ids).count(),
         held_until=legal_hold_until(client=client, lead_ids=lead_ids),
     )

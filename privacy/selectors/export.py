@@ -5,10 +5,11 @@ that has no client yet (that lead alone; once the inquiry has a client, the clie
 covers it). Read here, for each lead: its contact fields, message, UTM and the inquiry's raw
 payload, the conversations, offers with their units, preliminary reservations, contracts,
 notes, documents (their rows: the files are read by the export service) and filled surveys
-with their answers; the person's consent events with the clause texts and their evidence;
-whether their phone or email is on the suppression list (an objection to marketing); and
-the history (django-simple-history snapshots) of the client, its leads and of what was done
-on them.
+with their answers; what the intake channels hold (`privacy.selectors.intake`: the raw
+log's entries and the Telegram chats); the person's consent events with the clause texts
+and their evidence; whether their phone or email is on the suppression list (an objection
+to marketing); and the history (django-simple-history snapshots) of the client, its leads
+and of what was done on them.
 
 The read is complete whatever the exporting user may see of the leads: the person's right of
 access covers everything the controller holds. That is why the export takes its own
@@ -16,8 +17,8 @@ permission (privacy.export_person) and is logged; the view checks first that the
 open the person (the client or the lead).
 
 A fixed number of queries whatever the number of leads: the leads in one query with their
-related rows prefetched, one query per kind of history, one for the consent events and one
-for the suppression list.
+related rows prefetched, one query per kind of history, one for the consent events, one
+for the suppression list, and a few for the intake's rows.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from leads.models import (
     SurveyResponse,
 )
 from privacy.selectors.imports import person_import_row_errors, person_import_rows
+from privacy.selectors.intake import addresses, person_raw_messages, person_telegram_chats
 
 # The kinds of history exported: the model and the snapshot column holding the lead's id
 # (the client's and the lead's own snapshots are found by their id).
@@ -79,6 +81,9 @@ class PersonData:
     # life (created, first contact, …) the reports count.
     import_row_errors: list[Any] = field(default_factory=list)
     lead_events: list[Any] = field(default_factory=list)
+    # The intake's raw log entries (oldest first, with their account) and Telegram chats.
+    raw_messages: list[Any] = field(default_factory=list)
+    telegram_chats: list[Any] = field(default_factory=list)
 
     @property
     def contact_lead(self) -> Lead | None:
@@ -96,16 +101,21 @@ def person_data(*, client: Client | None = None, lead: Lead | None = None) -> Pe
     else:
         leads = list(_leads_with_everything(Lead.objects.filter(pk=lead.pk)))
     lead_ids = [each.pk for each in leads]
+    history = _history(client=client, lead_ids=lead_ids)
     return PersonData(
         client=client,
         leads=leads,
         consent_events=list(_consent_events(client=client, lead_ids=lead_ids)),
         suppressed_at=_suppressed_at(client=client, leads=leads),
-        history=_history(client=client, lead_ids=lead_ids),
+        history=history,
         import_row_errors=person_import_row_errors(
             person_import_rows(lead_ids), mentions=_mentions(client=client, leads=leads)
         ),
         lead_events=list(LeadEvent.objects.filter(lead_id__in=lead_ids).order_by("at", "id")),
+        raw_messages=list(
+            person_raw_messages(lead_ids=lead_ids, emails=_emails(client, leads, history))
+        ),
+        telegram_chats=list(person_telegram_chats(lead_ids=lead_ids)),
     )
 
 
@@ -115,6 +125,16 @@ def _mentions(*, client: Client | None, leads: list[Lead]) -> list[str]:
     for lead in leads:
         found += [lead.contact_email, lead.contact_phone, lead.contact_last_name]
     return [value for value in found if value]
+
+
+def _emails(client: Client | None, leads: list[Lead], history: dict) -> set[str]:
+    """Every address the person had, from what is read already (as
+    `privacy.selectors.intake.person_emails` reads it for an anonymisation)."""
+    found = [client.email] if client is not None else []
+    found += [record.email for record in history.get("client", [])]
+    found += [lead.contact_email for lead in leads]
+    found += [record.contact_email for record in history.get("lead", [])]
+    return addresses(found)
 
 
 def _leads_with_everything(leads: QuerySet[Lead]) -> QuerySet[Lead]:

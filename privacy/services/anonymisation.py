@@ -13,6 +13,15 @@ What goes, for a client and every lead of theirs (for an inquiry: that lead):
   notes and scanned documents: the events themselves stay (what, when, which clause), and
   the suppression list stays (an objection outlives the erasure: it holds only hashes);
 - unsent outbox notifications about those leads (the sent ones hold no personal data);
+- what arrived through the intake channels (`privacy.selectors.intake`): the raw log's
+  entries of their leads, and those sent from one of their addresses that made no lead
+  (junk, errors, tests), lose their content, headers, sender, subject, attribution and
+  reason; each entry stays with its channel, account, dates and outcome (the channels page
+  counts the same) and its id at the channel (a second delivery of the same email or event
+  is still recognised, not made into a new lead), unless that id names them: a Telegram
+  update's id holds the chat's (the person's Telegram id), a Message-ID may hold their
+  address; such an id becomes "anonymised:<entry id>". The Telegram chats of their leads
+  are deleted: a later message of that chat starts a new inquiry;
 - the import batches that brought a lead of theirs: the row errors of the person's row,
   the person's strings in the other errors, and the uploaded file itself once the batch is
   finished (its counts stay; a running batch keeps its file until it ends, and the next
@@ -23,7 +32,9 @@ What goes, for a client and every lead of theirs (for an inquiry: that lead):
   its counts stay;
 - the same in the simple-history tables (with queryset updates) and in the admin's log.
 A lead shared with another client who is not anonymised keeps its content: the person's
-strings are replaced in its texts, and its contact snapshot goes only when it is theirs.
+strings are replaced in its texts, and its contact snapshot goes only when it is theirs;
+its raw log entries go only when they name the person (an email or a webhook's body is
+not rewritten), and its Telegram chat stays (it may be the other client's).
 
 What stays: ids, counts, dates, statuses, sources, prices and sums, the report figures of
 the leads, consent events without evidence: the reports read nothing that changes.
@@ -32,7 +43,9 @@ Legal hold. A person with a contract signed less than CRMSettings.legal_hold_yea
 keeps, until that anniversary of the latest signature: the client's kind, names, PESEL
 and accounting id (who the contract is with, for accounting and warranty claims), the
 contracts of their leads whole (with their history) and the documents of the leads that
-have such a contract (the signed agreement, annexes, protocols). Everything else goes now.
+have such a contract (the signed agreement, annexes, protocols). Everything else goes now,
+the raw log's entries and Telegram chats included: they are how an inquiry arrived, not
+the contract.
 A PrivacyLog `legal_hold` row records until when; once the hold ends, the retention job
 (`privacy.services.retention`) anonymises the person again, which removes the rest.
 """
@@ -49,13 +62,15 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import Min, Q
+from django.db.models import Case, Min, Q, Value, When
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from clients.models import Client, ClientKind
 from consents.models import ConsentEvent
 from crm.core.models import BackgroundJob, User
 from crm.core.normalization import fold_name
+from intake.models import ChannelKind, RawMessage
 from leads.models import (
     Activity,
     Contract,
@@ -76,6 +91,7 @@ from privacy.selectors.holds import (
     legal_hold_until,
 )
 from privacy.selectors.imports import person_import_rows
+from privacy.selectors.intake import person_emails, person_raw_messages, person_telegram_chats
 
 ANONYMISED_LEAD_NAME = "Anonimizowane zapytanie"
 # A text that may not be empty (a note's) once its content is gone.
@@ -166,6 +182,8 @@ def person_anonymise(
     shared = _shared_lead_ids(client, lead_ids) if client is not None else set()
     own = [pk for pk in lead_ids if pk not in shared]
     scrubber = _scrubber_for(client=client, lead_ids=lead_ids, own=own)
+    # Read before the client's and the leads' addresses are emptied.
+    emails = person_emails(client=client, lead_ids=own)
     held_leads = (
         set(Contract.objects.filter(lead_id__in=lead_ids).values_list("lead_id", flat=True))
         if held
@@ -185,6 +203,8 @@ def person_anonymise(
     counts["notifications"] = Notification.objects.filter(
         lead_id__in=own, sent_at__isnull=True
     ).delete()[0]
+    counts["raw_messages"] = _raw_messages_anonymise(own, shared, emails, scrubber, now=now)
+    counts["telegram_chats"] = person_telegram_chats(lead_ids=own).delete()[0]
     counts |= _imports_anonymise(import_rows, scrubber, files=files)
     counts["job_files"] = _job_files_remove(client, lead_ids, files=files)
     _admin_log_anonymise(client, lead_ids)
@@ -418,6 +438,43 @@ def _consent_evidence_remove(
             ConsentEvent.objects.filter(pk=event.pk).update(evidence=evidence, document="", note="")
             changed += 1
     return changed
+
+
+RAW_BLANK = {"body": b"", "headers": {}, "sender": "", "subject": "", "attribution": {}}
+
+
+def _raw_messages_anonymise(
+    own: list[int], shared: set[int], emails: set[str], scrubber: Scrubber, *, now
+) -> int:
+    """The person's raw log entries emptied (see the module's docstring); a reason stays
+    a dash where it was written (an error must give one), so the outcome still reads."""
+    ids = set(
+        person_raw_messages(lead_ids=own, emails=emails)
+        .filter(anonymised_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    on_shared = RawMessage.objects.filter(lead_id__in=shared, anonymised_at__isnull=True)
+    for raw in on_shared.only("pk", "sender", "subject", "body", "headers", "attribution"):
+        content = bytes(raw.body).decode("utf-8", errors="replace")
+        if any(
+            scrubber.contains(text)
+            for text in (raw.sender, raw.subject, content, raw.headers, raw.attribution)
+        ):
+            ids.add(raw.pk)
+    entries = RawMessage.objects.filter(pk__in=ids)
+    naming = [
+        pk
+        for pk, channel, external_id in entries.values_list("pk", "channel", "external_id")
+        if channel == ChannelKind.TELEGRAM or scrubber.contains(external_id)
+    ]
+    RawMessage.objects.filter(pk__in=naming).update(
+        external_id=Concat(Value("anonymised:"), Cast("pk", output_field=models.CharField()))
+    )
+    return entries.update(
+        **RAW_BLANK,
+        reason=Case(When(reason="", then=Value("")), default=Value(REMOVED_TEXT)),
+        anonymised_at=now,
+    )
 
 
 def _imports_anonymise(

@@ -5,7 +5,9 @@ What the ZIP holds, and why a ZIP:
 - `person.json`: everything read by `privacy.selectors.export.person_data`, every stored
   field of every row under its field name (a related row as its id, and also as its name
   when it was read with it), dates in ISO 8601: the structured, machine-readable copy that
-  art. 20 asks for.
+  art. 20 asks for. What arrived through an intake channel (an email, a webhook's body)
+  is given as text, up to `RAW_BODY_LIMIT` characters (the rest of a long email is mostly
+  its attachments' base64, and the attachments are the lead's documents).
 - `podsumowanie.html`: the same data for a person to read (art. 15), in the user's
   language (Polish by default), one section per kind of data, dates formatted; one file
   with its own styles, which opens in any browser without Lejek or the internet.
@@ -42,9 +44,11 @@ from django.utils.translation import gettext as _
 from clients.models import Client
 from consents.models import ConsentEvent
 from crm.core.models import User
+from intake.models import RawMessage
 from leads.models import Document, Lead
 from privacy.models import PrivacyAction, PrivacyLog
 from privacy.selectors.export import PersonData, person_data
+from privacy.selectors.intake import raw_body_text
 from privacy.services.export_summary import summary_context
 
 EXPORT_PERMISSION = "privacy.export_person"
@@ -116,6 +120,8 @@ def _archive(data: PersonData, *, user: User, at: datetime) -> tuple[IO[bytes], 
         "consent_events": len(data.consent_events),
         "files": len(files),
         "files_missing": len(missing),
+        "raw_messages": len(data.raw_messages),
+        "telegram_chats": len(data.telegram_chats),
     }
     return archive, counts
 
@@ -173,6 +179,8 @@ def person_json(
             kind: [_row(record) for record in records] for kind, records in data.history.items()
         },
         "lead_events": [_row(event) for event in data.lead_events],
+        "raw_messages": [_raw_message_json(raw) for raw in data.raw_messages],
+        "telegram_chats": [_row(chat) for chat in data.telegram_chats],
         "import_reports": [
             {**_row(error), "file_name": error.batch.file_name} for error in data.import_row_errors
         ],
@@ -219,6 +227,17 @@ def _consent_event_json(event: ConsentEvent, files: dict, missing: set) -> dict[
         row["clause"]["controller"] = _row(clause.controller)
     row.update(_file_entry("consent", event.pk, files, missing))
     return row
+
+
+def _raw_message_json(raw: RawMessage) -> dict[str, Any]:
+    """A raw log entry with its content as text (see the module's docstring)."""
+    text, cut = raw_body_text(raw)
+    return {
+        **_row(raw, exclude=["body"]),
+        "body": text,
+        "body_bytes": len(raw.body),
+        "body_truncated": cut,
+    }
 
 
 def _lead_json(lead: Lead, files: dict, missing: set) -> dict[str, Any]:

@@ -20,8 +20,10 @@ from django.utils.translation import gettext as _
 
 from consents.models import ConsentEvent
 from crm.core.models import User
+from intake.models import RawMessage
 from leads.models import Lead
 from privacy.selectors.export import HISTORY, PersonData
+from privacy.selectors.intake import RAW_BODY_LIMIT, raw_body_text
 
 # Lookup columns derived from the fields shown (the JSON keeps them: they are held too).
 DERIVED = frozenset(
@@ -111,6 +113,23 @@ def summary_context(
                 )
                 for lead in leads
                 for a in lead.activities.all()
+            ],
+        ),
+        Section(
+            "raw_messages",
+            _("Messages as received"),
+            [_raw_message_block(raw, names) for raw in data.raw_messages],
+        ),
+        Section(
+            "telegram_chats",
+            _("Telegram chats"),
+            [
+                Block(
+                    _("Chat %(id)s") % {"id": chat.chat_id},
+                    facts=[(_("Bot"), str(chat.account)), (_("Since"), _when(chat.created_at))],
+                    lead=names.get(chat.lead_id, ""),
+                )
+                for chat in data.telegram_chats
             ],
         ),
         Section(
@@ -238,6 +257,27 @@ def _consent_block(event: ConsentEvent, names: dict, files: dict, missing: set) 
         facts.append(_archive_fact("consent", event.pk, files, missing))
     title = f"{event.get_kind_display()}: {event.get_action_display()} · {_when(event.at)}"
     return Block(title, facts=facts, texts=texts)
+
+
+def _raw_message_block(raw: RawMessage, names: dict) -> Block:
+    """What arrived through an intake channel: who sent it, what became of it and the
+    content as text (cut as in person.json)."""
+    facts = _facts(raw, only=["account", "sender", "subject", "outcome", "reason"])
+    text, cut = raw_body_text(raw)
+    if cut:
+        facts.append(
+            (
+                _("Content"),
+                _("The first %(limit)s characters of %(size)s bytes")
+                % {"limit": RAW_BODY_LIMIT, "size": len(raw.body)},
+            )
+        )
+    texts = _texts(
+        (_("Attribution"), _pretty(raw.attribution) if raw.attribution else ""),
+        (_("Content as received"), text),
+    )
+    title = f"{raw.get_channel_display()} · {_when(raw.received_at)}"
+    return Block(title, facts=facts, texts=texts, lead=names.get(raw.lead_id, ""))
 
 
 def _controller_text(controller) -> str:

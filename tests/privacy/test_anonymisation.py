@@ -5,6 +5,7 @@ legal hold keeps what the law needs; the pages and their permissions."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 from datetime import date, timedelta
@@ -22,6 +23,8 @@ from consents.models import Action, ConsentEvent, Kind, Source, Suppression
 from consents.selectors import Person, clauses_offered, controller_default
 from consents.services import consent_record, objection_record
 from crm.core.models import BackgroundJob
+from intake.models import ChannelAccount, ChannelKind, Outcome, RawMessage, TelegramChat
+from intake.services.raw import raw_process, raw_store
 from leads.models import (
     Activity,
     AssignmentRule,
@@ -70,8 +73,85 @@ def browser(user) -> HttpClient:
 def dump() -> str:
     out = io.StringIO()
     call_command("dumpdata", stdout=out)
+    rows = json.loads(out.getvalue())
+    # The raw log keeps an email or a webhook's body as bytes, which the dump gives in
+    # base64: compare its text.
+    for row in rows:
+        if row["model"] == "intake.rawmessage":
+            body = base64.b64decode(row["fields"]["body"])
+            row["fields"]["body"] = body.decode("utf-8", errors="replace")
     # Whatever the serializer escapes, compare the text itself.
-    return json.dumps(json.loads(out.getvalue()), ensure_ascii=False).lower()
+    return json.dumps(rows, ensure_ascii=False).lower()
+
+
+def sales_mailbox() -> ChannelAccount:
+    account, _new = ChannelAccount.objects.get_or_create(
+        name="Biuro sprzedaży",
+        defaults={"kind": ChannelKind.MAILBOX, "source": source("www"), "host": "127.0.0.1"},
+    )
+    return account
+
+
+def email_arrives(message_id: str, *, subject: str, text: str, headers: str = "") -> RawMessage:
+    """An email from the person, as the mailbox poll stores and processes it."""
+    eml = (
+        f"Message-ID: {message_id}\r\n"
+        "From: =?utf-8?q?Bo=C5=BCydar_Brz=C4=99czyszczykiewicz?= <bozydar.b@przyklad.pl>\r\n"
+        "To: biuro@deweloper.pl\r\n"
+        f"Subject: {subject}\r\n"
+        "Date: Mon, 02 Mar 2026 09:15:00 +0100\r\n"
+        f"{headers}"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\n"
+        f"{text}\r\n"
+    ).encode()
+    raw, _new = raw_store(
+        account=sales_mailbox(),
+        external_id=message_id,
+        body=eml,
+        sender=f"{FIRST} {LAST} <{EMAIL}>",
+        subject=subject,
+    )
+    processed, _retry = raw_process(raw.pk)
+    return processed
+
+
+def logged(external_id: str, *, sender: str, text: str, lead: Lead | None = None) -> RawMessage:
+    """An entry of the raw log as its channel left it: a lead's, or junk."""
+    raw, _new = raw_store(
+        account=sales_mailbox(), external_id=external_id, body=text.encode(), sender=sender
+    )
+    outcome = Outcome.CREATED if lead is not None else Outcome.JUNK
+    RawMessage.objects.filter(pk=raw.pk).update(outcome=outcome, lead=lead)
+    raw.refresh_from_db()
+    return raw
+
+
+def telegram_chat_opens(lead: Lead) -> RawMessage:
+    """The person writes to the office's Telegram bot and shares their phone: the chat is
+    their lead's."""
+    bot = ChannelAccount.objects.create(
+        name="Bot biura", kind=ChannelKind.TELEGRAM, source=source("www"), external_id="biuro"
+    )
+    update = {
+        "update_id": 5001,
+        "message": {
+            "message_id": 1,
+            "date": 1772440000,
+            "from": {"id": 777001, "is_bot": False, "first_name": FIRST, "last_name": LAST},
+            "chat": {"id": 777001, "type": "private", "first_name": FIRST, "last_name": LAST},
+            "contact": {"phone_number": "48601234567", "first_name": FIRST, "user_id": 777001},
+        },
+    }
+    raw, _new = raw_store(
+        account=bot,
+        external_id="777001:5001",
+        body=json.dumps(update, ensure_ascii=False).encode(),
+        sender=f"{FIRST} (777001)",
+    )
+    processed, _retry = raw_process(raw.pk)
+    return processed
 
 
 def report_figures(manager) -> dict:
@@ -133,8 +213,9 @@ def person_everywhere(
     advisor, manager, administrator, media, settings, django_capture_on_commit_callbacks
 ):
     """The person's data through every path: the intake API, the conversion, a
-    conversation, an offer, a note with a file, a consent with its scan, a contract whose
-    hold has ended, an import and a list export made while they existed."""
+    conversation, an email to the sales mailbox and a junk one, a Telegram chat, an offer, a
+    note with a file, a consent with its scan, a contract whose hold has ended, an import
+    and a list export made while they existed."""
     settings.LEJEK_SYNC_EXPORT_LIMIT = 0
     capture = django_capture_on_commit_callbacks
     with capture(execute=True):
@@ -161,6 +242,26 @@ def person_everywhere(
         notes=f"Pan {LAST} pyta o rabat; oddzwonić na 601-234-567.",
         client=client,
     )
+    # Then they write to the sales mailbox (a repeat inquiry: a new lead of the client), their
+    # auto-reply to the office's answer is junk that made no lead, and they open a chat with
+    # the bot sharing their phone (another lead of theirs, the chat's).
+    with capture(execute=True):
+        emailed = email_arrives(
+            "<pytanie-2@przyklad.pl>",
+            subject=f"Mieszkanie w {MESSAGE_WORD}",
+            text=f"Dzień dobry, tu {FIRST} {LAST}, tel. {PHONE}. Mieszkam w {MESSAGE_WORD}.",
+        )
+        junk = email_arrives(
+            "<auto-1@przyklad.pl>",
+            subject="Nieobecność",
+            text=f"Jestem poza biurem do 10 marca. {FIRST} {LAST}, tel. {PHONE}",
+            headers="Auto-Submitted: auto-replied\r\n",
+        )
+        chatted = telegram_chat_opens(lead)
+    assert (emailed.outcome, emailed.lead.clients.get()) == (Outcome.CREATED, client)
+    assert (junk.outcome, junk.lead) == (Outcome.JUNK, None)
+    assert (chatted.outcome, chatted.lead.clients.get()) == (Outcome.CREATED, client)
+    assert TelegramChat.objects.get().lead == chatted.lead
     unit, sold = UnitFactory(), UnitFactory()
     lead.investments.add(unit.investment, sold.investment)
     offer_create(
@@ -211,7 +312,13 @@ def person_everywhere(
         media / ConsentEvent.objects.get(client=client, kind=Kind.MARKETING_EMAIL).document.name,
     ]
     assert all(path.is_file() for path in files)
-    return {"client": client, "lead": lead, "files": files, "batch": batch}
+    return {
+        "client": client,
+        "lead": lead,
+        "files": files,
+        "batch": batch,
+        "raws": [emailed, junk, chatted],
+    }
 
 
 def test_after_the_erasure_the_database_holds_none_of_the_persons_strings(
@@ -231,7 +338,7 @@ def test_after_the_erasure_the_database_holds_none_of_the_persons_strings(
     assert [text for text in STRINGS if text.lower() in after] == []
     assert not [path for path in person_everywhere["files"] if path.exists()]
     # The rows the reports count stay, with their figures.
-    assert Lead.objects.count() == leads_before == 2
+    assert Lead.objects.count() == leads_before == 4
     assert report_figures(manager) == figures
     client.refresh_from_db()
     assert client.anonymised_at is not None and client.first_name == "Anonimizowany"
@@ -249,7 +356,33 @@ def test_after_the_erasure_the_database_holds_none_of_the_persons_strings(
     assert all(lead.anonymised_at for lead in Lead.objects.all())
     log = PrivacyLog.objects.get(action=PrivacyAction.ANONYMISATION)
     assert (log.client_id, log.user) == (client.pk, administrator)
-    assert log.details["leads"] == 2
+    assert log.details["leads"] == 4
+    assert (log.details["raw_messages"], log.details["telegram_chats"]) == (3, 1)
+
+
+def test_what_arrived_through_the_channels_keeps_its_outcome_but_not_its_content(
+    person_everywhere, administrator
+):
+    emailed, junk, chatted = person_everywhere["raws"]
+
+    person_anonymise(client=person_everywhere["client"], user=administrator)
+
+    raws = {raw.pk: raw for raw in RawMessage.objects.all()}
+    for raw in raws.values():
+        assert (bytes(raw.body), raw.headers, raw.sender, raw.subject, raw.attribution) == (
+            b"", {}, "", "", {}
+        )  # fmt: skip
+        assert raw.anonymised_at is not None
+    # The channels page counts the same: outcomes and leads stay; a reason is a dash.
+    assert [(raws[r.pk].outcome, raws[r.pk].lead_id) for r in (emailed, junk, chatted)] == [
+        (Outcome.CREATED, emailed.lead_id), (Outcome.JUNK, None), (Outcome.CREATED, chatted.lead_id)
+    ]  # fmt: skip
+    assert raws[junk.pk].reason == "—"
+    # An email's Message-ID still keeps a second delivery out; a Telegram update's id held
+    # the person's chat, and the chat itself is gone.
+    assert raws[emailed.pk].external_id == "<pytanie-2@przyklad.pl>"
+    assert raws[chatted.pk].external_id == f"anonymised:{chatted.pk}"
+    assert not TelegramChat.objects.exists()
 
 
 def test_the_export_reaches_every_string_the_erasure_removes(person_everywhere, manager):
@@ -273,6 +406,32 @@ def test_the_export_reaches_every_string_the_erasure_removes(person_everywhere, 
     assert [(error.row, PESEL in error.message) for error in data.import_row_errors] == [(3, True)]
 
 
+def test_the_persons_export_holds_what_arrived_through_the_channels(person_everywhere, manager):
+    import zipfile
+
+    from privacy.services.export import person_export
+
+    emailed, junk, chatted = person_everywhere["raws"]
+
+    export = person_export(user=manager, client=person_everywhere["client"])
+
+    archive = zipfile.ZipFile(export.file)
+    data = json.loads(archive.read("person.json"))
+    raws = {raw["id"]: raw for raw in data["raw_messages"]}
+    assert list(raws) == [emailed.pk, junk.pk, chatted.pk]
+    assert raws[emailed.pk]["sender"] == f"{FIRST} {LAST} <{EMAIL}>"
+    assert raws[emailed.pk]["account"] == "Biuro sprzedaży"
+    assert f"Mieszkam w {MESSAGE_WORD}." in raws[emailed.pk]["body"]
+    assert raws[emailed.pk]["body_truncated"] is False
+    assert (raws[junk.pk]["outcome"], raws[junk.pk]["lead_id"]) == ("junk", None)
+    assert raws[chatted.pk]["attribution"]["channel"] == "telegram"
+    assert [chat["chat_id"] for chat in data["telegram_chats"]] == [777001]
+    html = archive.read("podsumowanie.html").decode()
+    assert '<section id="raw_messages">' in html and '<section id="telegram_chats">' in html
+    assert "Nieobecność" in html and "Jestem poza biurem do 10 marca" in html
+    assert (export.log.details["raw_messages"], export.log.details["telegram_chats"]) == (3, 1)
+
+
 def test_a_second_anonymisation_changes_nothing(
     person_everywhere, administrator, django_capture_on_commit_callbacks
 ):
@@ -287,6 +446,25 @@ def test_a_second_anonymisation_changes_nothing(
     assert not again.changed
     assert dump() == first
     assert PrivacyLog.objects.filter(action=PrivacyAction.ANONYMISATION).count() == 1
+
+
+def test_an_entry_without_a_lead_is_theirs_only_when_sent_from_their_whole_address(
+    advisor, administrator
+):
+    inquiry = LeadFactory(branch=advisor.branch, contact_last_name=LAST, contact_email=EMAIL)
+    theirs = logged("<a@x>", sender=f"{FIRST} <{EMAIL.upper()}>", text="Autoodpowiedź")
+    others = [
+        logged("<b@x>", sender=f"ania.{EMAIL}", text="Newsletter"),
+        logged("<c@x>", sender=f"<{EMAIL}.com>", text="Spam"),
+    ]
+
+    person_anonymise(lead=inquiry, user=administrator)
+
+    theirs.refresh_from_db()
+    assert (theirs.sender, bytes(theirs.body), theirs.outcome) == ("", b"", Outcome.JUNK)
+    for other in others:
+        other.refresh_from_db()
+        assert other.anonymised_at is None and other.sender.endswith((EMAIL, f"{EMAIL}.com>"))
 
 
 def test_an_objection_outlives_the_erasure(advisor, administrator):
@@ -324,12 +502,14 @@ def test_under_a_legal_hold_the_contract_data_stays_and_the_rest_goes(
         upload=SimpleUploadedFile("umowa.pdf", PDF, content_type="application/pdf"),
         user=advisor,
     )
+    emailed = logged("<umowa@przyklad.pl>", sender=EMAIL, text=f"Umowa, {PHONE}", lead=lead)
 
     with django_capture_on_commit_callbacks(execute=True):
         result = person_anonymise(client=client, user=administrator)
 
     client.refresh_from_db()
     lead.refresh_from_db()
+    emailed.refresh_from_db()
     assert result.held_until == signed.replace(year=signed.year + 10)
     # Kept: who the contract is with, the contract and the lead's documents.
     assert (client.first_name, client.last_name, client.pesel) == (FIRST, LAST, PESEL)
@@ -339,6 +519,8 @@ def test_under_a_legal_hold_the_contract_data_stays_and_the_rest_goes(
     assert (client.email, client.phone, client.anonymised_at is not None) == ("", "", True)
     assert (lead.contact_email, lead.message) == ("", "")
     assert NOTE_WORD.lower() not in Note.objects.get().text.lower()
+    # The email the inquiry came by is not contract data: it goes under the hold too.
+    assert (bytes(emailed.body), emailed.sender, emailed.lead) == (b"", "", lead)
     hold = PrivacyLog.objects.get(action=PrivacyAction.LEGAL_HOLD)
     assert hold.details["until"] == result.held_until.isoformat()
     # A second call while the hold lasts changes nothing.
@@ -366,11 +548,17 @@ def test_an_inquiry_without_a_client_is_anonymised_alone(advisor, administrator)
         raw_payload={"phone": PHONE},
     )
     other = LeadFactory(branch=advisor.branch, contact_last_name="Nowak", message="Inna osoba")
+    logged("<z-formularza@x>", sender=f"{LAST} (formularz)", text=MESSAGE_WORD, lead=inquiry)
+    others = logged("<nowak@x>", sender="Nowak", text="Inna osoba", lead=other)
 
     person_anonymise(lead=inquiry, user=administrator)
 
     inquiry.refresh_from_db()
     other.refresh_from_db()
+    others.refresh_from_db()
+    assert (bytes(others.body), others.sender, others.anonymised_at) == (
+        b"Inna osoba", "Nowak", None
+    )  # fmt: skip
     assert inquiry.anonymised_at is not None
     assert (inquiry.contact_last_name, inquiry.message, inquiry.raw_payload) == ("", "", {})
     assert inquiry.name == "Zapytanie [\u2026]"
@@ -389,9 +577,17 @@ def test_a_lead_shared_with_another_client_keeps_the_other_clients_data(advisor,
         contact_last_name="Nowak",
         message=f"Kupujemy z mężem ({FIRST} {LAST}) mieszkanie.",
     )
+    his = logged("<on@x>", sender=f"{FIRST} {LAST} <{EMAIL}>", text="Pytanie", lead=lead)
+    hers = logged("<ona@x>", sender="Halina Nowak <h.nowak@x.pl>", text="Pytam", lead=lead)
 
     person_anonymise(client=person, user=administrator)
 
+    his.refresh_from_db()
+    hers.refresh_from_db()
+    assert (his.sender, bytes(his.body)) == ("", b"")
+    assert (hers.sender, bytes(hers.body), hers.anonymised_at) == (
+        "Halina Nowak <h.nowak@x.pl>", b"Pytam", None
+    )  # fmt: skip
     lead.refresh_from_db()
     assert lead.anonymised_at is None
     assert (lead.contact_first_name, lead.contact_last_name) == ("Halina", "Nowak")
@@ -430,6 +626,8 @@ def test_an_advisor_without_the_permission_gets_403(customer, advisor, manager):
 def test_the_confirmation_shows_what_goes_and_asks_for_the_tick(customer, administrator):
     http = browser(administrator)
     url = reverse("privacy:client_anonymise", args=[customer.pk])
+    logged("<1@x>", sender=EMAIL, text=NOTE_WORD, lead=customer.leads.get())
+    logged("<2@x>", sender=f"{FIRST} <{EMAIL}>", text="Jestem na urlopie")
 
     page = http.get(url)
 
@@ -437,6 +635,7 @@ def test_the_confirmation_shows_what_goes_and_asks_for_the_tick(customer, admini
     text = page.content.decode()
     assert "What will be removed" in text and 'id="privacy-erasure-start"' in text
     assert page.context["preview"].leads == 1
+    assert 'id="privacy-erasure-raw-messages">2<' in text
     assert "privacy-erasure-hold" not in text
     refused = http.post(url, {})
     assert refused.status_code == 200

@@ -25,7 +25,9 @@ from django.utils import timezone
 from consents.models import Action, Kind, Source
 from consents.selectors import Person, clauses_offered, controller_default
 from consents.services import consent_record, objection_record
+from intake.models import ChannelAccount, ChannelKind, Outcome, RawMessage
 from intake.payload import read_intake_payload
+from intake.services.raw import raw_store
 from leads.models import AssignmentRule, Lead, SurveyTemplate
 from leads.services.conversations import conversation_log
 from leads.services.documents import note_create
@@ -36,6 +38,7 @@ from leads.services.surveys import survey_response_create
 from leads.services.verification import lead_convert_to_client
 from privacy.models import PrivacyAction, PrivacyLog
 from privacy.selectors.export import person_data
+from privacy.selectors.intake import RAW_BODY_LIMIT
 from tests.factories import ClientFactory, LeadFactory, UnitFactory, source, win
 
 pytestmark = pytest.mark.django_db
@@ -277,6 +280,27 @@ def test_an_inquiry_without_a_client_is_exported_as_its_contact(manager, advisor
     assert '<h1 id="person-name">Bożena Kwiatkowska</h1>' in html
     log = PrivacyLog.objects.get()
     assert (log.client_id, log.lead_id, log.user) == (None, lead.pk, manager)
+
+
+def test_a_long_email_is_exported_as_its_first_characters(manager, advisor, media):
+    lead = LeadFactory(branch=advisor.branch, employees=[advisor], contact_email="b.k@example.pl")
+    mailbox = ChannelAccount.objects.create(
+        name="Biuro", kind=ChannelKind.MAILBOX, source=source("www")
+    )
+    body = ("Subject: Zapytanie\r\n\r\nProszę o ofertę.\r\n" + "A" * 30_000).encode()
+    raw, _new = raw_store(account=mailbox, external_id="<dlugi@x>", body=body, sender="b.k@x.pl")
+    RawMessage.objects.filter(pk=raw.pk).update(outcome=Outcome.CREATED, lead=lead)
+
+    archive = archive_of(login(manager).post(reverse("privacy:lead_export", args=[lead.pk])))
+
+    [entry] = json.loads(archive.read("person.json"))["raw_messages"]
+    assert entry["body"].startswith("Subject: Zapytanie\r\n\r\nProszę o ofertę.")
+    assert (len(entry["body"]), entry["body_bytes"], entry["body_truncated"]) == (
+        RAW_BODY_LIMIT, len(body), True
+    )  # fmt: skip
+    html = archive.read("podsumowanie.html").decode()
+    assert f"The first {RAW_BODY_LIMIT} characters of {len(body)} bytes" in html
+    assert "Proszę o ofertę." in html
 
 
 def test_an_inquiry_with_a_client_points_to_the_clients_export(manager, zofia):
