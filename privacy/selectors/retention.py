@@ -6,13 +6,18 @@ Activity is anything done with the person since the cut-off: a change of the cli
 lead of theirs created or changed, a conversation logged or planned, a note, an offer, a
 consent event. A person with an active lead (open: not failed, not won, not deleted) or a
 contract is skipped, each with the reason, so the dry run says who is kept and why.
-Ids only: the report is itself kept free of personal data."""
+Ids only: the report is itself kept free of personal data.
+
+Apart from the people, the raw log's entries that made no lead (junk, errors, test leads,
+entries never processed) are kept `RAW_UNLINKED_DAYS` days, whatever the policy's months:
+long enough to fix a parser and replay, and they belong to no one an erasure could find
+but by the sender's address."""
 
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -20,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from consents.models import ConsentEvent
+from intake.models import RawMessage
 from leads.models import Activity, Lead, Note, Offer
 from privacy.selectors.holds import (
     ANONYMISED_FIRST_NAME,
@@ -27,6 +33,7 @@ from privacy.selectors.holds import (
     hold_end,
     latest_contract_signed,
 )
+from privacy.selectors.intake import RAW_UNLINKED_DAYS
 from settings_app.selectors import crm_settings
 
 REASON_INACTIVE = "inactive"
@@ -67,6 +74,12 @@ def retention_cutoff(*, now: datetime | None = None) -> datetime | None:
     if not months:
         return None
     return months_before(now or timezone.now(), months)
+
+
+def raw_messages_expired(*, now: datetime | None = None) -> QuerySet[RawMessage]:
+    """The raw log's entries without a lead received more than RAW_UNLINKED_DAYS ago."""
+    before = (now or timezone.now()) - timedelta(days=RAW_UNLINKED_DAYS)
+    return RawMessage.objects.filter(lead__isnull=True, received_at__lt=before)
 
 
 def months_before(moment: datetime, months: int) -> datetime:

@@ -1,6 +1,7 @@
 """Retention: the dry run lists who the policy anonymises and why (ids only), skips anyone
 with an active lead or a contract under its legal hold, and the monthly job anonymises
-them, completing too the anonymisations whose legal hold has ended."""
+them, completing too the anonymisations whose legal hold has ended; the raw log's entries
+that made no lead are deleted after 90 days."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from django.core.management import call_command
 from django.utils import timezone, translation
 
 from clients.models import Client
+from intake.models import ChannelAccount, ChannelKind, Outcome, RawMessage
+from intake.services.raw import raw_store
 from leads.models import DeletionReason, FailureReason, IntakeOutcome, Lead
 from leads.services.conversations import conversation_log
 from privacy.models import PrivacyAction, PrivacyLog
@@ -24,9 +27,10 @@ from privacy.selectors.retention import (
     retention_entries,
 )
 from privacy.services.anonymisation import person_anonymise
+from privacy.services.retention import retention_run
 from privacy.tasks import run_retention
 from settings_app.models import CRMSettings
-from tests.factories import ClientFactory, LeadFactory, win
+from tests.factories import ClientFactory, LeadFactory, source, win
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +149,39 @@ def test_the_job_completes_an_anonymisation_whose_hold_has_ended(advisor, manage
     client.refresh_from_db()
     assert (client.last_name, client.pesel) == ("", "")
     assert retention_entries() == []
+
+
+def test_the_job_deletes_the_raw_log_entries_that_made_no_lead_after_90_days():
+    mailbox = ChannelAccount.objects.create(
+        name="Biuro", kind=ChannelKind.MAILBOX, source=source("www")
+    )
+    lead = LeadFactory(created_at=LONG_AGO)
+
+    def arrived(external_id: str, days_ago: int, outcome: str, **fields) -> RawMessage:
+        raw, _new = raw_store(
+            account=mailbox,
+            external_id=external_id,
+            body=b"Od: ktos@example.pl",
+            received_at=timezone.now() - timedelta(days=days_ago),
+        )
+        RawMessage.objects.filter(pk=raw.pk).update(outcome=outcome, **fields)
+        return raw
+
+    arrived("<newsletter@x>", 91, Outcome.JUNK, reason="Newsletter")
+    arrived("<zepsuty@x>", 120, Outcome.ERROR, reason="Nieczytelny")
+    arrived("<test@x>", 400, Outcome.TEST, reason="Test")
+    recent = arrived("<wczoraj@x>", 89, Outcome.JUNK, reason="Newsletter")
+    inquiry = arrived("<zapytanie@x>", 400, Outcome.CREATED, lead=lead)
+    out = io.StringIO()
+    with translation.override("en"):
+        call_command("retention_report", stdout=out)
+    assert "To delete: 3 raw log entries without a lead, older than 90 days." in out.getvalue()
+    assert RawMessage.objects.count() == 5  # the dry run deletes nothing
+
+    run = retention_run()
+
+    assert run.raw_messages_deleted == 3
+    assert set(RawMessage.objects.values_list("pk", flat=True)) == {recent.pk, inquiry.pk}
 
 
 def test_the_job_runs_monthly_from_the_beat_schedule():

@@ -1,5 +1,6 @@
 """The retention policy's dry run: who the monthly job would anonymise and why, and who it
-keeps (an active lead, a contract, a legal hold). Ids only, no personal data."""
+keeps (an active lead, a contract, a legal hold), and how many raw log entries without a
+lead it would delete. Ids only, no personal data."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from collections import Counter
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from privacy.selectors.retention import retention_cutoff, retention_entries
+from privacy.selectors.intake import RAW_UNLINKED_DAYS
+from privacy.selectors.retention import (
+    raw_messages_expired,
+    retention_cutoff,
+    retention_entries,
+)
 
 
 class Command(BaseCommand):
@@ -26,4 +32,8 @@ class Command(BaseCommand):
         self.stdout.write(
             _("To anonymise: %(clients)d clients, %(inquiries)d inquiries; kept: %(kept)d.")
             % {"clients": due["client"], "inquiries": due["inquiry"], "kept": kept}
+        )
+        self.stdout.write(
+            _("To delete: %(count)d raw log entries without a lead, older than %(days)d days.")
+            % {"count": raw_messages_expired().count(), "days": RAW_UNLINKED_DAYS}
         )
