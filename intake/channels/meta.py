@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 from django.conf import settings
@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 from ..models import ChannelAccount, ChannelKind, Listing, RawMessage
 from ..services.raw import account_failed, account_succeeded, raw_process, raw_store
 from . import Inquiry, Unreadable
-from .adform import Answer, answers_read, moment, utm
+from .adform import Answer, answers_read, moment, objects, text, utm
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ LABELS = {
 # some minutes after it was created, and an entry met twice is logged once.
 BACKFILL_OVERLAP = timedelta(minutes=15)
 BACKFILL_MAX_PAGES = 200
+GRAPH_ID = re.compile(r"[0-9A-Za-z_-]{1,100}", re.ASCII)
 
 
 def read(raw: RawMessage) -> Inquiry:
@@ -81,45 +82,47 @@ def read(raw: RawMessage) -> Inquiry:
     if "field_data" in logged:
         lead = logged
     else:
-        leadgen_id = _text(logged.get("leadgen_id"))
+        leadgen_id = graph_id(logged.get("leadgen_id"))
         if not leadgen_id:
-            raise Unreadable(_("The entry has no leadgen_id."))
+            raise Unreadable(_("The entry has no valid leadgen_id."))
         lead = lead_fetch(raw.account, leadgen_id)
-    return lead_inquiry(raw.account, lead, leadgen_id=raw.external_id, form_id=logged.get("form_id"))
+    return lead_inquiry(
+        raw.account, lead, leadgen_id=raw.external_id, form_id=logged.get("form_id")
+    )
 
 
 def lead_fetch(account: ChannelAccount, leadgen_id: str) -> dict[str, Any]:
     """The lead as the Graph API gives it, read with the page's access token."""
-    return _graph_get(
-        account, _graph_url(quote(leadgen_id, safe="")), {"fields": LEAD_FIELDS}
-    )
+    return _graph_get(account, _graph_url(leadgen_id), {"fields": LEAD_FIELDS})
 
 
 def lead_inquiry(
     account: ChannelAccount, lead: dict[str, Any], *, leadgen_id: str, form_id: Any = None
 ) -> Inquiry:
     """One Graph API lead as an inquiry, mapped by its form's listing."""
-    form_id = _text(lead.get("form_id")) or _text(form_id)
-    listing = Listing.objects.filter(account=account, key=form_id[:100]).first() if form_id else None
+    form_id = text(lead.get("form_id")) or text(form_id)
+    listing = (
+        Listing.objects.filter(account=account, key=form_id[:100]).first() if form_id else None
+    )
     data, consent_kinds = answers_read(
         _answers(lead), field_map=listing.field_map if listing else {}, defaults=DEFAULTS
     )
     data["submitted_at"] = moment(lead.get("created_time"))
     if data["submitted_at"] is None:
         del data["submitted_at"]
-    platform = _text(lead.get("platform")).lower()
+    platform = text(lead.get("platform")).lower()
     form_name = listing.name if listing and listing.name else form_id
     data.update(
         utm(
             source="instagram" if platform == "ig" else "facebook",
             medium="lead_ad",
-            campaign=_text(lead.get("campaign_name")),
-            content=_text(lead.get("ad_name")),
+            campaign=text(lead.get("campaign_name")),
+            content=text(lead.get("ad_name")),
             term=form_name,
         )
     )
     attribution = {
-        key: _text(lead.get(key))
+        key: text(lead.get(key))
         for key in ("campaign_id", "campaign_name", "adset_id", "adset_name", "ad_id", "ad_name")
     }
     attribution.update(
@@ -137,16 +140,16 @@ def _answers(lead: dict[str, Any]) -> list[Answer]:
     """`field_data` ([{"name", "values": [...]}]) and the custom disclaimer's checkboxes
     ([{"checkbox_key", "is_checked": "1" or ""}]), whatever else the lead holds ignored."""
     answers = []
-    for item in _objects(lead.get("field_data")):
-        name = _text(item.get("name"))
+    for item in objects(lead.get("field_data")):
+        name = text(item.get("name"))
         values = item.get("values")
         values = values if isinstance(values, list) else [values]
-        value = ", ".join(_text(value) for value in values if _text(value))
+        value = ", ".join(text(value) for value in values if text(value))
         if name:
             answers.append(Answer(name, str(LABELS.get(name, name)), value))
-    for item in _objects(lead.get("custom_disclaimer_responses")):
-        key = _text(item.get("checkbox_key"))
-        checked = _text(item.get("is_checked")).lower() in ("1", "true")
+    for item in objects(lead.get("custom_disclaimer_responses")):
+        key = text(item.get("checkbox_key"))
+        checked = text(item.get("is_checked")).lower() in ("1", "true")
         if key:
             answers.append(Answer(key, key, _("yes") if checked else _("no")))
     return answers
@@ -161,6 +164,8 @@ def forms_backfill() -> int:
     accounts = ChannelAccount.objects.filter(kind=ChannelKind.META, active=True)
     for account in accounts:
         for listing in account.listings.order_by("pk"):
+            if not graph_id(listing.key):
+                continue  # not a form's id: nothing Meta could list
             started = timezone.now()
             try:
                 new += _form_backfill(account, listing)
@@ -178,26 +183,29 @@ def _form_backfill(account: ChannelAccount, listing: Listing) -> int:
     filtering = [
         {"field": "time_created", "operator": "GREATER_THAN", "value": int(since.timestamp())}
     ]
-    url = _graph_url(f"{quote(listing.key, safe='')}/leads")
-    params: dict[str, str] | None = {"fields": "id," + LEAD_FIELDS, "filtering": json.dumps(filtering)}
+    url = _graph_url(f"{listing.key}/leads")
+    params: dict[str, str] | None = {
+        "fields": "id," + LEAD_FIELDS,
+        "filtering": json.dumps(filtering),
+    }
     new = 0
     for _page in range(BACKFILL_MAX_PAGES):
         page = _graph_get(account, url, params)
-        for lead in _objects(page.get("data")):
-            lead_id = _text(lead.get("id"))
+        for lead in objects(page.get("data")):
+            lead_id = graph_id(lead.get("id"))
             if not lead_id:
                 continue
             raw, created = raw_store(
                 account=account,
                 external_id=lead_id,
                 body=json.dumps(lead).encode(),
-                subject=listing.name or listing.key,
+                subject=listing.key,
             )
             if created:
                 raw_process(raw.pk)
                 new += 1
         paging = page.get("paging")
-        url = _text(paging.get("next")) if isinstance(paging, dict) else ""
+        url = text(paging.get("next")) if isinstance(paging, dict) else ""
         # `next` carries its own token and cursor; one that leaves the Graph API is not
         # followed (the token would go with it).
         if not url.startswith(settings.LEJEK_GRAPH_API_URL.rstrip("/") + "/"):
@@ -249,16 +257,13 @@ def _graph_get(account: ChannelAccount, url: str, params: dict[str, str] | None)
 def _graph_error(payload: Any) -> str:
     error = payload.get("error") if isinstance(payload, dict) else None
     if isinstance(error, dict):
-        return _text(error.get("message"))[:500]
+        return text(error.get("message"))[:500]
     return ""
 
 
-def _objects(value: Any) -> list[dict]:
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
-def _text(value: Any) -> str:
-    """An id, a name or an answer as text: strings and integers, nothing else."""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        return ""
-    return str(value).strip()
+def graph_id(value: Any) -> str:
+    """A Graph API id (digits, as a string or a number), or "" for anything else: only
+    such an id goes into a Graph API address."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**100:
+        value = str(value)
+    return value if isinstance(value, str) and GRAPH_ID.fullmatch(value) else ""

@@ -18,7 +18,6 @@ import hashlib
 import hmac
 import json
 import logging
-import re
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -27,12 +26,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from ..channels.meta import graph_id
 from ..models import ChannelAccount, ChannelKind
 from ..webhooks import too_large, webhook_store
 
 logger = logging.getLogger(__name__)
-
-ID = re.compile(r"[0-9A-Za-z_.:-]{1,100}", re.ASCII)
 
 
 class BodyError(Exception):
@@ -51,7 +49,9 @@ def meta_webhook(request: HttpRequest, account_id: int) -> HttpResponse:
         return refusal
     if not _signed(request, account):
         logger.warning("Meta webhook of account %s: a POST without a valid signature.", account.pk)
-        return JsonResponse({"errors": {"signature": [_("The signature is not valid.")]}}, status=403)
+        return JsonResponse(
+            {"errors": {"signature": [_("The signature is not valid.")]}}, status=403
+        )
     try:
         changes = leadgen_changes(request.body)
     except BodyError as error:
@@ -60,8 +60,8 @@ def meta_webhook(request: HttpRequest, account_id: int) -> HttpResponse:
         webhook_store(
             request,
             account=account,
-            external_id=_id(value["leadgen_id"]),
-            subject=_id(value["form_id"]),
+            external_id=graph_id(value["leadgen_id"]),
+            subject=graph_id(value["form_id"]),
             body=json.dumps(value).encode(),
         )
     return JsonResponse({"received": len(changes)})
@@ -116,7 +116,7 @@ def leadgen_changes(body: bytes) -> list[dict[str, Any]]:
             if not isinstance(value, dict):
                 raise BodyError(f"{at}.value", _("The change's value must be a JSON object."))
             for key in ("leadgen_id", "form_id"):
-                if not _id(value.get(key)):
+                if not graph_id(value.get(key)):
                     raise BodyError(f"{at}.value.{key}", _("Give the id as Meta does."))
             changes.append(value)
     return changes
@@ -126,10 +126,3 @@ def _list(value: Any, field: str) -> list:
     if not isinstance(value, list):
         raise BodyError(field, _("This must be a list."))
     return value
-
-
-def _id(value: Any) -> str:
-    """A Graph API id (a string or a number of digits), or "" for anything else."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**100:
-        value = str(value)
-    return value if isinstance(value, str) and ID.fullmatch(value) else ""
