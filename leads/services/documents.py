@@ -69,13 +69,17 @@ def _require_writable(lead: Lead) -> None:
 @_removes_stored_files_on_failure
 @transaction.atomic
 def document_upload(
-    *, lead: Lead, upload: IO[bytes], user: User, note: Note | None = None
+    *, lead: Lead, upload: IO[bytes], user: User | None, note: Note | None = None
 ) -> Document:
     """Add a file to a lead, on its own or as `note`'s one attachment. The file is
     checked from its content first (`upload_check`) and stored under a random name; the
     row records the cleaned original name, the type told from the content and the size.
-    Open, won and failed leads take files; a deleted inquiry does not."""
-    if not user.has_perm("leads.add_document"):
+    Open, won and failed leads take files; a deleted inquiry does not.
+
+    `user` None: the file came with the inquiry itself (an email's attachment the intake
+    received), so there is no one whose permission to check and no uploader to record;
+    every rule on the file still applies."""
+    if user is not None and not user.has_perm("leads.add_document"):
         raise PermissionDenied(_("You may not add documents."))
     _require_writable(lead)
     if note is not None:
@@ -92,7 +96,9 @@ def document_upload(
         size=checked.size,
         uploaded_by=user,
     )
-    document.full_clean(exclude=["file"], validate_unique=False)
+    document.full_clean(
+        exclude=["file"] if user is not None else ["file", "uploaded_by"], validate_unique=False
+    )
     content = checked.file if isinstance(checked.file, File) else File(checked.file)
     document.file.save(checked.name, content, save=False)
     stored = _stored.get()
