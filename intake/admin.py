@@ -1,17 +1,28 @@
 """The channels in the admin: accounts (secrets write-only), listings and forms, portal
-parsers, junk senders and the raw log (read-only, filterable, replayable)."""
+parsers (checked when saved, and tried on a pasted email), junk senders and the raw log
+(read-only, filterable, replayable)."""
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from crm.core.admin import ReadOnlyAdmin
 
+from .channels.email import parser_try
+from .channels.portals import rules_parse
 from .models import (
     ChannelAccount,
+    ChannelKind,
     JunkSender,
     Listing,
     MailboxFolder,
@@ -82,6 +93,7 @@ class ChannelAccountAdmin(admin.ModelAdmin):
     list_select_related = ["source"]
     readonly_fields = ["has_secret", "has_token", "last_success_at", "last_error_at", "last_error"]
     inlines = [MailboxFolderInline]
+    actions = ["fetch_now"]
     fieldsets = [
         (None, {"fields": ["name", "kind", "active", "source", "default_investment"]}),
         (
@@ -106,6 +118,24 @@ class ChannelAccountAdmin(admin.ModelAdmin):
             {"fields": ["health_limit_minutes", "last_success_at", "last_error_at", "last_error"]},
         ),
     ]
+
+    @admin.action(description=_("Fetch now (mailboxes)"))
+    def fetch_now(self, request, queryset):
+        from .tasks import poll_mailbox
+
+        mailboxes = list(queryset.filter(kind=ChannelKind.MAILBOX, active=True))
+        for account in mailboxes:
+            transaction.on_commit(lambda pk=account.pk: poll_mailbox.delay(pk))
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d mailbox will be read in a moment.",
+                "%(count)d mailboxes will be read in a moment.",
+                len(mailboxes),
+            )
+            % {"count": len(mailboxes)},
+            messages.SUCCESS if mailboxes else messages.WARNING,
+        )
 
     @admin.display(description=_("secret stored"), boolean=True)
     def has_secret(self, account):
@@ -151,11 +181,93 @@ class ListingAdmin(admin.ModelAdmin):
     readonly_fields = ["synced_at"]
 
 
+class PortalParserForm(forms.ModelForm):
+    """The rules and patterns are checked when saved, not when the first email fails."""
+
+    class Meta:
+        model = PortalParser
+        fields = [
+            "name", "active", "priority", "sender_domains", "subject_pattern", "rules",
+            "prefer_reply_to", "source", "listing_pattern",
+        ]  # fmt: skip
+
+    def clean_rules(self):
+        try:
+            rules_parse(self.cleaned_data["rules"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
+        return self.cleaned_data["rules"]
+
+    def clean_subject_pattern(self):
+        return _pattern_checked(self.cleaned_data["subject_pattern"], groups=0)
+
+    def clean_listing_pattern(self):
+        return _pattern_checked(self.cleaned_data["listing_pattern"], groups=1)
+
+
+def _pattern_checked(pattern: str, *, groups: int) -> str:
+    if not pattern:
+        return pattern
+    try:
+        compiled = re.compile(pattern)
+    except re.error as error:
+        raise forms.ValidationError(
+            _("Not a valid regular expression: %(error)s.") % {"error": error}
+        ) from error
+    if compiled.groups < groups:
+        raise forms.ValidationError(_("Put the id in parentheses: the first group is taken."))
+    return pattern
+
+
+class ParserTryForm(forms.Form):
+    email = forms.CharField(
+        label=_("email"),
+        max_length=2_000_000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 18, "cols": 100, "spellcheck": "false"}),
+        help_text=_(
+            "The whole email with its headers, as your mail program shows it (“Show "
+            "original”, “View source”)."
+        ),
+    )
+
+
 @admin.register(PortalParser)
 class PortalParserAdmin(admin.ModelAdmin):
+    form = PortalParserForm
     list_display = ["name", "active", "priority", "source"]
     list_filter = ["active"]
     list_select_related = ["source"]
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:parser_id>/try/",
+                self.admin_site.admin_view(self.try_view),
+                name="intake_portalparser_try",
+            ),
+            *super().get_urls(),
+        ]
+
+    def try_view(self, request, parser_id: int):
+        """ "Try this parser on a pasted email": what it would read, or why it does not
+        claim the email. Nothing is stored."""
+        parser = get_object_or_404(PortalParser.objects.select_related("source"), pk=parser_id)
+        if not self.has_view_permission(request, parser):
+            raise PermissionDenied
+        form = ParserTryForm(request.POST or None)
+        trial = None
+        if request.method == "POST" and form.is_valid():
+            trial = parser_try(parser, form.cleaned_data["email"].encode("utf-8"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "parser": parser,
+            "form": form,
+            "trial": trial,
+            "title": _("Try %(parser)s on an email") % {"parser": parser},
+        }
+        return TemplateResponse(request, "admin/intake/portalparser/try.html", context)
 
 
 @admin.register(JunkSender)

@@ -18,7 +18,9 @@ def process_raw_message(self, raw_id: int) -> str:
     """Turn one stored arrival into a lead (or a reply, junk, an error): delivered twice,
     the second run finds it settled and does nothing."""
     raw, retry = raw_process(raw_id)
-    if retry and self.request.retries < len(RETRY_DELAYS):
+    # Run in-process (no broker: the try-out set-up), a retry would wait in the request
+    # that stored the entry: the error stays, for a replay.
+    if retry and not self.request.is_eager and self.request.retries < len(RETRY_DELAYS):
         raise self.retry(countdown=RETRY_DELAYS[self.request.retries])
     return raw.outcome
 
