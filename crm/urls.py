@@ -34,6 +34,7 @@ urlpatterns = [
     path("api/intake/leads/", intake_views.intake_api_view, name="intake_api"),
     path("hooks/", include("intake.urls")),
     path("channels/", include("intake.pages.channels")),
+    path("channels/telegram/", include("intake.pages.telegram")),
     path("api/schema/", intake_views.intake_schema_view, name="intake_schema"),
     path("intake/<slug:slug>/", intake_views.public_inquiry_view, name="intake_form"),
     path(

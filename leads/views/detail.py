@@ -24,6 +24,7 @@ from leads.detail_selectors import (
 from leads.forms import FailureForm, StatusChangeForm
 from leads.history import lead_history_page
 from leads.models import Lead, LeadStatus
+from leads.panels import lead_page_panels
 from leads.selectors import lead_get_for_user
 from leads.services.pipeline import lead_change_status, lead_mark_failed, lead_reactivate
 from settings_app.selectors import crm_settings
@@ -143,6 +144,8 @@ def _render_page(
         "conversations": lead_conversations(lead=lead),
         # Each client's consents (or the inquiry contact's) and any objection: 2 queries.
         "consents": consent_panels(clients=lead.clients.all(), lead=lead),
+        # What the apps above leads add to the page (intake: the Telegram chat).
+        "lead_panels": lead_page_panels(request, lead),
         "manual_status_change_allowed": manual_allowed,
         "status_form": (
             StatusChangeForm(initial={"status": lead.status_id}) if can_change_status else None
