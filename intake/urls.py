@@ -3,8 +3,14 @@ which the channel's view authenticates as the channel documents."""
 
 from django.urls import path  # noqa: F401 - the channels add their webhooks
 
+from .hooks import google, meta, otodom, telegram
+
 app_name = "intake"
 
 urlpatterns: list = [
     # Each channel adds its webhook here.
+    path("meta/<int:account_id>/", meta.meta_webhook, name="meta_webhook"),
+    path("google/<int:account_id>/", google.google_webhook, name="google_webhook"),
+    path("otodom/<int:account_id>/", otodom.otodom_webhook, name="otodom_webhook"),
+    path("telegram/<int:account_id>/", telegram.telegram_webhook, name="telegram_webhook"),
 ]
