@@ -20,10 +20,10 @@ from django.test import Client as HttpClient
 from pytest_django.plugin import blocking_manager_key
 
 from crm.core.models import Role
+from intake.bench.dovecot import IMAPServer
 from leads.intake_config import intake_config_forget
 
 from .factories import BranchFactory, UserFactory
-from .imap_server import IMAPServer
 from .ports import free_port
 from .redis_server import RedisServer
 
@@ -100,6 +100,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("privacy.migrations.0002_permissions_for_roles", "grant"),
     ("consents.migrations.0003_administrators_configure_consents", "grant"),
     ("intake.migrations.0002_administrators_run_the_channels", "grant"),
+    ("intake.migrations.0003_portal_parsers", "seed_parsers"),
 ]
 
 

@@ -1,4 +1,4 @@
-"""The tests' own IMAP server (tests/imap_server.py) behaves as a real mailbox does: what is
+"""The tests' own IMAP server (intake/bench/dovecot.py) behaves as a real mailbox does: what is
 appended is fetched byte for byte, UIDs and UIDVALIDITY are there, flags stick, and a
 message can be moved to another folder."""
 
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.imap_server import IMAPServer
+from intake.bench.dovecot import IMAPServer
 
 pytestmark = pytest.mark.slow
 

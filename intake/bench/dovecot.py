@@ -1,6 +1,8 @@
-"""A Dovecot IMAP server of a test's own: its own configuration, run directory, passwd-file
-users and maildirs in a temporary directory, listening on a free loopback port with plain
-logins and no TLS. The system's Dovecot service (if any) is neither needed nor touched."""
+"""A Dovecot IMAP server of its own, for the tests and the channels benchmark
+(`manage.py bench_channels`): its own configuration, run directory, passwd-file users and
+maildirs in a temporary directory, listening on a free loopback port with plain logins and
+no TLS. The system's Dovecot service (if any) is neither needed nor touched. It lives here,
+not in tests/, because a management command must not import the tests."""
 
 from __future__ import annotations
 
@@ -19,9 +21,13 @@ from pathlib import Path
 
 from imapclient import IMAPClient
 
-from tests.ports import free_port
-
 APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 class IMAPServer:
