@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from leads.detail_selectors import lead_get_light_for_user
 from leads.models import Lead
 
+from ..models import ChannelKind
 from ..services.telegram import TEXT_LIMIT, lead_telegram_chat, telegram_reply
 
 
@@ -34,12 +35,17 @@ class TelegramReplyForm(forms.Form):
 
 
 def panel_context(request: HttpRequest, lead: Lead) -> dict | None:
-    """The panel's context: the lead's chat (one query), or None when it has none."""
+    """The panel's context: the lead's chat, or None when it has none. Only a lead the bot
+    made can have one (a chat moves to the next lead it opens): any other lead's page,
+    almost all of them, pays no query for it."""
+    payload = lead.raw_payload if isinstance(lead.raw_payload, dict) else {}
+    attribution = payload.get("attribution")
+    if not isinstance(attribution, dict) or attribution.get("channel") != ChannelKind.TELEGRAM:
+        return None
     chat = lead_telegram_chat(lead=lead)
     if chat is None:
         return None
-    attribution = lead.raw_payload.get("attribution") if isinstance(lead.raw_payload, dict) else {}
-    username = attribution.get("username", "") if isinstance(attribution, dict) else ""
+    username = attribution.get("username", "")
     is_open = not (lead.is_deleted or lead.is_failed)
     return {
         "chat": chat,

@@ -672,8 +672,7 @@ def test_lead_page_on_the_conversations_tab_takes_a_fixed_number_of_queries(
         Activity.objects.create(lead=lead, employee=advisor, done_at=now - timedelta(hours=n))
         Activity.objects.create(lead=lead, employee=advisor, planned_at=now + timedelta(hours=n))
     CRMSettings.get_solo()
-    # The page's own 18 (see test_detail, less the Clients tab's rows) and the tab's count
-    # and page of conversations.
-    with django_assert_num_queries(20):
+    # The page's own 17 (see test_detail) and the tab's count and page of conversations.
+    with django_assert_num_queries(19):
         response = web.get(lead.get_absolute_url(), {"tab": "conversations"})
     assert response.status_code == 200

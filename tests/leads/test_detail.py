@@ -578,9 +578,8 @@ def test_lead_page_takes_a_fixed_number_of_queries(
     # their caretakers, employees, investments, contractors (prefetched); last and next
     # conversation; CRM settings; active statuses and failure reasons for the two forms;
     # the Clients tab's rows; the user's permissions (2: the personal data card); the
-    # clients' consent states and the objections of their phones and emails (2); the
-    # panels of the apps above leads (leads/panels.py: intake's Telegram chat).
-    with django_assert_num_queries(19):
+    # clients' consent states and the objections of their phones and emails (2).
+    with django_assert_num_queries(18):
         response = web.get(detail_url(lead))
     assert response.status_code == 200
 

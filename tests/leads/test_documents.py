@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, connection
 from django.urls import reverse
+from django.utils import translation
 
 from leads.models import DeletionReason, Document, FailureReason, IntakeOutcome, Lead, Note
 from leads.services.documents import document_delete, document_upload, note_create
@@ -25,6 +26,15 @@ from settings_app.models import CRMSettings
 from tests.factories import LeadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The services' refusals read in English here, whatever an earlier test in this
+    process left active (the test settings' language is Polish)."""
+    with translation.override("en"):
+        yield
+
 
 PDF = b"%PDF-1.7\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
