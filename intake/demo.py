@@ -18,7 +18,7 @@ from clients.models import LeadSource
 from investments.models import Investment
 from leads.models import Lead
 
-from .models import ChannelAccount, Listing, RawMessage
+from .models import ChannelAccount, JunkSender, Listing, RawMessage
 from .secrets import secret_encrypt
 from .services.raw import raw_process, raw_store
 
@@ -104,6 +104,7 @@ def _accounts(investments, now) -> dict[str, ChannelAccount]:
             token_encrypted=secret_encrypt("demo-token"),
             **fields,
         )
+    JunkSender.objects.create(pattern="@oferty-kredytowe.example", note="Oferty kredytów")
     first = investments[0] if investments else None
     Listing.objects.create(
         account=accounts["otodom"], key="64001234", name="Otodom: 3 pokoje", investment=first

@@ -53,6 +53,8 @@ EXCLUDED = {
     "admin:axes_accessfailurelog_delete": "no failure log rows",
     "privacy:consent_document": "the demo's consents carry no scanned document "
     "(tests/consents/test_pages.py downloads one)",
+    "intake:meta_webhook": "Meta's webhook: its GET is the subscription's verification, "
+    "asked by Meta with the verify token (tests/intake/test_meta.py)",
 }
 # Unnamed patterns (Django admin's redirect from an object's old URL to its change page,
 # and its catch-all) are no pages either.
@@ -82,6 +84,11 @@ POST_ONLY = {
     "leads:import_encoding",
     "privacy:consent_withdraw",
     "privacy:consent_object",
+    "channels:fetch_now",
+    "channels:replay_errors",
+    "intake:otodom_webhook",
+    "intake:google_webhook",
+    "intake:telegram_webhook",
 }
 
 # What a role may not open: the status it gets instead, and why.
@@ -94,7 +101,10 @@ FORBIDDEN = {
         # A person's data is exported by managers and administrators (privacy.export_person).
         "privacy:client_export": 403,
         "privacy:lead_export": 403,
+        # The channels are the administrators' (intake.view_rawmessage).
+        "channels:index": 403,
     },
+    "kierownik": {"channels:index": 403},
 }
 
 IMPORT_CSV = (
@@ -309,8 +319,30 @@ def role_pages(walk: Walk, role: str) -> None:
         lead_import(walk, http, role, user)
     else:
         walk.request(http, role, "leads:import", reverse("leads:import"))
+    channels(walk, http, role, user)
     if user.is_administrator:
         admin_pages(walk, http, role, user)
+
+
+def channels(walk: Walk, http, role: str, user) -> None:
+    """The channels page (the administrators'), a fetch of the demo's mailbox (it has no
+    server: the failure is recorded on the account, the page still answers) and the
+    reply to the demo's Telegram chat (its form: nothing is sent)."""
+    from django.urls import reverse
+
+    from intake.models import ChannelAccount, ChannelKind, TelegramChat
+    from leads.selectors import leads_visible_to
+
+    walk.request(http, role, "channels:index", reverse("channels:index"))
+    if user.is_administrator:
+        mailbox = ChannelAccount.objects.get(kind=ChannelKind.MAILBOX)
+        url = reverse("channels:fetch_now", args=[mailbox.pk])
+        walk.request(http, role, "channels:fetch_now", url, method="POST", expect=302)
+        walk.request(http, role, "channels:index", reverse("channels:index"))
+    chat = TelegramChat.objects.filter(lead__in=leads_visible_to(user)).first()
+    if chat is not None:
+        url = reverse("telegram:reply", args=[chat.lead_id])
+        walk.request(http, role, "telegram:reply", url)
 
 
 def pages(walk: Walk, http, role: str, s: Samples) -> None:
@@ -524,6 +556,7 @@ def admin_pages(walk: Walk, http, role: str, user) -> None:
     from django.urls import NoReverseMatch, reverse
 
     from consents.models import Clause
+    from intake.models import PortalParser
     from investments.models import Unit
 
     def get(name: str, *args, expect: int | list[int] = 200) -> None:
@@ -567,6 +600,9 @@ def admin_pages(walk: Walk, http, role: str, user) -> None:
     unit = Unit.objects.order_by("pk").first()
     version = unit.history.order_by("history_id").first()
     get("investments_unit_simple_history", unit.pk, version.history_id)
+    # A portal parser tried on a pasted email (nothing is stored).
+    parser = PortalParser.objects.order_by("pk").first()
+    get("intake_portalparser_try", parser.pk)
 
 
 # -- every pattern accounted for -------------------------------------------------------------

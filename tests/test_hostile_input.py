@@ -36,7 +36,17 @@ from consents.models import Action, Kind, Source
 from consents.selectors import Person, clauses_offered, controller_default
 from consents.services import consent_record, objection_record
 from crm.core.models import BackgroundJob
-from leads.models import AssignmentRule, Document, ImportBatch, SurveyTemplate
+from intake.models import (
+    ChannelAccount,
+    ChannelKind,
+    JunkSender,
+    Listing,
+    MailboxFolder,
+    PortalParser,
+    TelegramChat,
+)
+from intake.services.raw import raw_store
+from leads.models import AssignmentRule, Document, ImportBatch, Lead, SurveyTemplate
 from leads.services.conversations import conversation_plan
 from leads.services.documents import note_create
 from leads.services.offers import offer_create
@@ -128,6 +138,7 @@ class World:
     jobs: dict
     intake_source: object
     consent_event: object
+    channel_account: object
 
 
 def build_world(advisor, manager, administrator) -> World:
@@ -218,6 +229,20 @@ def build_world(advisor, manager, administrator) -> World:
     objector = ClientFactory(branch=advisor.branch, caretaker=advisor, phone="600 900 800")
     objection_record(person=Person(client=objector), user=advisor)
     PrivacyLog.objects.create(action=PrivacyAction.EXPORT, client_id=client.pk, user=manager)
+    # The channels: an account of each page's kind, its folder, a listing, a junk sender,
+    # a raw log entry and a Telegram chat on the world's lead (its reply form).
+    mailbox = ChannelAccount.objects.create(
+        name="Biuro", kind=ChannelKind.MAILBOX, source=intake_source, host="127.0.0.1", port=9
+    )
+    MailboxFolder.objects.create(account=mailbox, name="INBOX", uidvalidity=1, last_uid=1)
+    Listing.objects.create(account=mailbox, key="64001234", investment=investment)
+    JunkSender.objects.create(pattern="@spam.example")
+    raw_store(account=mailbox, external_id="<a@example.pl>", body=b"Subject: x\r\n\r\nx")
+    bot = ChannelAccount.objects.create(name="Bot", kind=ChannelKind.TELEGRAM, source=intake_source)
+    TelegramChat.objects.create(account=bot, chat_id=5550101, lead=lead)
+    Lead.objects.filter(pk=lead.pk).update(
+        raw_payload={"attribution": {"channel": ChannelKind.TELEGRAM}}
+    )
     return World(
         lead=lead,
         won_lead=won_lead,
@@ -233,6 +258,7 @@ def build_world(advisor, manager, administrator) -> World:
         jobs=jobs,
         intake_source=intake_source,
         consent_event=consent_event,
+        channel_account=mailbox,
     )
 
 
@@ -291,6 +317,8 @@ def admin_values(route: str) -> list[dict[str, object]] | str:
         return [{"app_label": label} for label in labels]
     if names == ["url"]:  # the admin's catch-all
         return [{"url": "no-such-page/"}]
+    if names == ["parser_id"]:  # a portal parser's "try it on an email" page
+        return [{"parser_id": PortalParser.objects.order_by("pk")[0].pk}]
     if names == ["clause_id"]:  # a clause's "New version" page
         return [{"clause_id": apps.get_model("consents", "Clause").objects.order_by("pk")[0].pk}]
     if names == ["content_type_id", "object_id"]:  # "view on site"
@@ -339,7 +367,7 @@ def route_values(route: Route, world: World, user) -> list[dict[str, object]] | 
         "privacy:lead_export": world.lead.pk,
         "privacy:lead_anonymise": world.lead.pk,
     }
-    own_lead = route.name.startswith("leads:") and route.name not in pk_of
+    own_lead = route.name.startswith(("leads:", "telegram:")) and route.name not in pk_of
     known = {
         "pk": lead.pk if own_lead else pk_of.get(route.name),
         "client_pk": world.client.pk,
@@ -352,6 +380,7 @@ def route_values(route: Route, world: World, user) -> list[dict[str, object]] | 
         "job_id": world.jobs[user.pk].pk,
         "slug": world.intake_source.slug,
         "event_pk": world.consent_event.pk,
+        "account_id": world.channel_account.pk,
     }
     if names == ["pk", "tab"]:
         return [{"pk": lead.pk, "tab": tab} for tab in TABS]
@@ -468,11 +497,17 @@ SHADOWED = {
 }
 # The only plain pages that answer 404: the URLs are filled right, and these objects are
 # not the role's to see. The import is the manager's and has not had its dry run yet.
+# Meta's webhook verification (its one GET) knows Meta's accounts only, and the world's
+# account is a mailbox.
 NOT_FOUND = {
-    "advisor": {"leads:import_detail", "leads:import_mapping", "leads:import_rejected"},
-    "manager": {"leads:import_rejected"},  # no rejected rows before the dry run
-    "administrator": {"leads:import_mapping", "leads:import_rejected"},  # only its importer maps
-}
+    "advisor": {
+        "leads:import_detail", "leads:import_mapping", "leads:import_rejected",
+        "intake:meta_webhook",
+    },
+    "manager": {"leads:import_rejected", "intake:meta_webhook"},  # no rejected rows yet
+    # only its importer maps
+    "administrator": {"leads:import_mapping", "leads:import_rejected", "intake:meta_webhook"},
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("role", ROLES)
