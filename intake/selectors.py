@@ -9,12 +9,21 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import ChannelAccount, ChannelKind, Outcome, RawMessage
 
 # Leads per day are shown for this many last days.
 DAYS = 14
 OK, DEGRADED, FAILING, INACTIVE = "ok", "degraded", "failing", "inactive"
+# Short names for the chart's legend and the table's rows.
+CHANNEL_SHORT = {
+    ChannelKind.MAILBOX: _("Mailboxes"),
+    ChannelKind.OTODOM: "Otodom",
+    ChannelKind.META: "Facebook / Instagram",
+    ChannelKind.GOOGLE: "Google Ads",
+    ChannelKind.TELEGRAM: "Telegram",
+}
 
 
 @dataclass
@@ -84,7 +93,7 @@ def leads_per_day(*, days: int = DAYS, today: date | None = None) -> tuple[list[
     days_list = [first + timedelta(days=n) for n in range(days)]
     series: dict[str, list[int]] = {}
     for row in rows:
-        label = ChannelKind(row["channel"]).label
+        label = str(CHANNEL_SHORT[row["channel"]])
         values = series.setdefault(label, [0] * days)
         if row["day"] in days_list:
             values[days_list.index(row["day"])] += row["leads"]

@@ -30,6 +30,7 @@ from email.policy import compat32
 
 from django.conf import settings
 from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from imapclient import IMAPClient
@@ -164,8 +165,8 @@ def _batch_read(client, account, folder, uids: list[int], result: PollResult) ->
             continue  # deleted meanwhile by someone else
         raw = _message_store(account, folder, uid, body, data.get(b"INTERNALDATE"))
         if too_large:
-            reason = _("The email is larger than %(size)d MB: it was not read.") % {
-                "size": limit // (1024 * 1024)
+            reason = _("The email is larger than %(size)s: it was not read.") % {
+                "size": filesizeformat(limit)
             }
             RawMessage.objects.filter(pk=raw.pk, outcome=Outcome.PENDING).update(
                 outcome=Outcome.ERROR, reason=reason, processed_at=timezone.now()

@@ -12,8 +12,9 @@ import hashlib
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clients.models import LeadSource
@@ -100,8 +101,12 @@ def raw_process(
     answer). An entry already settled (a lead made or appended to, a duplicate) is left
     as it is, replayed or not; junk, test and error entries are processed again when
     replayed (the administrator fixed a parser, a mapping or the junk list). `notify`
-    off: the employees are not emailed (the demo's past arrivals)."""
-    with transaction.atomic():
+    off: the employees are not emailed (the demo's past arrivals).
+
+    The reasons are written in the installation's language (LANGUAGE_CODE), as a worker
+    writes them, also when a request processes the entry (a replay, the try-out set-up's
+    in-process tasks) in its user's language."""
+    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
         raw = (
             RawMessage.objects.select_for_update(of=("self",))
             .select_related("account__source", "account__default_investment")
@@ -210,6 +215,9 @@ def _inquiry_receive(raw: RawMessage, inquiry: Inquiry, *, notify: bool) -> None
         receipt.lead,
         attribution,
     )
+    if not raw.sender:
+        # A webhook names nobody in its headers: the log shows (and finds) whom it was from.
+        raw.sender = _sender_of(data)
     if receipt.consents_refused:
         raw.reason = "; ".join(receipt.consents_refused)
     if inquiry.chat_id is not None:
@@ -221,6 +229,12 @@ def _inquiry_receive(raw: RawMessage, inquiry: Inquiry, *, notify: bool) -> None
         from .attachments import attachments_keep
 
         raw.reason = attachments_keep(receipt.lead, inquiry.attachments) or raw.reason
+
+
+def _sender_of(data: dict) -> str:
+    name = " ".join(filter(None, [data.get("first_name", ""), data.get("last_name", "")]))
+    contact = data.get("email") or data.get("phone") or ""
+    return (f"{name} <{contact}>" if name and contact else name or contact)[:300]
 
 
 def raws_waiting(*, older_than: timedelta = timedelta(minutes=2)) -> list[int]:

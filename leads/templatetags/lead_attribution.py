@@ -34,6 +34,12 @@ LABELS = {
     "subject": _("Subject"),
     "username": _("User name"),
     "conversation_id": _("Conversation id"),
+    "messenger": _("Messenger"),
+    "bot": _("Bot"),
+    "start": _("Start code"),
+    "adset_id": _("Ad set id"),
+    "is_organic": _("Organic (not paid)"),
+    "site": _("Site"),
 }
 # Internal ids that mean nothing to a user.
 HIDDEN = {"raw_message", "leadgen_id", "lead_id", "chat_id", "update_id"}

@@ -17,7 +17,8 @@ from crm.core.tasks import heartbeat
 from tests.ports import free_port
 from tests.redis_server import RedisServer
 
-ALL_UP = {"database": "ok", "redis": "ok", "celery": "ok"}
+# "channels": the intake's part (no channel connected here: ok).
+ALL_UP = {"database": "ok", "redis": "ok", "celery": "ok", "channels": "ok"}
 
 
 def redis_of(server: RedisServer) -> redis.Redis:
@@ -44,7 +45,8 @@ def test_everything_up_is_200(client, own_redis, celery_worker, django_assert_nu
     heartbeat.delay()  # as beat sends it every 30 s; the worker writes the time into Redis
     wait_for_heartbeat(own_redis)
 
-    with django_assert_num_queries(1):
+    # SELECT 1, and the channels' accounts.
+    with django_assert_num_queries(2):
         response = client.get(reverse("healthz"))
 
     assert response.status_code == 200
@@ -63,7 +65,12 @@ def test_redis_stopped_is_503_naming_redis(client, own_redis):
     response = client.get(reverse("healthz"))
 
     assert response.status_code == 503
-    assert response.json() == {"database": "ok", "redis": "down", "celery": "unknown"}
+    assert response.json() == {
+        "database": "ok",
+        "redis": "down",
+        "celery": "unknown",
+        "channels": "ok",
+    }
 
     # Redis back (empty, as after a restart without persistence): the worker's next
     # heartbeat is what is missing now.
@@ -76,7 +83,7 @@ def test_no_heartbeat_is_503_naming_celery(client, own_redis):
     response = client.get(reverse("healthz"))
 
     assert response.status_code == 503
-    assert response.json() == {"database": "ok", "redis": "ok", "celery": "down"}
+    assert response.json() == {"database": "ok", "redis": "ok", "celery": "down", "channels": "ok"}
 
 
 @pytest.mark.django_db
@@ -116,7 +123,12 @@ def test_without_redis_configured_only_the_database_counts(client, settings):
     response = client.get(reverse("healthz"))
 
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "redis": "not used", "celery": "not used"}
+    assert response.json() == {
+        "database": "ok",
+        "redis": "not used",
+        "celery": "not used",
+        "channels": "ok",
+    }
 
 
 def test_healthz_only_reads(client):

@@ -18,7 +18,10 @@ from tests.factories import source
 
 
 @pytest.fixture
-def in_english():
+def in_english(settings):
+    """English messages, the raw log's reasons included (written in the installation's
+    language, LANGUAGE_CODE, as a worker writes them)."""
+    settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
 

@@ -71,7 +71,7 @@ def test_the_administrator_sees_each_channel_its_errors_and_its_leads_per_day(
     page = response.content.decode()
     assert "1 error" in page and f'id="fetch-now-{mailbox.pk}"' in page
     assert f'id="fetch-now-{quiet_bot.pk}"' not in page
-    assert dict(response.context["table_series"])["Mailbox (IMAP)"][-1] == 1
+    assert dict(response.context["table_series"])["Mailboxes"][-1] == 1
 
 
 def test_an_empty_channels_page_says_how_to_start(administrator):

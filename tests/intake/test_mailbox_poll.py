@@ -156,7 +156,7 @@ def test_an_email_too_large_is_logged_as_an_error_and_the_poll_goes_on(
 
     assert (result.read, result.errors) == (2, 1)
     large = RawMessage.objects.get(external_id="<pytanie-1@example.pl>")
-    assert large.outcome == Outcome.ERROR and "larger than" in large.reason
+    assert large.outcome == Outcome.ERROR and "większy niż 2,0" in large.reason
     assert Lead.objects.get().contact_email == "jan2@example.pl"
 
 
