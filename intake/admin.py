@@ -34,23 +34,45 @@ from .secrets import secret_encrypt
 from .services.raw import raw_replay
 
 
-class ChannelAccountForm(forms.ModelForm):
-    """The secrets are typed, never shown: an empty field keeps the stored one."""
-
-    secret = forms.CharField(
-        label=_("password or secret"),
+def secret_field(label, help_text) -> forms.CharField:
+    return forms.CharField(
+        label=label,
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text=_(
+        help_text=help_text,
+    )
+
+
+class SecretsForm(forms.ModelForm):
+    """Secrets are typed, never shown: each of `secret_fields` (form field → the model's
+    encrypted column) is stored encrypted when given; an empty field keeps the stored one."""
+
+    secret_fields: dict[str, str] = {}
+
+    def save(self, commit=True):
+        row = super().save(commit=False)
+        for field, column in self.secret_fields.items():
+            if self.cleaned_data.get(field):
+                setattr(row, column, secret_encrypt(self.cleaned_data[field]))
+        if commit:
+            row.save()
+            self.save_m2m()
+        return row
+
+
+class ChannelAccountForm(SecretsForm):
+    secret_fields = {"secret": "secret_encrypted", "token": "token_encrypted"}
+
+    secret = secret_field(
+        _("password or secret"),
+        _(
             "Mailbox: the password. Otodom: the webhook's shared secret. Meta: the app "
             "secret. Telegram: the bot's token. Stored encrypted; leave empty to keep it."
         ),
     )
-    token = forms.CharField(
-        label=_("access token"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_(
+    token = secret_field(
+        _("access token"),
+        _(
             "Meta: the page access token. Telegram: the webhook's secret token. Stored "
             "encrypted; leave empty to keep it."
         ),
@@ -63,16 +85,6 @@ class ChannelAccountForm(forms.ModelForm):
             "username", "folders", "after_read", "move_to", "backfill_days", "external_id",
             "verify_token", "health_limit_minutes",
         ]  # fmt: skip
-
-    def save(self, commit=True):
-        account = super().save(commit=False)
-        if self.cleaned_data.get("secret"):
-            account.secret_encrypted = secret_encrypt(self.cleaned_data["secret"])
-        if self.cleaned_data.get("token"):
-            account.token_encrypted = secret_encrypt(self.cleaned_data["token"])
-        if commit:
-            account.save()
-        return account
 
 
 class MailboxFolderInline(admin.TabularInline):
@@ -146,12 +158,12 @@ class ChannelAccountAdmin(admin.ModelAdmin):
         return bool(account.token_encrypted)
 
 
-class ListingForm(forms.ModelForm):
-    form_key = forms.CharField(
-        label=_("form key"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_(
+class ListingForm(SecretsForm):
+    secret_fields = {"form_key": "form_key_encrypted"}
+
+    form_key = secret_field(
+        _("form key"),
+        _(
             "Google Ads: the key set on the lead form's webhook. Stored encrypted; leave "
             "empty to keep it."
         ),
@@ -160,14 +172,6 @@ class ListingForm(forms.ModelForm):
     class Meta:
         model = Listing
         fields = ["account", "key", "name", "investment", "unit", "field_map"]
-
-    def save(self, commit=True):
-        listing = super().save(commit=False)
-        if self.cleaned_data.get("form_key"):
-            listing.form_key_encrypted = secret_encrypt(self.cleaned_data["form_key"])
-        if commit:
-            listing.save()
-        return listing
 
 
 @admin.register(Listing)

@@ -65,6 +65,16 @@ class TestLead:
 Reading = Inquiry | Reply | Junk | TestLead
 
 
+class Malformed(Exception):
+    """A webhook's body the channel would not send: `field` names what is wrong (the
+    sender is answered 400 with it; a retry cannot fix it)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
 class Unreadable(Exception):
     """What arrived cannot be read: `reason` says why. `retry`: a later attempt may
     succeed (the outside API did not answer); otherwise only a fix of the mapping or the

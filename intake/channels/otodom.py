@@ -37,7 +37,7 @@ from crm.core.normalization import strip_invisible
 from leads.models import Activity, ActivityDirection, ActivityKind, Lead
 
 from ..models import RawMessage
-from . import Inquiry, Junk, Reading, Reply, Unreadable
+from . import Inquiry, Junk, Malformed, Reading, Reply, Unreadable
 from .locks import conversation_lock
 from .person import name_split, person_fields
 
@@ -49,15 +49,6 @@ CONVERSATION_WINDOW = timedelta(days=180)
 ID_LENGTH = 100
 FIELD_LENGTH = 300
 TEXT_LENGTH = 20_000
-
-
-class Malformed(Exception):
-    """The body is not a notification OLX would send: `field` names what is wrong."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from crm.core.normalization import strip_invisible
 from leads.models import ActivityKind, Lead
 
 from ..models import RawMessage, TelegramChat
-from . import Inquiry, Junk, Reading, Reply, Unreadable
+from . import Inquiry, Junk, Malformed, Reading, Reply, Unreadable
 from .locks import conversation_lock
 from .person import MESSAGE_LENGTH, person_fields
 
@@ -52,15 +52,6 @@ CONTENT_KINDS = {
 # Telegram's ids fit in 52 bits; anything larger is not Telegram's.
 ID_LIMIT = 2**53
 TEXT_LENGTH = 20_000
-
-
-class Malformed(Exception):
-    """The body is not an update Telegram would send: `field` names what is wrong."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)

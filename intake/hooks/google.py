@@ -23,18 +23,13 @@ from django.views.decorators.http import require_POST
 
 from crm.core.normalization import strip_invisible
 
+from ..channels import Malformed
 from ..models import ChannelAccount, ChannelKind, Listing
 from ..webhooks import too_large, webhook_store
 
 # Google's ids: numbers, or (a lead's) letters, digits and dashes.
 ID = re.compile(r"[\x21-\x7e]{1,200}", re.ASCII)
 ID_FIELDS = ("campaign_id", "adgroup_id", "creative_id")
-
-
-class BodyError(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field, message
 
 
 @csrf_exempt
@@ -45,7 +40,7 @@ def google_webhook(request: HttpRequest, account_id: int) -> HttpResponse:
         return refusal
     try:
         lead = google_lead(request.body)
-    except BodyError as error:
+    except Malformed as error:
         return JsonResponse({"errors": {error.field: [error.message]}}, status=400)
     form_id = _id(lead["form_id"])
     listing = Listing.objects.filter(account=account, key=form_id).first()
@@ -71,29 +66,29 @@ def google_webhook(request: HttpRequest, account_id: int) -> HttpResponse:
 
 
 def google_lead(body: bytes) -> dict[str, Any]:
-    """The body as Google documents it, checked field by field; BodyError names the first
+    """The body as Google documents it, checked field by field; Malformed names the first
     field of the wrong shape."""
     try:
         lead = json.loads(body)
     except (ValueError, RecursionError) as error:
-        raise BodyError("body", _("The body is not JSON.")) from error
+        raise Malformed("body", _("The body is not JSON.")) from error
     if not isinstance(lead, dict):
-        raise BodyError("body", _("The body must be a JSON object."))
+        raise Malformed("body", _("The body must be a JSON object."))
     for field in ("lead_id", "form_id"):
         if not _id(lead.get(field)):
-            raise BodyError(field, _("Give the id as Google does."))
+            raise Malformed(field, _("Give the id as Google does."))
     if not isinstance(lead.get("google_key"), str) or not lead["google_key"]:
-        raise BodyError("google_key", _("Give the form's key."))
+        raise Malformed("google_key", _("Give the form's key."))
     for field in ID_FIELDS:
         if lead.get(field) not in (None, "") and not _id(lead[field]):
-            raise BodyError(field, _("Give the id as Google does."))
+            raise Malformed(field, _("Give the id as Google does."))
     if not isinstance(lead.get("gcl_id", ""), str | None):
-        raise BodyError("gcl_id", _("This must be text."))
+        raise Malformed("gcl_id", _("This must be text."))
     if not isinstance(lead.get("is_test", False), bool | None):
-        raise BodyError("is_test", _("This must be true or false."))
+        raise Malformed("is_test", _("This must be true or false."))
     columns = lead.get("user_column_data")
     if not isinstance(columns, list):
-        raise BodyError("user_column_data", _("This must be a list."))
+        raise Malformed("user_column_data", _("This must be a list."))
     for index, column in enumerate(columns):
         if not (
             isinstance(column, dict)
@@ -101,7 +96,7 @@ def google_lead(body: bytes) -> dict[str, Any]:
             and isinstance(column.get("string_value", ""), str | None)
             and isinstance(column.get("column_name", ""), str | None)
         ):
-            raise BodyError(
+            raise Malformed(
                 f"user_column_data[{index}]",
                 _("Each column must be an object with its column_id and string_value as text."),
             )

@@ -26,17 +26,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from ..channels import Malformed
 from ..channels.meta import graph_id
 from ..models import ChannelAccount, ChannelKind
 from ..webhooks import too_large, webhook_store
 
 logger = logging.getLogger(__name__)
-
-
-class BodyError(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field, message
 
 
 @csrf_exempt
@@ -54,7 +49,7 @@ def meta_webhook(request: HttpRequest, account_id: int) -> HttpResponse:
         )
     try:
         changes = leadgen_changes(request.body)
-    except BodyError as error:
+    except Malformed as error:
         return JsonResponse({"errors": {error.field: [error.message]}}, status=400)
     for value in changes:
         webhook_store(
@@ -90,39 +85,39 @@ def _signed(request: HttpRequest, account: ChannelAccount) -> bool:
 
 
 def leadgen_changes(body: bytes) -> list[dict[str, Any]]:
-    """The `value` of each `leadgen` change of a page webhook's body; BodyError names the
+    """The `value` of each `leadgen` change of a page webhook's body; Malformed names the
     first field of the wrong shape."""
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError) as error:
-        raise BodyError("body", _("The body is not JSON.")) from error
+        raise Malformed("body", _("The body is not JSON.")) from error
     if not isinstance(payload, dict):
-        raise BodyError("body", _("The body must be a JSON object."))
+        raise Malformed("body", _("The body must be a JSON object."))
     if payload.get("object") != "page":
-        raise BodyError("object", _('Only "page" webhooks are taken.'))
+        raise Malformed("object", _('Only "page" webhooks are taken.'))
     entries = _list(payload.get("entry"), "entry")
     changes = []
     for index, entry in enumerate(entries):
         where = f"entry[{index}]"
         if not isinstance(entry, dict):
-            raise BodyError(where, _("Each entry must be a JSON object."))
+            raise Malformed(where, _("Each entry must be a JSON object."))
         for number, change in enumerate(_list(entry.get("changes"), f"{where}.changes")):
             at = f"{where}.changes[{number}]"
             if not isinstance(change, dict) or not isinstance(change.get("field"), str):
-                raise BodyError(at, _("Each change must be an object with its field."))
+                raise Malformed(at, _("Each change must be an object with its field."))
             if change["field"] != "leadgen":
                 continue
             value = change.get("value")
             if not isinstance(value, dict):
-                raise BodyError(f"{at}.value", _("The change's value must be a JSON object."))
+                raise Malformed(f"{at}.value", _("The change's value must be a JSON object."))
             for key in ("leadgen_id", "form_id"):
                 if not graph_id(value.get(key)):
-                    raise BodyError(f"{at}.value.{key}", _("Give the id as Meta does."))
+                    raise Malformed(f"{at}.value.{key}", _("Give the id as Meta does."))
             changes.append(value)
     return changes
 
 
 def _list(value: Any, field: str) -> list:
     if not isinstance(value, list):
-        raise BodyError(field, _("This must be a list."))
+        raise Malformed(field, _("This must be a list."))
     return value

@@ -31,10 +31,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from ..channels import Malformed
 from ..channels.otodom import (
     FLOW,
     Envelope,
-    Malformed,
     delivery_id,
     envelope_read,
     message_read,

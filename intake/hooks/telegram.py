@@ -26,7 +26,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ..channels.telegram import Malformed, update_read
+from ..channels import Malformed
+from ..channels.telegram import update_read
 from ..models import ChannelAccount, ChannelKind
 from ..webhooks import too_large, webhook_store
 

@@ -31,7 +31,7 @@ from email.policy import compat32
 from django.conf import settings
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -64,6 +64,12 @@ def mailbox_poll(account: ChannelAccount) -> PollResult:
     (the channels page and /healthz/ show it) and the next poll tries again."""
     if not _lease_take(account):
         return PollResult(skipped=True)
+    # Its reasons and failures in the installation's language, as raw_process writes its.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _poll(account)
+
+
+def _poll(account: ChannelAccount) -> PollResult:
     result = PollResult()
     try:
         with IMAPClient(
