@@ -12,11 +12,12 @@ import json
 import random
 from datetime import timedelta
 
+from django.db.models import F
 from django.utils import timezone
 
 from clients.models import LeadSource
 from investments.models import Investment
-from leads.models import Lead
+from leads.models import Activity, Lead, LeadEvent, LeadEventKind
 
 from .models import ChannelAccount, JunkSender, Listing, RawMessage
 from .secrets import secret_encrypt
@@ -46,7 +47,9 @@ QUESTIONS = [
 
 def demo_channels_seed() -> dict[str, int]:
     rng = random.Random(18)
-    now = timezone.localtime().replace(minute=0, second=0, microsecond=0)
+    # The story ends at midnight today, as the rest of the demo's (the same data whatever
+    # the hour it is seeded).
+    now = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     investments = list(Investment.objects.order_by("id")[:2])
     accounts = _accounts(investments, now)
     people = iter(rng.sample(PEOPLE, len(PEOPLE)))
@@ -63,12 +66,13 @@ def demo_channels_seed() -> dict[str, int]:
     entries.append(_broken(accounts["otodom"], now - timedelta(hours=5)))
     for raw in entries:
         raw_process(raw.pk, notify=False)
-    # The leads were made now; they arrived when their entries did.
-    for raw in RawMessage.objects.filter(pk__in=[raw.pk for raw in entries], lead__isnull=False):
-        if raw.outcome == "created":
-            Lead.objects.filter(pk=raw.lead_id).update(
-                created_at=raw.received_at, updated_at=raw.received_at
-            )
+    # The leads were made now; they arrived when their entries did (the reports count
+    # them in those days), and their messages were written when received.
+    made = RawMessage.objects.filter(pk__in=[raw.pk for raw in entries], outcome="created")
+    for lead_id, received_at in made.values_list("lead_id", "received_at"):
+        Lead.objects.filter(pk=lead_id).update(created_at=received_at, updated_at=received_at)
+        LeadEvent.objects.filter(lead_id=lead_id, kind=LeadEventKind.CREATED).update(at=received_at)
+    Activity.objects.filter(lead__in=made.values("lead_id")).update(created_at=F("done_at"))
     return {"channel accounts": len(accounts), "raw log entries": len(entries)}
 
 

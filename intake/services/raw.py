@@ -179,6 +179,8 @@ def _inquiry_receive(raw: RawMessage, inquiry: Inquiry, *, notify: bool) -> None
     if investment is not None:
         data["investment"] = investment.name
     data["external_id"] = external_key(f"{raw.channel}:{raw.external_id}", limit=100)
+    # Sent when it arrived, unless the channel knows better (an ad form's created time).
+    data.setdefault("submitted_at", raw.received_at)
     attribution = {**inquiry.attribution, "channel": raw.channel, "account": account.name}
     if listing is not None:
         attribution["listing_name"] = listing.name or listing.key

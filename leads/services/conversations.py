@@ -124,7 +124,7 @@ def _save(activity: Activity, *, user: User) -> Activity:
     return activity
 
 
-def _record_first_event(activity: Activity) -> None:
+def first_conversation_event_record(activity: Activity) -> None:
     """The lead's first conversation of this kind: an earlier one logged late moves it back."""
     kind = FIRST_EVENT_OF_KIND[activity.kind]
     lead_event_record(lead=activity.lead, kind=kind, at=activity.done_at)
@@ -161,7 +161,7 @@ def _done(
     activity = _save(
         Activity(lead=lead, kind=kind, done_at=done_at, created_by=user, **fields), user=user
     )
-    _record_first_event(activity)
+    first_conversation_event_record(activity)
     return activity
 
 
@@ -337,7 +337,7 @@ def conversation_mark_done(
     outcome = notes.strip()
     activity.notes = "\n\n".join(filter(None, [activity.notes, outcome]))
     _save(activity, user=user)
-    _record_first_event(activity)
+    first_conversation_event_record(activity)
     _touch(lead, user=user)
     return activity
 

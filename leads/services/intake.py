@@ -48,6 +48,7 @@ from settings_app.models import RepeatInquiryScenario
 
 from .assignment import assignee_for_inquiry
 from .common import first_status, lead_insert
+from .conversations import first_conversation_event_record
 from .inquiry_consents import InquiryConsents, inquiry_consents_record
 
 
@@ -243,6 +244,8 @@ def lead_message_receive(
         done_at=at or timezone.now(),
         notes=text,
     )
+    # Like every done conversation: the lead's first of its kind moves the figures.
+    first_conversation_event_record(activity)
     for employee in employees if notify else []:
         notification_queue(
             kind=NotificationKind.INQUIRY_ADDED,

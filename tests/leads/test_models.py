@@ -197,7 +197,12 @@ def test_deletion_reasons_are_seeded():
     }
 
 
-def test_the_eight_sources_are_seeded_in_order_without_intake_tokens():
+PORTALS_ADDED = ["Otodom", "Morizon", "Gratka", "Domiporta", "OLX"]
+
+
+def test_the_sources_are_seeded_in_order_without_intake_tokens():
+    # The eight of the first migration, then the portals the default parsers read
+    # (intake 0003).
     assert list(LeadSource.objects.values_list("name", flat=True)) == [
         "www",
         "Tabela Ofert",
@@ -207,6 +212,7 @@ def test_the_eight_sources_are_seeded_in_order_without_intake_tokens():
         "Telefon",
         "Wizyta w biurze",
         "Ręcznie",
+        *PORTALS_ADDED,
     ]
     assert not LeadSource.objects.exclude(intake_token_hash="").exists()
-    assert LeadSource.objects.filter(active=True).count() == 8
+    assert LeadSource.objects.filter(active=True).count() == 8 + len(PORTALS_ADDED)
