@@ -182,7 +182,8 @@ def _inquiry_receive(raw: RawMessage, inquiry: Inquiry, *, notify: bool) -> None
     # Sent when it arrived, unless the channel knows better (an ad form's created time).
     data.setdefault("submitted_at", raw.received_at)
     attribution = {**inquiry.attribution, "channel": raw.channel, "account": account.name}
-    if listing is not None:
+    if listing is not None and (listing.name or listing.key) not in attribution.values():
+        # (An ad form's reader names its form by the listing's name already.)
         attribution["listing_name"] = listing.name or listing.key
         if listing.unit is not None:
             attribution["unit"] = str(listing.unit)
