@@ -17,11 +17,14 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.core.formatting import format_duration
 from leads.models import IntakeOutcome, Lead
+from leads.person import email_link, lead_label, lead_person, lead_title, phone_link
 
 # Columns a user may hide, in display order; "select" and "name" always show.
 OPTIONAL_COLUMNS = [
     "status",
     "clients",
+    "phone",
+    "email",
     "employees",
     "created_at",
     "updated_at",
@@ -30,7 +33,8 @@ OPTIONAL_COLUMNS = [
     "next_step",
     "overdue",
 ]
-DEFAULT_COLUMNS = OPTIONAL_COLUMNS
+# The name cell already shows the person's phone: the phone and email columns are offered.
+DEFAULT_COLUMNS = [name for name in OPTIONAL_COLUMNS if name not in ("phone", "email")]
 
 EMPTY = format_html('<span class="muted">—</span>')
 
@@ -58,6 +62,8 @@ class LeadTable(tables.Table):
     name = tables.Column(verbose_name=_("Name"))
     status = tables.Column(verbose_name=_("Status"), order_by=("status__order", "pk"))
     clients = tables.Column(verbose_name=_("Clients"), orderable=False, accessor="pk")
+    phone = tables.Column(verbose_name=_("Phone"), orderable=False, accessor="pk")
+    email = tables.Column(verbose_name=_("Email"), orderable=False, accessor="pk")
     employees = tables.Column(verbose_name=_("Employees"), orderable=False, accessor="pk")
     created_at = tables.Column(verbose_name=_("Created"), order_by=("created_at", "pk"))
     updated_at = tables.Column(verbose_name=_("Updated"), order_by=("updated_at", "pk"))
@@ -99,7 +105,8 @@ class LeadTable(tables.Table):
         return str(record.source)
 
     def render_select(self, record: Lead) -> str:
-        label = gettext("Select %(name)s") % {"name": record.name}
+        title = lead_title(record, record.clients.all())
+        label = gettext("Select %(name)s") % {"name": title}
         return format_html(
             '<input type="checkbox" name="selected" value="{}" aria-label="{}">', record.pk, label
         )
@@ -116,10 +123,16 @@ class LeadTable(tables.Table):
             tags.append(("tag tag--danger", gettext("failure"), str(record.failure_reason)))
         if record.is_deleted:
             tags.append(("tag tag--danger", gettext("deleted"), ""))
+        # The client first: "Zakup mieszkania" on every row would tell the rows apart by
+        # nothing; the lead's own name follows only when it is not the default.
         return format_html(
-            '<a href="{}">{}</a>{}',
-            record.get_absolute_url(),
-            record.name,
+            "{}{}",
+            lead_label(
+                record,
+                record.clients.all(),
+                record.investments.all(),
+                url=record.get_absolute_url(),
+            ),
             format_html_join(
                 "", ' <span class="{}" title="{}">{}</span>', ((c, t, s) for c, s, t in tags)
             ),
@@ -144,6 +157,14 @@ class LeadTable(tables.Table):
                 record.contact_last_name,
             )
         return _names(clients)
+
+    def render_phone(self, record: Lead) -> str:
+        person = lead_person(record, record.clients.all())
+        return phone_link(person.phone) if person and person.phone else EMPTY
+
+    def render_email(self, record: Lead) -> str:
+        person = lead_person(record, record.clients.all())
+        return email_link(person.email) if person and person.email else EMPTY
 
     def render_employees(self, record: Lead) -> str:
         return _names(record.employees.all())
@@ -187,7 +208,16 @@ def compact_lead_table(leads, *, exclude: tuple[str, ...] | list[str] = ()) -> L
     """A short, unsorted lead table for other pages (the start page, a client's leads)."""
     return LeadTable(
         leads,
-        exclude=["select", "updated_at", "source", "investments", "overdue", *exclude],
+        exclude=[
+            "select",
+            "phone",
+            "email",
+            "updated_at",
+            "source",
+            "investments",
+            "overdue",
+            *exclude,
+        ],
         orderable=False,
     )
 

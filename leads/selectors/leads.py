@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from crm.core.models import User
+from leads.person import named_by_default
 
 from ..models import Activity, FailureReason, IntakeOutcome, Lead, LeadStatus
 
@@ -63,7 +64,7 @@ def with_list_columns(leads: QuerySet[Lead]) -> QuerySet[Lead]:
         leads.select_related("status", "source", "created_by", "updated_by", "failure_reason")
         .prefetch_related("clients", "employees", "investments")
         .defer("raw_payload", "message", "failure_comment")
-        .annotate(next_step_at=Subquery(next_step))
+        .annotate(next_step_at=Subquery(next_step), name_is_default=named_by_default())
     )
 
 
