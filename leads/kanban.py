@@ -32,6 +32,8 @@ from clients.models import Client
 from crm.core.models import User
 from investments.models import Investment
 from leads.models import Activity, BoardEntry, Lead, LeadStatus
+from leads.person import named_by_default
+from settings_app.selectors import crm_settings
 
 # Twelve cards fill a column at 1280 px; "more" brings the next twelve.
 CARDS_PER_PAGE = 12
@@ -58,7 +60,7 @@ CARD_PREFETCH = (
 )
 CARD_FIELDS = (
     "name", "status", "failure_reason", "failed_at", "closed_at", "created_at", "is_repeat",
-    "intake_outcome",
+    "intake_outcome", "contact_first_name", "contact_last_name", "contact_phone", "contact_email",
 )  # fmt: skip
 
 
@@ -162,6 +164,7 @@ def column_cards(
         _column_leads(leads, key)
         .select_related("status", "failure_reason")
         .only(*CARD_FIELDS)
+        .annotate(name_is_default=named_by_default())
         .order_by("-created_at", "-pk")[offset : offset + limit]
     )
 
@@ -219,5 +222,7 @@ def kanban_column_page(
 
 def kanban_card(lead: Lead) -> Lead:
     """One lead ready to be drawn as a card again (after a move)."""
+    if not hasattr(lead, "name_is_default"):
+        lead.name_is_default = lead.name == crm_settings().default_lead_name
     _draw_ready([lead])
     return lead

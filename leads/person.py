@@ -86,20 +86,23 @@ def lead_title(lead, clients: Sequence) -> str:
     return " · ".join(parts)
 
 
-def lead_label(lead, clients: Sequence, investments: Sequence = (), *, url: str = "") -> str:
-    """The lead's heading in a row or card: the person (a link to the lead when `url`),
-    then a line of the lead's name when not the default, the first investment and the
-    phone (and, for an inquiry with no phone, its email)."""
+def lead_name_link(lead, clients: Sequence, *, url: str = "") -> str:
+    """The person (or, with no person at all, the lead's name), a link to the lead when
+    `url`; who wrote an inquiry not linked yet is marked as such."""
     person = lead_person(lead, clients)
     heading = person.name if person else lead.name
-    # Who wrote an inquiry not linked yet: named as they wrote, marked as such.
     title = gettext("From the inquiry") if person and person.from_inquiry else ""
     if url:
-        link = format_html(
+        return format_html(
             '<a href="{}" class="lead-label__name" title="{}">{}</a>', url, title, heading
         )
-    else:
-        link = format_html('<span class="lead-label__name" title="{}">{}</span>', title, heading)
+    return format_html('<span class="lead-label__name" title="{}">{}</span>', title, heading)
+
+
+def lead_details(lead, clients: Sequence, investments: Sequence = ()) -> str:
+    """What follows the person: the lead's name when not the default, the first
+    investment and the phone (for an inquiry with no phone, its email), joined by " · "."""
+    person = lead_person(lead, clients)
     details = []
     if person and not getattr(lead, "name_is_default", False):
         details.append(format_html('<span class="lead-label__lead">{}</span>', lead.name))
@@ -109,10 +112,13 @@ def lead_label(lead, clients: Sequence, investments: Sequence = (), *, url: str 
         details.append(phone_link(person.phone))
     elif person and person.from_inquiry and person.email:
         details.append(email_link(person.email))
+    return format_html_join(" · ", "{}", ((d,) for d in details))
+
+
+def lead_label(lead, clients: Sequence, investments: Sequence = (), *, url: str = "") -> str:
+    """The lead's heading in a row: the person, then a small line of details."""
+    link = lead_name_link(lead, clients, url=url)
+    details = lead_details(lead, clients, investments)
     if not details:
         return link
-    return format_html(
-        '{}<br><small class="lead-label__details">{}</small>',
-        link,
-        format_html_join(" · ", "{}", ((d,) for d in details)),
-    )
+    return format_html('{}<br><small class="lead-label__details">{}</small>', link, details)

@@ -14,22 +14,25 @@ from django.utils.safestring import mark_safe
 
 from crm.core.formatting import format_duration
 from leads.models import Lead
+from leads.person import lead_details, lead_name_link
 
 register = template.Library()
 
 
 def _facts(lead: Lead, text: dict[str, str]) -> list[tuple[str, str]]:
+    # The person, the lead's own name, the investment and the phone head the card.
     facts = []
-    if lead.card_clients:
-        facts.append((text["client"], str(lead.card_clients[0])))
-    if lead.card_investments:
-        facts.append((text["investment"], str(lead.card_investments[0])))
     if lead.card_employees:
         facts.append((text["employees"], ", ".join(str(e) for e in lead.card_employees)))
     if lead.is_failed:
         facts.append((text["status"], str(lead.status)))
     facts.append((text["age"], format_duration(lead.handling_time)))
     return facts
+
+
+def _details(lead: Lead) -> str:
+    details = lead_details(lead, lead.card_clients, lead.card_investments)
+    return format_html('<p class="kanban-card__details">{}</p>', details) if details else ""
 
 
 def _tags(lead: Lead, text: dict[str, str]) -> str:
@@ -74,7 +77,7 @@ def kanban_card(lead: Lead, text: dict[str, str]) -> str:
     return format_html(
         '<article class="kanban-card{}" id="kanban-card-{}" data-lead="{}"{} '
         'aria-labelledby="kanban-card-{}-name">'
-        '<h3 class="kanban-card__name" id="kanban-card-{}-name"><a href="{}">{}</a></h3>'
+        '<h3 class="kanban-card__name" id="kanban-card-{}-name">{}</h3>{}'
         '{}<dl class="kanban-card__facts">{}</dl>{}</article>',
         " kanban-card--failed" if lead.is_failed else "",
         pk,
@@ -82,8 +85,9 @@ def kanban_card(lead: Lead, text: dict[str, str]) -> str:
         movable,
         pk,
         pk,
-        reverse("leads:detail", args=[pk]),
-        lead.name,
+        # The client first (or who wrote an inquiry not linked yet), not "Zakup mieszkania".
+        lead_name_link(lead, lead.card_clients, url=reverse("leads:detail", args=[pk])),
+        _details(lead),
         _tags(lead, text),
         format_html_join("", "<dt>{}</dt><dd>{}</dd>", _facts(lead, text)),
         move_button,

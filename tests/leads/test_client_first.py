@@ -89,3 +89,26 @@ def test_the_phone_and_email_columns_are_offered_and_link(client, advisor, defau
     page = client.get(LIST).text
     assert 'href="tel:+48600100200"' in page
     assert 'href="mailto:anna@example.com"' in page
+
+
+def column_html(client, lead) -> str:
+    response = client.get(reverse("leads:kanban_column", args=[lead.status_id]))
+    return response.content.decode()
+
+
+def test_a_kanban_card_shows_the_client_investment_and_phone(client, advisor, default_named):
+    client.force_login(advisor)
+    html = client.get(reverse("leads:kanban")).content.decode()
+    card = html[html.index(f'id="kanban-card-{default_named.pk}"') :]
+    card = card[: card.index("</article>")]
+    assert "Anna Wiśniewska" in card
+    assert "Osiedle Zielone" in card
+    assert 'href="tel:+48600100200"' in card
+    assert "Zakup mieszkania" not in card
+
+
+def test_an_unverified_inquirys_card_shows_the_inquirer_and_contact(client, advisor, inquiry):
+    client.force_login(advisor)
+    html = column_html(client, inquiry)
+    assert "Piotr Nowak" in html
+    assert 'href="tel:+48501222333"' in html
