@@ -28,6 +28,7 @@ urlpatterns = [
     path("privacy/", include("privacy.urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", crm_views.favicon, name="favicon"),
+    path("manifest.webmanifest", crm_views.manifest, name="manifest"),
     # For load balancers and container health checks: no login, no session.
     path("healthz/", healthz, name="healthz"),
     # Inquiries from outside: the API for websites and portals, and the embeddable form.

@@ -76,4 +76,39 @@
       if (parent) { parent.close(); }
     }
   });
+
+  // The menu drawer of a narrow screen (base.html's top bar, the sidebar's close button):
+  // without scripts the links open it as #sidebar's target; here it opens in place, says
+  // so to assistive technology, moves the focus into it, and closes with Escape, the close
+  // button or a tap beside it.
+  function drawer(open) {
+    var layout = document.querySelector(".layout");
+    var opener = document.querySelector("[data-drawer-open]");
+    if (!layout || !opener) { return; }
+    layout.classList.toggle("layout--drawer-open", open);
+    opener.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) {
+      var first = document.querySelector("#sidebar a[href]:not([data-drawer-close])");
+      if (first) { first.focus(); }
+    } else {
+      opener.focus();
+    }
+  }
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest) { return; }
+    if (event.target.closest("[data-drawer-open]")) {
+      event.preventDefault();
+      drawer(true);
+    } else if (event.target.closest("[data-drawer-close]")) {
+      event.preventDefault();
+      drawer(false);
+    } else if (document.querySelector(".layout--drawer-open") && !event.target.closest("#sidebar")) {
+      drawer(false);
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && document.querySelector(".layout--drawer-open")) {
+      drawer(false);
+    }
+  });
 })();
