@@ -57,6 +57,17 @@ urlpatterns = [
         conversations.conversation_done_view,
         name="conversation_done",
     ),
+    # My day's "mark done" and "postpone", in place (htmx) or as a plain POST + redirect.
+    path(
+        "my-day/<int:pk>/conversations/<int:activity_pk>/done/",
+        conversations.my_day_done_view,
+        name="my_day_done",
+    ),
+    path(
+        "my-day/<int:pk>/conversations/<int:activity_pk>/postpone/",
+        conversations.my_day_postpone_view,
+        name="my_day_postpone",
+    ),
     # Working a lead: surveys.
     path("<int:pk>/surveys/new/", surveys.survey_new_view, name="survey_new"),
     path("<int:pk>/surveys/", surveys.survey_create_view, name="survey_create"),

@@ -177,3 +177,9 @@ class MarkDoneForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class PostponeForm(forms.Form):
+    """My day's "postpone": the new time of a planned conversation."""
+
+    planned_at = _when_field(_("Postpone to"))

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from crm.core.dates import day_start
 from crm.core.models import User
+from leads.person import named_by_default
 
 from ..models import Activity, BoardEntry, IntakeOutcome, Lead
 from .leads import leads_visible_to
@@ -58,8 +59,20 @@ def planned_for(*, user: User) -> QuerySet[Activity]:
         .filter(OPEN_LEAD, lead__in=leads_visible_to(user).values("pk"))
         .select_related("lead", "client")
         .defer("lead__raw_payload", "lead__message", "lead__failure_comment")
+        .annotate(lead_name_is_default=named_by_default("lead__"))
         .order_by("planned_at", "id")
     )
+
+
+def with_people(activities: list[Activity]) -> list[Activity]:
+    """Ready the rows to name their person: the leads' clients in one query for all of
+    them, and whether each lead bears the default name (annotated by `planned_for`)."""
+    leads = [activity.lead for activity in activities]
+    prefetch_related_objects(leads, "clients")
+    for activity in activities:
+        if hasattr(activity, "lead_name_is_default"):
+            activity.lead.name_is_default = activity.lead_name_is_default
+    return activities
 
 
 def leads_without_next_step_ids(*, user: User) -> QuerySet:
@@ -77,7 +90,12 @@ def leads_without_next_step_ids(*, user: User) -> QuerySet:
 
 def leads_by_ids(ids: list[int]) -> list[Lead]:
     """The leads of `ids` in that order, with their status and clients (two queries)."""
-    leads = Lead.objects.filter(pk__in=ids).select_related("status").prefetch_related("clients")
+    leads = (
+        Lead.objects.filter(pk__in=ids)
+        .select_related("status")
+        .prefetch_related("clients")
+        .annotate(name_is_default=named_by_default())
+    )
     by_pk = {lead.pk: lead for lead in leads.defer("raw_payload", "message")}
     return [by_pk[pk] for pk in ids if pk in by_pk]
 
@@ -115,7 +133,7 @@ def my_day(*, user: User, page_number: str | int | None = None) -> MyDay:
     day_after = day_start(today + timedelta(days=2))
     planned = planned_for(user=user)
     page = Paginator(leads_without_next_step_ids(user=user), MY_DAY_PAGE_SIZE).get_page(page_number)
-    return MyDay(
+    day = MyDay(
         today=today,
         overdue=Shown.of(planned.filter(planned_at__lt=now)),
         today_planned=Shown.of(planned.filter(planned_at__gte=now, planned_at__lt=tomorrow)),
@@ -125,6 +143,8 @@ def my_day(*, user: User, page_number: str | int | None = None) -> MyDay:
         without_next_step=page,
         without_next_step_leads=leads_by_ids(list(page.object_list)),
     )
+    with_people(day.overdue.items + day.today_planned.items + day.tomorrow_planned.items)
+    return day
 
 
 @dataclass

@@ -342,6 +342,33 @@ def conversation_mark_done(
     return activity
 
 
+@transaction.atomic
+def conversation_postpone(
+    *, activity: Activity, user: User, planned_at: datetime | None
+) -> Activity:
+    """Move a planned conversation to a later time (My day's "postpone"). Refused when it
+    is done already, when the new time is in the past or not later than the planned one,
+    and on a closed lead; the history records who moved it."""
+    lead = _locked_open_lead(activity.lead)
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    if activity.done_at is not None:
+        raise ValidationError(_("This conversation is already marked as done."))
+    if planned_at is None:
+        raise ValidationError({"planned_at": _("Give the time of the next conversation.")})
+    # The form gives minutes: the current minute is not the past yet.
+    if planned_at < timezone.now().replace(second=0, microsecond=0):
+        raise ValidationError(
+            {"planned_at": _("A planned conversation cannot be in the past; log it as done.")}
+        )
+    if planned_at <= activity.planned_at:
+        raise ValidationError({"planned_at": _("Postpone it to a later time than planned.")})
+    activity.lead = lead
+    activity.planned_at = planned_at
+    _save(activity, user=user)
+    _touch(lead, user=user)
+    return activity
+
+
 def conversation_status_suggestion(*, lead: Lead) -> LeadStatus | None:
     """The status to offer after a conversation on a lead still in the first status: the
     next active one, when the settings ask for suggestions and allow manual changes."""

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from leads.detail_selectors import lead_get_light_for_user
-from leads.forms.conversations import ConversationForm, MarkDoneForm
+from leads.forms.conversations import ConversationForm, MarkDoneForm, PostponeForm
 from leads.models import Lead
 from leads.selectors.conversations import (
     conversation_get_for_user,
@@ -24,8 +24,10 @@ from leads.services.conversations import (
     MARKETING_CONFIRM_FIELD,
     conversation_log_and_plan,
     conversation_mark_done,
+    conversation_postpone,
     conversation_status_suggestion,
 )
+from settings_app.selectors import crm_settings
 
 
 def tab_context(request: HttpRequest, lead: Lead) -> dict:
@@ -95,6 +97,50 @@ def conversation_done_view(request: HttpRequest, pk: int, activity_pk: int) -> H
 def my_day_view(request: HttpRequest) -> HttpResponse:
     day = my_day(user=request.user, page_number=request.GET.get("page"))
     return render(request, "leads/conversations/my_day.html", {"day": day})
+
+
+@require_POST
+@login_required
+def my_day_done_view(request: HttpRequest, pk: int, activity_pk: int) -> HttpResponse:
+    """My day's "mark done": now, with no outcome (the lead page takes one)."""
+    activity = conversation_get_for_user(user=request.user, lead_pk=pk, pk=activity_pk)
+    try:
+        activity = conversation_mark_done(activity=activity, user=request.user)
+    except ValidationError as error:
+        return _my_day_answer(request, activity, error=" ".join(error.messages))
+    return _my_day_answer(request, activity, message=_("The conversation is marked as done."))
+
+
+@require_POST
+@login_required
+def my_day_postpone_view(request: HttpRequest, pk: int, activity_pk: int) -> HttpResponse:
+    """My day's "postpone": the conversation moves to the time given."""
+    activity = conversation_get_for_user(user=request.user, lead_pk=pk, pk=activity_pk)
+    form = PostponeForm(request.POST)
+    if not form.is_valid():
+        return _my_day_answer(request, activity, error=" ".join(form.errors["planned_at"]))
+    try:
+        activity = conversation_postpone(
+            activity=activity, user=request.user, planned_at=form.cleaned_data["planned_at"]
+        )
+    except ValidationError as error:
+        return _my_day_answer(request, activity, error=" ".join(error.messages))
+    return _my_day_answer(request, activity, message=_("The conversation is postponed."))
+
+
+def _my_day_answer(
+    request: HttpRequest, activity, *, message: str = "", error: str = ""
+) -> HttpResponse:
+    """htmx: the row again, in place, saying what happened; a plain POST: back to My day."""
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, message)
+        return redirect("leads:my_day")
+    activity.lead.name_is_default = activity.lead.name == crm_settings().default_lead_name
+    context = {"activity": activity, "message": message, "error": error, "now": timezone.now()}
+    return render(request, "leads/conversations/my_day_row.html", context)
 
 
 def _after_conversation(lead: Lead, *, suggest: bool) -> HttpResponse:

@@ -1,0 +1,44 @@
+"""Naming a lead by its person in templates (see leads/person.py): the rows read what the
+selectors prefetched and annotated, so these tags run no query."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import template
+from django.utils import timezone
+
+from leads import person
+
+register = template.Library()
+
+
+def _clients(lead) -> list:
+    return list(lead.clients.all())
+
+
+@register.simple_tag
+def lead_label(lead, url: str = "") -> str:
+    """The person (a link to `url`), then the lead's own name and the phone."""
+    return person.lead_label(lead, _clients(lead), url=url)
+
+
+@register.simple_tag
+def conversation_label(activity, url: str = "") -> str:
+    """A planned conversation's person: its client, else the lead's person."""
+    clients = [activity.client] if activity.client_id else _clients(activity.lead)
+    return person.lead_label(activity.lead, clients, url=url)
+
+
+@register.filter
+def lead_title(lead) -> str:
+    """The plain words naming a lead for a label or a button ("Jan Kowalski · Dom")."""
+    return person.lead_title(lead, _clients(lead))
+
+
+@register.filter
+def postpone_to(activity) -> str:
+    """The postpone field's first value: a day after the planned time, or after now when
+    that has passed (datetime-local's "YYYY-MM-DDTHH:MM", local time)."""
+    start = max(activity.planned_at, timezone.now())
+    return timezone.localtime(start + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
