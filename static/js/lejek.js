@@ -111,4 +111,23 @@
       drawer(false);
     }
   });
+
+  // A table wider than a narrow screen scrolls inside itself (lejek.css): it takes the
+  // focus then, so that the keyboard scrolls it too (and axe's scrollable-region rule).
+  function focusableScrollers() {
+    document.querySelectorAll("table.table").forEach(function (table) {
+      if (table.scrollWidth > table.clientWidth + 1) {
+        if (!table.hasAttribute("tabindex")) { table.setAttribute("tabindex", "0"); }
+      } else if (table.getAttribute("tabindex") === "0") {
+        table.removeAttribute("tabindex");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", focusableScrollers);
+  document.addEventListener("htmx:afterSettle", focusableScrollers);
+  var resizing;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(focusableScrollers, 150);
+  });
 })();

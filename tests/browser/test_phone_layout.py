@@ -1,12 +1,14 @@
 """Lejek on a phone (390 px), a tablet (768 px) and a desk (1440 px): below the tablet's
 width the menu is a drawer opened from the top bar (and closed with Escape, its button or
 a tap beside it); no main page of any role scrolls the whole document sideways (a wide
-table scrolls inside its own box); the lead page's main actions are on screen. The web
+table scrolls inside its own box) nor has a serious accessibility finding (axe-core at
+the phone's and the desk's widths); the lead page's main actions are on screen. The web
 app manifest lets a phone put Lejek on its home screen."""
 
 from __future__ import annotations
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -62,6 +64,15 @@ def pages_of(role, client, lead, inquiry) -> list[str]:
     return pages
 
 
+def serious(page) -> list[tuple[str, list]]:
+    """axe-core's serious and critical findings on the page."""
+    return [
+        (violation["id"], [node["target"] for node in violation["nodes"]])
+        for violation in Axe().run(page).response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
 def sideways(page) -> int:
     """How far the document scrolls sideways (0: not at all)."""
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -73,7 +84,7 @@ def test_no_main_page_scrolls_sideways(
 ):
     client, lead, inquiry = work
     lead.employees.add(manager)
-    wide = {}
+    wide, unreadable = {}, {}
     for role, user in (("advisor", advisor), ("manager", manager)):
         page.context.clear_cookies()
         logged_in_page(user)
@@ -83,7 +94,10 @@ def test_no_main_page_scrolls_sideways(
             assert response.status == 200, path
             if overflow := sideways(page):
                 wide[f"{role} {path}"] = overflow
+            if width != 768 and (violations := serious(page)):
+                unreadable[f"{role} {path}"] = violations
     assert wide == {}
+    assert unreadable == {}
 
 
 @pytest.mark.parametrize("width", WIDTHS)
