@@ -7,6 +7,8 @@ app manifest lets a phone put Lejek on its home screen."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
@@ -21,6 +23,9 @@ pytestmark = [
 ]
 
 WIDTHS = [390, 768, 1440]
+# The advisor's main screens at each width, for docs/screenshots/ (named in the README).
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOT_NAMES = {"my_day": "my-day", "list": "lead-list", "kanban": "kanban", "lead": "lead-page"}
 
 
 @pytest.fixture
@@ -48,10 +53,7 @@ def work(advisor):
 def pages_of(role, client, lead, inquiry) -> list[str]:
     pages = [
         reverse("home"),
-        reverse("leads:my_day"),
-        reverse("leads:list"),
-        reverse("leads:kanban"),
-        lead.get_absolute_url(),
+        *shots(lead).values(),
         reverse("leads:conversation_add", args=[lead.pk]),
         reverse("leads:verify", args=[inquiry.pk]),
         reverse("clients:list"),
@@ -71,6 +73,16 @@ def serious(page) -> list[tuple[str, list]]:
         for violation in Axe().run(page).response["violations"]
         if violation["impact"] in ("serious", "critical")
     ]
+
+
+def shots(lead) -> dict[str, str]:
+    """The pages photographed, by their screenshot's name."""
+    return {
+        SHOT_NAMES["my_day"]: reverse("leads:my_day"),
+        SHOT_NAMES["list"]: reverse("leads:list"),
+        SHOT_NAMES["kanban"]: reverse("leads:kanban"),
+        SHOT_NAMES["lead"]: lead.get_absolute_url(),
+    }
 
 
 def sideways(page) -> int:
@@ -96,6 +108,9 @@ def test_no_main_page_scrolls_sideways(
                 wide[f"{role} {path}"] = overflow
             if width != 768 and (violations := serious(page)):
                 unreadable[f"{role} {path}"] = violations
+            names = {url: name for name, url in shots(lead).items()}
+            if role == "advisor" and path in names:
+                page.screenshot(path=str(SCREENSHOTS / f"{names[path]}-{width}.png"))
     assert wide == {}
     assert unreadable == {}
 
