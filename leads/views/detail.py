@@ -20,6 +20,7 @@ from leads.detail_selectors import (
     lead_contractors,
     lead_conversations,
     lead_get_light_for_user,
+    lead_tab_counts,
 )
 from leads.forms import FailureForm, StatusChangeForm
 from leads.history import lead_history_page
@@ -167,10 +168,12 @@ def _suggested_status(lead: Lead, *, slug: str) -> LeadStatus | None:
 
 
 def _tab_context(request: HttpRequest, lead: Lead, tab: str) -> dict:
+    counts = lead_tab_counts(lead=lead)  # one query for every tab's count
     return {
         "lead": lead,
         "tab": tab,
-        "tabs": TABS.items(),
+        # (slug, label, how many rows it holds or None): "Conversations 12".
+        "tabs": [(slug, label, counts.get(slug)) for slug, label in TABS.items()],
         "tab_template": f"leads/detail/tab_{tab}.html",
         **TAB_CONTEXTS[tab](request, lead),
     }

@@ -525,8 +525,9 @@ def test_tab_takes_a_fixed_number_of_queries(
         Activity.objects.create(
             lead=lead, employee=advisor, created_by=advisor, planned_at=now + timedelta(hours=n)
         )
-    # session, user, the lead (scoped), the count and the page of conversations.
-    with django_assert_num_queries(5):
+    # session, user, the lead (scoped), the tabs' counts (one query for all the tab bar's
+    # numbers), the count and the page of conversations.
+    with django_assert_num_queries(6):
         web.get(tab_url(lead), HTTP_HX_REQUEST="true")
 
 
@@ -673,7 +674,8 @@ def test_lead_page_on_the_conversations_tab_takes_a_fixed_number_of_queries(
         Activity.objects.create(lead=lead, employee=advisor, done_at=now - timedelta(hours=n))
         Activity.objects.create(lead=lead, employee=advisor, planned_at=now + timedelta(hours=n))
     CRMSettings.get_solo()
-    # The page's own 17 (see test_detail) and the tab's count and page of conversations.
-    with django_assert_num_queries(19):
+    # The page's own 18 (see test_detail, the tabs' counts included) and the tab's count and
+    # page of conversations.
+    with django_assert_num_queries(20):
         response = web.get(lead.get_absolute_url(), {"tab": "conversations"})
     assert response.status_code == 200

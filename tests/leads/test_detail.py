@@ -13,10 +13,14 @@ from leads.models import (
     Activity,
     ActivityKind,
     DeletionReason,
+    Document,
     FailureReason,
     IntakeOutcome,
     Lead,
     LeadStatus,
+    Note,
+    Offer,
+    Reservation,
 )
 from leads.services.pipeline import lead_mark_failed
 from settings_app.models import CRMSettings
@@ -25,6 +29,7 @@ from tests.factories import (
     ContractorFactory,
     InvestmentFactory,
     LeadFactory,
+    UnitFactory,
     UserFactory,
     source,
     status,
@@ -452,8 +457,66 @@ def test_tab_fetched_by_htmx_is_only_the_tab_block(web, lead):
     assert "<html" not in response.text
     assert "Budex sp. z o.o." in response.text
     assert 'id="lead-tab-contractors" ' in response.text
-    assert 'aria-current="page">Contractors</a>' in response.text
+    assert 'aria-current="page">Contractors <span' in response.text
     assert "HX-Request" in response["Vary"]  # caches keep the partial and the page apart
+
+
+def tab_count(response, slug: str) -> str:
+    """The number shown on a tab's label ("Conversations 3")."""
+    marker = f'id="lead-tab-{slug}-count">'
+    assert marker in response.text, slug
+    return response.text.split(marker, 1)[1].split("<", 1)[0]
+
+
+def test_each_tab_shows_how_many_rows_it_holds(web, advisor, lead):
+    for days_ago in (1, 2, 3):
+        Activity.objects.create(
+            lead=lead, employee=advisor, done_at=timezone.now() - timedelta(days=days_ago)
+        )
+    Offer.objects.create(lead=lead, created_by=advisor)
+    Offer.objects.create(lead=lead, created_by=advisor)
+    Reservation.objects.create(
+        lead=lead, unit=UnitFactory(), reserved_until=timezone.localdate() + timedelta(days=7)
+    )
+    note = Note.objects.create(lead=lead, text="Dzwonić po 17", created_by=advisor)
+    Note.objects.create(lead=lead, text="Chce 2 pokoje", created_by=advisor)
+    Document.objects.create(
+        lead=lead,
+        note=note,
+        file="x.pdf",
+        original_name="x.pdf",
+        content_type="application/pdf",
+        size=1,
+    )
+    # Another lead's rows are not counted.
+    Activity.objects.create(
+        lead=LeadFactory(branch=advisor.branch), employee=advisor, done_at=timezone.now()
+    )
+
+    response = web.get(detail_url(lead))
+
+    shown = {
+        slug: tab_count(response, slug)
+        for slug in ("clients", "contractors", "conversations", "surveys", "offers")
+    }
+    assert shown == {
+        "clients": "1",
+        "contractors": "1",
+        "conversations": "3",
+        "surveys": "0",
+        "offers": "3",  # two offers and a reservation
+    }
+    assert tab_count(response, "contracts") == "0"
+    assert tab_count(response, "documents") == "3"  # two notes and a file
+    assert 'id="lead-tab-history-count"' not in response.text  # the history is not counted
+    assert "Conversations <span" in response.text
+
+
+def test_tab_fetched_by_htmx_keeps_the_counts_on_the_tab_bar(web, advisor, lead):
+    Activity.objects.create(lead=lead, employee=advisor, done_at=timezone.now())
+    response = web.get(reverse("leads:tab", args=[lead.pk, "history"]), HTTP_HX_REQUEST="true")
+    assert tab_count(response, "conversations") == "1"
+    assert tab_count(response, "contractors") == "1"
 
 
 def test_tab_url_opened_without_htmx_leads_to_the_page_with_that_tab(web, lead):
@@ -578,8 +641,9 @@ def test_lead_page_takes_a_fixed_number_of_queries(
     # their caretakers, employees, investments, contractors (prefetched); last and next
     # conversation; CRM settings; active statuses and failure reasons for the two forms;
     # the Clients tab's rows; the user's permissions (2: the personal data card); the
-    # clients' consent states and the objections of their phones and emails (2).
-    with django_assert_num_queries(18):
+    # clients' consent states and the objections of their phones and emails (2); the
+    # tabs' counts ("Conversations 12": 1, one query for all the tabs).
+    with django_assert_num_queries(19):
         response = web.get(detail_url(lead))
     assert response.status_code == 200
 
@@ -589,6 +653,6 @@ def test_a_tab_fetched_by_htmx_takes_a_fixed_number_of_queries(
     web, advisor, lead, tab, django_assert_num_queries
 ):
     crowd(lead, advisor, 5)
-    # session, user, the lead (scoped), the tab's rows.
-    with django_assert_num_queries(4):
+    # session, user, the lead (scoped), the tabs' counts (1 for all), the tab's rows.
+    with django_assert_num_queries(5):
         web.get(reverse("leads:tab", args=[lead.pk, tab]), HTTP_HX_REQUEST="true")

@@ -591,8 +591,9 @@ def test_the_tab_takes_a_fixed_number_of_queries(
     fill(lead, advisor, count)
     # session, user; the lead; the CRM settings (allowed types); the user's and their
     # groups' permissions (the delete button); notes counted and their page (with authors
-    # and attachments joined); documents counted and their page (with uploaders joined).
-    with django_assert_num_queries(10):
+    # and attachments joined); documents counted and their page (with uploaders joined);
+    # the tab bar's counts (one query for all the tabs).
+    with django_assert_num_queries(11):
         response = tab(web, lead)
     assert response.status_code == 200
     assert response.text.count('class="note"') == min(count, 20)
@@ -605,8 +606,9 @@ def test_the_lead_page_with_the_tab_open_takes_a_fixed_number_of_queries(
     fill(lead, advisor, count)
     CRMSettings.get_solo()
     # The lead page's own queries, and the tab's as above (less the lead, read once); the
-    # inquiry contact's consents (it has no phone or email to look up on the objections).
-    with django_assert_num_queries(20):
+    # inquiry contact's consents (it has no phone or email to look up on the objections);
+    # the tab bar's counts (one query for all the tabs).
+    with django_assert_num_queries(21):
         response = web.get(lead.get_absolute_url(), {"tab": "documents"})
     assert response.status_code == 200
 
