@@ -73,6 +73,8 @@ POST_ONLY = {
     "leads:link",
     "leads:unlink",
     "leads:conversation_done",
+    "leads:my_day_done",
+    "leads:my_day_postpone",
     "leads:survey_create",
     "leads:offer_send",
     "leads:offer_answer",

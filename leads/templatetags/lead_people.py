@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from leads import person
 
@@ -42,3 +43,13 @@ def postpone_to(activity) -> str:
     that has passed (datetime-local's "YYYY-MM-DDTHH:MM", local time)."""
     start = max(activity.planned_at, timezone.now())
     return timezone.localtime(start + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+
+
+@register.filter
+def lead_distinct(lead) -> str:
+    """What tells one client's leads apart on the client's page (their person is the same):
+    the lead's own name unless it is the default, the first investment, the creation day."""
+    parts = [] if getattr(lead, "name_is_default", False) else [lead.name]
+    parts += [str(investment) for investment in list(lead.investments.all())[:1]]
+    parts.append(date_format(timezone.localtime(lead.created_at), "SHORT_DATE_FORMAT"))
+    return " · ".join(parts)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.excel import Column
+from leads.person import named_by_default
 
 from ..charts import bar_chart, line_chart
 from ..filters import DrilldownForm, ReportFilterForm, report_filter_for
@@ -124,7 +125,12 @@ def report_leads_view(request: HttpRequest) -> HttpResponse:
         reason=_chosen(choice, "reason"),
     )  # fmt: skip
     page = Paginator(
-        leads.select_related("status", "source", "failure_reason").order_by("-created_at", "-pk"),
+        # The client first (issue 19): the page's clients in one query, the default name told
+        # by the lead's own query.
+        leads.select_related("status", "source", "failure_reason")
+        .prefetch_related("clients")
+        .annotate(name_is_default=named_by_default())
+        .order_by("-created_at", "-pk"),
         LEADS_PER_PAGE,
     ).get_page(request.GET.get("page"))
     label = drilldown_metrics().get(params.get("metric"), _("Leads"))

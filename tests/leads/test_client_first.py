@@ -112,3 +112,27 @@ def test_an_unverified_inquirys_card_shows_the_inquirer_and_contact(client, advi
     html = column_html(client, inquiry)
     assert "Piotr Nowak" in html
     assert 'href="tel:+48501222333"' in html
+
+
+def test_a_report_drilldown_lists_the_lead_by_its_client(client, manager, default_named):
+    client.force_login(manager)
+    today = default_named.created_at.date().isoformat()
+    response = client.get(
+        reverse("reports:leads"), {"date_from": today, "date_to": today, "metric": "leads"}
+    )
+    assert [lead.pk for lead in response.context["page"]] == [default_named.pk]
+    assert "Anna Wiśniewska" in response.text
+    assert 'href="tel:+48600100200"' in response.text
+
+
+def test_unlink_buttons_tell_a_clients_leads_apart(client, manager, anna, default_named):
+    own = LeadFactory(name="Dom 120 m²", branch=anna.branch, clients=[anna])
+    client.force_login(manager)
+    html = client.get(reverse("leads:client_leads", args=[anna.pk])).text
+    # The client is the same on every lead of their page: the button names the lead's own
+    # name or its investment and day, never "Zakup mieszkania".
+    default_button = html[html.index(f'id="unlink-{default_named.pk}"') :]
+    assert default_button[: default_button.index("</button>")].count("Osiedle Zielone") == 1
+    own_button = html[html.index(f'id="unlink-{own.pk}"') :]
+    assert "Dom 120 m²" in own_button[: own_button.index("</button>")]
+    assert "Unlink “Zakup mieszkania”" not in html
