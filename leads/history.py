@@ -22,10 +22,12 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import models
+from django.template.defaultfilters import filesizeformat
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from crm.core.formatting import format_amount, format_phone
 from investments.models import Unit
 
 from .models import Activity, Contract, Document, Lead, Note, Offer, Reservation, SurveyResponse
@@ -144,6 +146,13 @@ def _display(record: Any, model_field: models.Field) -> str:
         return _when(value)
     if isinstance(model_field, models.DateField):
         return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(model_field, models.DecimalField):
+        # Every decimal the tab shows is an amount: prices and reservation fees.
+        return format_amount(value)
+    if model_field.name.endswith("phone"):
+        return format_phone(value)
+    if model_field.name == "size":
+        return str(filesizeformat(value))
     return str(value)
 
 

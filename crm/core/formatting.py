@@ -1,8 +1,17 @@
-"""Display helpers shared by every app."""
+"""Display helpers shared by every app: one way to show an amount, a phone number and a
+duration, in the active language (the template filters of `lejek` call these)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+import phonenumbers
+from django.conf import settings
+from django.utils import formats
+
+# Between the amount and the currency; a no-break space keeps "zł" on the amount's line.
+CURRENCY = "\xa0zł"
 
 
 def format_duration(value: timedelta) -> str:
@@ -10,3 +19,41 @@ def format_duration(value: timedelta) -> str:
     total_hours = max(int(value.total_seconds() // 3600), 0)
     days, hours = divmod(total_hours, 24)
     return f"{days}d {hours}h"
+
+
+def format_minutes(value: float | int) -> str:
+    """A span counted in minutes, as long spans read: '45 min', '1h 30min' within a day,
+    days and hours beyond ('2d 0h' rather than '2887 min')."""
+    minutes = max(int(value), 0)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 24 * 60:
+        return f"{minutes // 60}h {minutes % 60}min"
+    return format_duration(timedelta(minutes=minutes))
+
+
+def format_amount(value: Decimal | float | int | str) -> str:
+    """An amount of money in the active language, grouped, with two decimals and the
+    currency: '1 038 500,00 zł' in Polish, '1,038,500.00 zł' in English. A value that is
+    not a number is returned as it is."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    text = formats.number_format(number, decimal_pos=2, use_l10n=True, force_grouping=True)
+    return text + CURRENCY
+
+
+def format_phone(value: str) -> str:
+    """A phone number in the international format ('+48 504 976 791'), whether stored as
+    E.164 or as entered; a text that is not a valid number is returned as it is."""
+    raw = (value or "").strip()
+    if not raw:
+        return ""
+    try:
+        number = phonenumbers.parse(raw, settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return raw
+    if not phonenumbers.is_valid_number(number):
+        return raw
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

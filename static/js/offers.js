@@ -15,7 +15,7 @@
   var format = function (value) {
     return value.toLocaleString(document.documentElement.lang || undefined, {
       minimumFractionDigits: 2, maximumFractionDigits: 2
-    });
+    }) + "\u00a0zł";  // as the money filter shows amounts: "1 038 500,00 zł"
   };
   document.addEventListener("input", function (event) {
     var input = event.target;

@@ -243,7 +243,7 @@ def test_chosen_units_are_priced_at_their_list_price_by_default(web, lead, units
     assert f'name="price_{a1.pk}"' in chosen
     assert 'value="420000.00"' in chosen
     assert 'value="600000"' in chosen
-    assert "10,000.00 (1.6%)" in chosen
+    assert "10,000.00\xa0zł (1.6%)" in chosen
 
 
 def test_the_picker_keeps_the_details_its_query_carries(web, lead, units, buyer):

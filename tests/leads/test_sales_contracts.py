@@ -401,7 +401,7 @@ def test_tab_lists_contracts_with_their_details(client, advisor, manager, lead, 
         "Developer agreement",
         "Akacjowa / A1",
         "Turza",
-        "499000",
+        "499,000.00\xa0zł",  # the price, as every amount reads
         "Cancelled",
         "Zmiana decyzji",
     ):

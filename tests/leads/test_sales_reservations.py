@@ -540,7 +540,7 @@ def test_tab_lists_reservations_with_their_details(web, advisor, lead, buyer, un
         "Akacjowa / A1",
         "Turza",
         today().strftime("%d.%m.%Y"),
-        "5000",
+        "5,000.00\xa0zł",  # the fee, as every amount reads
         "Active",
         "Anna Wiśniewska",
     ):
