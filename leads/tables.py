@@ -17,7 +17,14 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.core.formatting import format_duration
 from leads.models import IntakeOutcome, Lead
-from leads.person import email_link, lead_label, lead_person, lead_title, phone_link
+from leads.person import (
+    email_link,
+    lead_details,
+    lead_name_link,
+    lead_person,
+    lead_title,
+    phone_link,
+)
 
 # Columns a user may hide, in display order; "select" and "name" always show.
 OPTIONAL_COLUMNS = [
@@ -33,8 +40,9 @@ OPTIONAL_COLUMNS = [
     "next_step",
     "overdue",
 ]
-# The name cell already shows the person's phone: the phone and email columns are offered.
-DEFAULT_COLUMNS = [name for name in OPTIONAL_COLUMNS if name not in ("phone", "email")]
+# The name cell already shows the person and their phone: the clients, phone and email
+# columns are offered in the chooser, not shown by default (denser rows, issue 19).
+DEFAULT_COLUMNS = [name for name in OPTIONAL_COLUMNS if name not in ("clients", "phone", "email")]
 
 EMPTY = format_html('<span class="muted">—</span>')
 
@@ -49,7 +57,11 @@ def _names(objects) -> str:
 
 
 def _when_and_who(value, who) -> str:
-    return format_html('{}<br><small class="muted">{}</small>', _when(value), who if who else "—")
+    return format_html(
+        '<span class="nowrap">{}</span><br><small class="muted">{}</small>',
+        _when(value),
+        who if who else "—",
+    )
 
 
 class LeadTable(tables.Table):
@@ -124,18 +136,19 @@ class LeadTable(tables.Table):
         if record.is_deleted:
             tags.append(("tag tag--danger", gettext("deleted"), ""))
         # The client first: "Zakup mieszkania" on every row would tell the rows apart by
-        # nothing; the lead's own name follows only when it is not the default.
+        # nothing; the lead's own name follows only when it is not the default. Tags sit on
+        # the person's line, the details on one small line below: two lines a row.
+        clients = record.clients.all()
+        details = lead_details(record, clients, record.investments.all())
         return format_html(
-            "{}{}",
-            lead_label(
-                record,
-                record.clients.all(),
-                record.investments.all(),
-                url=record.get_absolute_url(),
-            ),
+            "{}{}{}",
+            lead_name_link(record, clients, url=record.get_absolute_url()),
             format_html_join(
                 "", ' <span class="{}" title="{}">{}</span>', ((c, t, s) for c, s, t in tags)
             ),
+            format_html('<br><small class="lead-label__details">{}</small>', details)
+            if details
+            else "",
         )
 
     def render_status(self, record: Lead) -> str:
