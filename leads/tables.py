@@ -98,6 +98,9 @@ class LeadTable(tables.Table):
         attrs = {"class": "table table--leads", "id": "lead-table"}
         empty_text = _("No leads match. Change the filters or add a lead.")
 
+    # Set for the leads of one client (their page): the rows then need not name the person.
+    of_one_client = False
+
     def fast_rows(self) -> list[list[tuple[str, str]]]:
         """The page's rows as (css class, cell html) per visible column, rendered straight by
         the render_ methods: django-tables2's per-cell machinery (signature inspection,
@@ -139,10 +142,17 @@ class LeadTable(tables.Table):
         # nothing; the lead's own name follows only when it is not the default. Tags sit on
         # the person's line, the details on one small line below: two lines a row.
         clients = record.clients.all()
-        details = lead_details(record, clients, record.investments.all())
+        if self.of_one_client:
+            # A client's own page: the person is that client on every row; the lead's name
+            # and investment tell the rows apart.
+            heading = format_html('<a href="{}">{}</a>', record.get_absolute_url(), record.name)
+            details = _names(list(record.investments.all())[:1]) if record.investments.all() else ""
+        else:
+            heading = lead_name_link(record, clients, url=record.get_absolute_url())
+            details = lead_details(record, clients, record.investments.all())
         return format_html(
             "{}{}{}",
-            lead_name_link(record, clients, url=record.get_absolute_url()),
+            heading,
             format_html_join(
                 "", ' <span class="{}" title="{}">{}</span>', ((c, t, s) for c, s, t in tags)
             ),
@@ -217,9 +227,11 @@ class LeadTable(tables.Table):
         )
 
 
-def compact_lead_table(leads, *, exclude: tuple[str, ...] | list[str] = ()) -> LeadTable:
+def compact_lead_table(
+    leads, *, exclude: tuple[str, ...] | list[str] = (), of_one_client: bool = False
+) -> LeadTable:
     """A short, unsorted lead table for other pages (the start page, a client's leads)."""
-    return LeadTable(
+    table = LeadTable(
         leads,
         exclude=[
             "select",
@@ -233,6 +245,8 @@ def compact_lead_table(leads, *, exclude: tuple[str, ...] | list[str] = ()) -> L
         ],
         orderable=False,
     )
+    table.of_one_client = of_one_client
+    return table
 
 
 def column_labels() -> list[tuple[str, str]]:

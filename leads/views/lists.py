@@ -138,5 +138,5 @@ def client_leads_partial_view(request: HttpRequest, client_pk: int) -> HttpRespo
     leads = with_list_columns(
         leads_visible_to(request.user).not_deleted().filter(clients=client)
     ).order_by("-created_at")[:50]
-    table = compact_lead_table(leads, exclude=["clients"])
+    table = compact_lead_table(leads, exclude=["clients"], of_one_client=True)
     return render(request, "leads/list/client_leads.html", {"client": client, "table": table})

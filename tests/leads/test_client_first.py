@@ -136,3 +136,14 @@ def test_unlink_buttons_tell_a_clients_leads_apart(client, manager, anna, defaul
     own_button = html[html.index(f'id="unlink-{own.pk}"') :]
     assert "Dom 120 m²" in own_button[: own_button.index("</button>")]
     assert "Unlink “Zakup mieszkania”" not in html
+
+
+def test_a_clients_page_lists_their_leads_by_lead_name_and_investment(
+    client, advisor, anna, default_named
+):
+    client.force_login(advisor)
+    response = client.get(reverse("leads:client_leads", args=[anna.pk]))
+    [cell] = name_cells(response)
+    # Anna is the person of every lead on her own page: the row names the lead.
+    assert "Anna Wiśniewska" not in cell
+    assert "Zakup mieszkania" in cell and "Osiedle Zielone" in cell
