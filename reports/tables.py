@@ -18,6 +18,8 @@ class Cell:
 
     value: Any
     url: str = ""
+    # A span in minutes: a number in the export, read as "1h 30min" or "2d 0h" on the page.
+    minutes: bool = False
 
 
 @dataclass

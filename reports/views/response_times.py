@@ -40,7 +40,7 @@ def response_times_report_view(request: HttpRequest) -> HttpResponse:
 def _build(form: ReportFilterForm, *, page_number) -> dict:
     leads = form.leads()
     times = Table(
-        _("Response times (minutes)"),
+        _("Response times"),
         [
             Column(_("Span"), 36),
             Column(_("Leads measured"), 14),
@@ -50,7 +50,12 @@ def _build(form: ReportFilterForm, *, page_number) -> dict:
     )
     for row in response_times(leads):
         times.rows.append(
-            [Cell(str(row["label"])), Cell(row["count"]), Cell(row["median"]), Cell(row["p90"])]
+            [
+                Cell(str(row["label"])),
+                Cell(row["count"]),
+                Cell(row["median"], minutes=True),
+                Cell(row["p90"], minutes=True),
+            ]
         )
     sla = crm_settings().sla_first_contact_minutes
     page = Paginator(leads_over_sla(leads, minutes=sla), SLA_PER_PAGE).get_page(page_number)
@@ -62,7 +67,7 @@ def _build(form: ReportFilterForm, *, page_number) -> dict:
             Column(_("Status"), 20),
             Column(_("Created"), 17),
             Column(_("First conversation"), 17),
-            Column(_("Minutes"), 10),
+            Column(_("Time to first contact"), 12),
         ],
         empty=_("No lead waited longer than the SLA."),
     )
@@ -76,7 +81,7 @@ def _build(form: ReportFilterForm, *, page_number) -> dict:
                 Cell(lead.status.name),
                 Cell(lead.created_at),
                 Cell(lead.first_contact_at),
-                Cell(int(waited)),
+                Cell(int(waited), minutes=True),
             ]
         )
     chart = bar_chart(_("Median minutes"), [(row[0].value, row[2].value) for row in times.rows])

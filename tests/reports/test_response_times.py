@@ -106,3 +106,16 @@ def test_query_count_does_not_grow_with_leads(
     # settings row, the SLA count and page.
     with django_assert_num_queries(11):
         client.get(URL, PERIOD)
+
+
+def test_the_page_reads_minutes_as_hours_and_the_export_keeps_the_number(
+    client, manager, report_data
+):
+    response, (times, over) = _tables(client, manager)
+    page = response.content.decode()
+    # L1 waited 90 minutes for its first conversation; the median first conversation, 55.
+    assert over.rows[-1][5].value == 90
+    assert "1h 30min" in page
+    assert "55 min" in page
+    assert ">90<" not in page
+    assert times.values()[4][2] == 55.0  # what the export writes: minutes, a number
