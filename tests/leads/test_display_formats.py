@@ -13,6 +13,7 @@ import pytest
 from django.test import Client as HttpClient
 from django.utils import timezone
 
+from leads.history import FieldChange, lead_history_page
 from leads.models import ContractKind
 from leads.services.offers import offer_create
 from leads.services.sales import contract_create, reservation_create
@@ -111,3 +112,12 @@ def test_a_phone_typed_without_its_country_reads_in_the_international_format(adv
 
     assert "+48 600 100 200" in clients
     assert "600 100-200" not in clients
+
+
+def test_the_history_shows_a_phone_as_the_pages_do(advisor, lead):
+    lead.contact_phone = "+48504976791"
+    lead.save()
+
+    entry = lead_history_page(lead=lead).object_list[0]
+
+    assert FieldChange(label="Phone", old="", new="+48 504 976 791") in entry.changes
