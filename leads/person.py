@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db.models import BooleanField, ExpressionWrapper, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
@@ -39,13 +40,16 @@ class Person:
     email: str
     # An inquiry not linked to a client yet: the person is who wrote, as they wrote it.
     from_inquiry: bool
+    client_id: int | None = None
 
 
 def lead_person(lead, clients: Sequence) -> Person | None:
     """The person a lead is about: its first client, else the inquiry's contact."""
     if clients:
         client = clients[0]
-        return Person(str(client), client.phone, client.email, from_inquiry=False)
+        return Person(
+            str(client), client.phone, client.email, from_inquiry=False, client_id=client.pk
+        )
     name = f"{lead.contact_first_name} {lead.contact_last_name}".strip()
     if name or lead.contact_phone or lead.contact_email:
         return Person(
@@ -64,12 +68,26 @@ def tel_href(phone: str) -> str:
     )
 
 
-def phone_link(phone: str) -> str:
-    return (
-        format_html('<a href="{}" class="phone-link">{}</a>', tel_href(phone), phone)
-        if phone
-        else ""
-    )
+def phone_link(phone: str, *, log_call: str = "") -> str:
+    """A phone to tap; `log_call`: the lead's "log this call" form, which the page offers
+    once the phone was tapped (static/js/lejek.js)."""
+    if not phone:
+        return ""
+    if log_call:
+        return format_html(
+            '<a href="{}" class="phone-link" data-log-call="{}">{}</a>',
+            tel_href(phone), log_call, phone,
+        )  # fmt: skip
+    return format_html('<a href="{}" class="phone-link">{}</a>', tel_href(phone), phone)
+
+
+def log_call_url(lead, person: Person | None = None) -> str:
+    """The "Add conversation" form of the lead, prefilled for a call just made (to the
+    person's client, when the person is one)."""
+    url = reverse("leads:conversation_add", args=[lead.pk])
+    if person is not None and person.client_id:
+        url += f"?client={person.client_id}"
+    return url
 
 
 def email_link(email: str) -> str:
@@ -109,7 +127,7 @@ def lead_details(lead, clients: Sequence, investments: Sequence = ()) -> str:
     if investments:
         details.append(format_html("<span>{}</span>", investments[0]))
     if person and person.phone:
-        details.append(phone_link(person.phone))
+        details.append(phone_link(person.phone, log_call=log_call_url(lead, person)))
     elif person and person.from_inquiry and person.email:
         details.append(email_link(person.email))
     return format_html_join(" · ", "{}", ((d,) for d in details))

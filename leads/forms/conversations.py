@@ -95,20 +95,27 @@ class ConversationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, lead: Lead, user: User, plan_only: bool = False, **kwargs):
-        """`plan_only`: the form opened to plan a next step (e.g. from "My day")."""
+    def __init__(
+        self, *args, lead: Lead, user: User, plan_only: bool = False, client_id=None, **kwargs
+    ):
+        """`plan_only`: the form opened to plan a next step (e.g. from "My day");
+        `client_id`: the client just called (a tapped phone's "log this call"), chosen
+        when it is one of the lead's."""
         kwargs.setdefault(
             "initial",
             {
                 "log_done": not plan_only,
                 "plan_next": plan_only,
                 "kind": ActivityKind.PHONE,
+                "direction": ActivityDirection.OUTBOUND,
                 "done_at": timezone.localtime().replace(second=0, microsecond=0),
                 "planned_kind": ActivityKind.PHONE,
                 "planned_employee": user.pk,
             },
         )
         super().__init__(*args, **kwargs)
+        if client_id is not None and not self.is_bound:
+            self.initial["client"] = client_id
         self.fields["client"].queryset = lead.clients.all()
         self.fields["planned_employee"].queryset = (
             User.objects.filter(is_active=True)

@@ -9,6 +9,7 @@ from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from crm.core.formatting import format_phone
 from leads import person
 
 register = template.Library()
@@ -53,3 +54,15 @@ def lead_distinct(lead) -> str:
     parts += [str(investment) for investment in list(lead.investments.all())[:1]]
     parts.append(date_format(timezone.localtime(lead.created_at), "SHORT_DATE_FORMAT"))
     return " · ".join(parts)
+
+
+@register.simple_tag
+def phone_call(lead, phone: str, client_id: int | None = None) -> str:
+    """A phone of the lead's person as a `tel:` link in the one format, offering "log this
+    call" (prefilled for the client `client_id`) once tapped; "—" without a phone."""
+    if not phone:
+        return "—"
+    log_call = person.log_call_url(
+        lead, person.Person("", phone, "", from_inquiry=client_id is None, client_id=client_id)
+    )
+    return person.phone_link(format_phone(phone), log_call=log_call)

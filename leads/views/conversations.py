@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from crm.core.params import whole_number
 from leads.detail_selectors import lead_get_light_for_user
 from leads.forms.conversations import ConversationForm, MarkDoneForm, PostponeForm
 from leads.models import Lead
@@ -51,6 +52,8 @@ def conversation_add_view(request: HttpRequest, pk: int) -> HttpResponse:
         lead=lead,
         user=request.user,
         plan_only=request.GET.get("plan") == "1",
+        # "Log this call" after a tapped phone: its client, if it is one of the lead's.
+        client_id=whole_number(request.GET.get("client")),
     )
     if posted and form.is_valid():
         try:

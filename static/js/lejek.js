@@ -130,4 +130,25 @@
     clearTimeout(resizing);
     resizing = setTimeout(focusableScrollers, 150);
   });
+
+  // <a href="tel:…" data-log-call="/leads/7/conversations/new/?client=3">: once a phone was
+  // tapped, the page offers to log the call, its form prefilled (kind, now, the client).
+  document.addEventListener("click", function (event) {
+    var phone = event.target.closest && event.target.closest("a[data-log-call]");
+    if (!phone) { return; }
+    var offer = document.getElementById("log-call-offer");
+    if (!offer) {
+      offer = document.createElement("div");
+      offer.id = "log-call-offer";
+      offer.className = "log-call-offer";
+      offer.setAttribute("role", "status");
+      offer.appendChild(document.createElement("a"));
+      document.body.appendChild(offer);
+    }
+    var link = offer.querySelector("a");
+    link.href = phone.getAttribute("data-log-call");
+    link.className = "button button--primary";
+    link.textContent = document.body.getAttribute("data-log-call-label") + " · " + phone.textContent;
+    offer.hidden = false;
+  });
 })();
