@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy, override
 
+from crm.core.formatting import format_phone
 from crm.core.models import User
 from crm.core.params import whole_number
 from leads.models import Activity, ImportBatch, Lead
@@ -175,7 +176,7 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
             "intro": gettext(INTROS[notification.kind]) % values,
             "lead": lead,
             "contact": [
-                (capfirst(Lead._meta.get_field(field).verbose_name), getattr(lead, field))
+                (capfirst(Lead._meta.get_field(field).verbose_name), _contact_value(lead, field))
                 for field in CONTACT_FIELDS
             ]
             + [(capfirst(Lead._meta.get_field("source").verbose_name), lead.source.name)],
@@ -211,6 +212,12 @@ def _key_activity_pk(notification: Notification) -> int | None:
     "<activity id>:<planned at>"), or None when the key names none."""
     about = notification.key.split(":", 3)[-1]
     return whole_number(about.partition(":")[0])
+
+
+def _contact_value(lead: Lead, field: str) -> str:
+    """A contact field as the pages show it: the phone in the international format."""
+    value = getattr(lead, field)
+    return format_phone(value) if field == "contact_phone" else value
 
 
 def _added_inquiry(notification: Notification) -> str | None:
