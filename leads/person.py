@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
+from crm.core.formatting import format_phone
 from crm.core.normalization import phone_search_key
 from settings_app.models import CRMSettings
 
@@ -73,12 +74,13 @@ def phone_link(phone: str, *, log_call: str = "") -> str:
     once the phone was tapped (static/js/lejek.js)."""
     if not phone:
         return ""
+    shown = format_phone(phone)
     if log_call:
         return format_html(
             '<a href="{}" class="phone-link" data-log-call="{}">{}</a>',
-            tel_href(phone), log_call, phone,
+            tel_href(phone), log_call, shown,
         )  # fmt: skip
-    return format_html('<a href="{}" class="phone-link">{}</a>', tel_href(phone), phone)
+    return format_html('<a href="{}" class="phone-link">{}</a>', tel_href(phone), shown)
 
 
 def log_call_url(lead, person: Person | None = None) -> str:

@@ -357,6 +357,7 @@ def pages(walk: Walk, http, role: str, s: Samples) -> None:
         walk.request(http, role, name, reverse(name, args=args) + query, **extra)
 
     get("home")
+    get("manifest")
     get("leads:list")
     get("leads:list", query=f"?q={s.client.last_name}&status={s.rich.status_id}&sort=-name")
     get("leads:kanban")

@@ -9,7 +9,6 @@ from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from crm.core.formatting import format_phone
 from leads import person
 
 register = template.Library()
@@ -65,4 +64,4 @@ def phone_call(lead, phone: str, client_id: int | None = None) -> str:
     log_call = person.log_call_url(
         lead, person.Person("", phone, "", from_inquiry=client_id is None, client_id=client_id)
     )
-    return person.phone_link(format_phone(phone), log_call=log_call)
+    return person.phone_link(phone, log_call=log_call)
