@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -24,7 +25,7 @@ from leads.detail_selectors import (
 )
 from leads.forms import FailureForm, StatusChangeForm
 from leads.history import lead_history_page
-from leads.models import Lead, LeadStatus
+from leads.models import IntakeOutcome, Lead, LeadStatus
 from leads.panels import lead_page_panels
 from leads.selectors import lead_get_for_user
 from leads.services.pipeline import lead_change_status, lead_mark_failed, lead_reactivate
@@ -153,12 +154,76 @@ def _render_page(
         ),
         "failure_form": (failure_form or FailureForm()) if is_open else None,
         "failure_dialog_open": failure_form is not None,
+        "actions": _action_bar(request, lead, is_open=is_open, can_change_status=can_change_status),
         "suggested_status": (
             _suggested_status(lead, slug=suggest) if suggest and can_change_status else None
         ),
         **_tab_context(request, lead, tab if tab in TABS else DEFAULT_TAB),
     }
     return render(request, "leads/detail/page.html", context, status=status)
+
+
+# The actions of the bar, in the order they are offered; the danger ones close the menu.
+DANGER_ACTIONS = ("fail", "delete")
+
+
+@dataclass(frozen=True)
+class ActionBar:
+    """The lead's actions split by its state: the two or three that fit it as buttons (the
+    first is the main next step), the rest in the "More" menu, danger ones last."""
+
+    main: list[tuple[str, str]]  # (template, role: "primary" or "secondary")
+    more: list[tuple[str, str]]  # (template, role: "secondary" or "danger")
+
+
+def _action_bar(
+    request: HttpRequest, lead: Lead, *, is_open: bool, can_change_status: bool
+) -> ActionBar:
+    inquiry = lead.intake_outcome == IntakeOutcome.NEW
+    offered = {
+        "edit": True,
+        "conversation": not lead.is_deleted and not lead.is_failed,
+        "survey": is_open,
+        "offer": is_open,
+        "reservation": is_open,
+        "contract": not lead.is_failed and not lead.is_deleted,
+        "note": not lead.is_deleted,
+        "upload": not lead.is_deleted,
+        "status": can_change_status,
+        "verify": inquiry,
+        "restore": lead.is_deleted and request.user.has_perm("leads.restore_lead"),
+        "reactivate": lead.is_failed,
+        "fail": is_open,
+        # An inquiry still to verify; the service checks contracts too.
+        "delete": inquiry and not lead.has_offer and not lead.has_reservation,
+    }
+    if lead.is_deleted:
+        main = ["restore", "note"]
+    elif lead.is_failed:
+        main = ["reactivate", "note"]
+    elif lead.status.is_won:
+        main = ["note", "upload", "contract"]
+    elif inquiry:
+        main = ["verify", "conversation"]
+    else:
+        main = ["conversation", "offer", "status"]
+    main = [slug for slug in main if offered[slug]]
+    rest = [slug for slug in offered if offered[slug] and slug not in main]
+    rest.sort(key=lambda slug: slug in DANGER_ACTIONS)
+    return ActionBar(
+        main=[
+            (_action_template(slug), "primary" if i == 0 else "secondary")
+            for i, slug in enumerate(main)
+        ],
+        more=[
+            (_action_template(slug), "danger" if slug in DANGER_ACTIONS else "secondary")
+            for slug in rest
+        ],
+    )
+
+
+def _action_template(slug: str) -> str:
+    return f"leads/detail/actions/{slug}.html"
 
 
 def _suggested_status(lead: Lead, *, slug: str) -> LeadStatus | None:

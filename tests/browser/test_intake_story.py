@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from clients.models import Client, LeadSource
 from clients.services import source_rotate_intake_token
 from leads.models import Activity, AssignmentRule, IntakeOutcome, Lead
+from tests.browser.lead_actions import lead_action
 from tests.factories import ClientFactory
 
 pytestmark = [
@@ -81,7 +82,7 @@ def test_an_inquiry_is_verified_linked_converted_and_unlinked(
 
     # Ewa is a candidate by her phone; she is not the advisor's client, so her data is
     # masked and choosing her hands the inquiry over to her caretaker.
-    page.locator("#lead-verify").click()
+    lead_action(page, "#lead-verify").click()
     candidate = page.locator(f'#candidates tr[data-client="{ewa.pk}"]')
     expect(candidate).to_contain_text("E*** N***")
     expect(candidate).to_contain_text("ten sam telefon")

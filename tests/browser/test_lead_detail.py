@@ -12,6 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from leads.models import Activity, ActivityKind, Lead
+from tests.browser.lead_actions import lead_action
 from tests.factories import ClientFactory, ContractorFactory, InvestmentFactory, LeadFactory
 
 pytestmark = [
@@ -63,12 +64,14 @@ def test_advisor_moves_fails_and_reactivates_a_lead_and_reads_it_in_history(
     expect(page.locator("#lead-clients")).to_contain_text("Turza")
 
     # Change the status.
-    page.locator("#lead-status-form select").select_option(label="Oferta")
-    page.locator("#lead-status-form button").click()
+    lead_action(page, "#lead-status-form select").select_option(label="Oferta")
+    lead_action(page, "#lead-status-form button").click()
     expect(page.locator(".message--success")).to_contain_text("Oferta")
     expect(page.locator(".lead-header__title .badge")).to_have_text("Oferta")
 
     # Mark as failure with the keyboard: first without a reason (refused), then with one.
+    page.locator("#lead-more-toggle").focus()  # the "More" menu, opened with Enter
+    page.keyboard.press("Enter")
     page.locator("#lead-fail-open").focus()
     page.keyboard.press("Enter")
     dialog = page.locator("#lead-fail-dialog")
@@ -112,10 +115,10 @@ def test_advisor_moves_fails_and_reactivates_a_lead_and_reads_it_in_history(
 
     # Reactivate, confirming the question.
     page.once("dialog", lambda question: question.accept())
-    page.locator("#lead-reactivate-form button").click()
+    lead_action(page, "#lead-reactivate-form button").click()
     expect(page.locator(".message--success")).to_be_visible()
     expect(page.locator("#lead-failed")).to_have_count(0)
-    expect(page.locator("#lead-fail-open")).to_be_visible()
+    expect(lead_action(page, "#lead-fail-open")).to_be_visible()
     assert not Lead.objects.get(pk=lead.pk).is_failed
 
     page.locator("#lead-tab-history").click()
@@ -139,7 +142,7 @@ def test_tabs_work_without_javascript(browser, live_server, advisor, lead):
     expect(page.locator("#lead-contractors")).to_contain_text("Budex sp. z o.o.")
 
     # The failure dialog opens by its link as part of the page.
-    page.locator("#lead-fail-open").click()
+    lead_action(page, "#lead-fail-open").click()  # "More" opens without JavaScript too
     expect(page.locator("#lead-fail-dialog")).to_be_visible()
     context.close()
 

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from leads.models import Lead
+from tests.browser.lead_actions import lead_action
 from tests.factories import InvestmentFactory, LeadFactory, status
 
 pytestmark = [
@@ -70,7 +71,7 @@ def test_advisor_works_a_lead_from_creation_to_export(
     # Mark it failed with a reason on its page.
     page.goto(f"{live_server.url}/leads/{lead.pk}/")
     expect(page.locator(".lead-header__title .badge")).to_have_text("Oferta")
-    page.locator("#lead-fail-open").click()
+    lead_action(page, "#lead-fail-open").click()
     fail_dialog = page.locator("#lead-fail-dialog")
     fail_dialog.locator("select").select_option(label="Cena")
     fail_dialog.locator("textarea").fill("Za drogo")
@@ -85,7 +86,7 @@ def test_advisor_works_a_lead_from_creation_to_export(
 
     # Reactivate it.
     page.once("dialog", lambda question: question.accept())
-    page.locator("#lead-reactivate-form button").click()
+    lead_action(page, "#lead-reactivate-form button").click()
     expect(page.locator("#lead-failed")).to_have_count(0)
 
     # Export the list and read the row back.

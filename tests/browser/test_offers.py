@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from investments.models import UnitStatus
 from leads.models import Offer
+from tests.browser.lead_actions import lead_action
 from tests.factories import ClientFactory, InvestmentFactory, LeadFactory, UnitFactory
 
 pytestmark = [
@@ -49,7 +50,7 @@ def test_advisor_picks_units_discounts_one_creates_and_prints_the_offer(
     a1, a2, a3 = units["A1"], units["A2"], units["A3"]
     page = logged_in_page(advisor)
     page.goto(f"{live_server.url}/leads/{lead.pk}/")
-    page.locator("#lead-offer-create").click()
+    lead_action(page, "#lead-offer-create").click()
     expect(page).to_have_url(re.compile(rf"/leads/{lead.pk}/offers/new/$"))
 
     # Tick two available units and add them to the offer.

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from investments.models import Unit, UnitStatus
 from leads.models import Lead
+from tests.browser.lead_actions import lead_action
 from tests.factories import ClientFactory, InvestmentFactory, LeadFactory, UnitFactory, status
 
 pytestmark = [
@@ -69,7 +70,7 @@ def test_a_lead_is_won_by_its_contract_and_reopened_by_its_cancellation(
 
     # 2. She signs the contract on the lead's page: the lead is won.
     page.goto(f"{live_server.url}{negotiated.get_absolute_url()}")
-    page.locator("#lead-contract").click()
+    lead_action(page, "#lead-contract").click()
     page.get_by_label("Numer").fill("UD/12/2026")
     page.get_by_label("Lokale").select_option(str(Unit.objects.get(number="A1").pk))
     page.get_by_label("Klienci").select_option(str(negotiated.clients.get().pk))
@@ -91,7 +92,7 @@ def test_a_lead_is_won_by_its_contract_and_reopened_by_its_cancellation(
     page.get_by_role("button", name="Anuluj umowę").click()
 
     expect(page.locator(".lead-header")).to_contain_text("Negocjacje")
-    expect(page.locator("#lead-status-form")).to_be_visible()
+    expect(lead_action(page, "#lead-status-form")).to_be_visible()
     reopened = Lead.objects.get(pk=negotiated.pk)
     assert reopened.status == status("negocjacje") and reopened.closed_at is None
     page.goto(f"{live_server.url}{reopened.investments.get().get_absolute_url()}")

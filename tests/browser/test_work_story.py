@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from investments.models import UnitStatus
 from leads.models import Activity, Document, Lead, SurveyTemplate
+from tests.browser.lead_actions import lead_action
 from tests.factories import ClientFactory, InvestmentFactory, LeadFactory, UnitFactory
 
 pytestmark = [
@@ -62,7 +63,7 @@ def test_an_advisor_works_a_lead_from_the_first_call_to_the_contract(
     # A call that took place, and a meeting planned in twenty minutes (within the reminder
     # window of the settings' 30 minutes).
     page.goto(lead_url)
-    page.locator("#lead-add-conversation").click()
+    lead_action(page, "#lead-add-conversation").click()
     page.locator("#id_notes").fill("Klient pyta o 3 pokoje z balkonem")
     page.locator("#id_plan_next").check()
     page.locator("#id_planned_kind").select_option("meeting")
@@ -83,7 +84,7 @@ def test_an_advisor_works_a_lead_from_the_first_call_to_the_contract(
     # The purchase survey.
     survey = SurveyTemplate.objects.get(is_default=True)
     questions = {question.text: question.pk for question in survey.questions.all()}
-    page.locator("#lead-survey-fill").click()
+    lead_action(page, "#lead-survey-fill").click()
     page.locator(f"[name='question_{questions['Budżet (PLN)']}']").fill("550000")
     page.locator(f"[name='question_{questions['Liczba pokoi']}'][value='3']").check()
     page.locator(
@@ -94,7 +95,7 @@ def test_an_advisor_works_a_lead_from_the_first_call_to_the_contract(
     expect(page.locator("#lead-tab-panel")).to_contain_text("Kredyt hipoteczny")
 
     # An offer of two units.
-    page.locator("#lead-offer-create").click()
+    lead_action(page, "#lead-offer-create").click()
     page.locator(f"#offer-unit-{a1.pk}-pick").check()
     page.locator(f"#offer-unit-{a2.pk}-pick").check()
     page.locator("#offer-units-add").click()
@@ -115,7 +116,7 @@ def test_an_advisor_works_a_lead_from_the_first_call_to_the_contract(
     rival_page.locator("#id_unit").select_option(str(a1.pk))
 
     # ...while the advisor reserves it first: the unit shows reserved.
-    page.locator("#lead-reserve").click()
+    lead_action(page, "#lead-reserve").click()
     page.locator("#id_unit").select_option(str(a1.pk))
     page.locator("#reservation-form button[type=submit]").click()
     expect(page.locator("#lead-tab-panel")).to_contain_text("A1")
@@ -133,7 +134,7 @@ def test_an_advisor_works_a_lead_from_the_first_call_to_the_contract(
 
     # The contract: the lead is won and the unit sold.
     page.goto(lead_url)
-    page.locator("#lead-contract").click()
+    lead_action(page, "#lead-contract").click()
     page.locator("#id_kind").select_option("developer")
     page.locator("#id_number").fill("UD/2026/17")
     page.locator("#id_units").select_option([str(a1.pk)])

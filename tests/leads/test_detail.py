@@ -3,6 +3,7 @@ failure, reactivate), its tabs, and who may open it."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -182,6 +183,93 @@ def test_repeat_and_deleted_leads_carry_badges(web, advisor):
 
 
 # -- Which actions are offered ---------------------------------------------------------------
+
+
+ACTION_IDS = re.compile(r'id="(lead-[a-z-]+?)(?:-form)?"')
+
+
+def action_bar(response) -> tuple[list[str], list[str]]:
+    """The ids of the actions shown as buttons and of those in the "More" menu, in order."""
+    bar = response.text.split('id="lead-actions-main"', 1)[1].split("</details>", 1)[0]
+    main, _, menu = bar.partition('id="lead-more"')
+    return ACTION_IDS.findall(main), ACTION_IDS.findall(menu.partition('id="lead-more-menu"')[2])
+
+
+def primary_action(response) -> str:
+    """The id of the one action styled as the main next step (a link or a form)."""
+    bar = response.text.split('id="lead-actions-main"', 1)[1].split("</section>", 1)[0]
+    primary = [item for item in re.split(r"(?=<a |<form )", bar) if "button--primary" in item]
+    assert len(primary) == 1
+    return ACTION_IDS.search(primary[0]).group(1)
+
+
+def linked(lead: Lead) -> Lead:
+    """The lead as verified: linked to its client (no longer an inquiry to verify)."""
+    Lead.objects.filter(pk=lead.pk).update(intake_outcome=IntakeOutcome.LINKED)
+    return lead
+
+
+def test_an_active_lead_offers_conversation_offer_and_status_and_the_rest_in_more(web, lead):
+    linked(lead)
+    response = web.get(detail_url(lead))
+
+    main, more = action_bar(response)
+    assert main == ["lead-add-conversation", "lead-offer-create", "lead-status"]
+    assert primary_action(response) == "lead-add-conversation"
+    assert more == [
+        "lead-edit",
+        "lead-survey-fill",
+        "lead-reserve",
+        "lead-contract",
+        "lead-add-note",
+        "lead-upload-document",
+        "lead-fail-open",  # the danger action last, in red
+    ]
+    assert 'class="button button--danger" href="' in response.text
+    assert "<summary" in response.text and ">More</summary>" in response.text
+
+
+def test_an_inquiry_to_verify_offers_verification_and_a_conversation_first(web, advisor):
+    inquiry = LeadFactory(
+        branch=advisor.branch, employees=[advisor], intake_outcome=IntakeOutcome.NEW
+    )
+
+    response = web.get(detail_url(inquiry))
+
+    main, more = action_bar(response)
+    assert main == ["lead-verify", "lead-add-conversation"]
+    assert primary_action(response) == "lead-verify"
+    assert more[-2:] == ["lead-fail-open", "lead-delete"]  # both danger, last
+    assert {"lead-edit", "lead-offer-create", "lead-status"} <= set(more)
+
+
+def test_a_won_lead_offers_a_note_first_and_no_failure(web, advisor):
+    won = LeadFactory(
+        branch=advisor.branch,
+        employees=[advisor],
+        status=status("umowa"),
+        intake_outcome=IntakeOutcome.LINKED,
+    )
+
+    response = web.get(detail_url(won))
+
+    main, more = action_bar(response)
+    assert main == ["lead-add-note", "lead-upload-document", "lead-contract"]
+    assert primary_action(response) == "lead-add-note"
+    assert more == ["lead-edit", "lead-add-conversation"]
+    assert "lead-fail-open" not in main + more
+
+
+def test_a_failed_lead_offers_reactivation_first(web, advisor, lead, price):
+    linked(lead)
+    lead_mark_failed(lead=lead, reason=price, user=advisor)
+
+    response = web.get(detail_url(lead))
+
+    main, more = action_bar(response)
+    assert main == ["lead-reactivate", "lead-add-note"]
+    assert primary_action(response) == "lead-reactivate"
+    assert "lead-add-conversation" not in more
 
 
 def test_open_lead_offers_edit_status_and_failure_but_not_reactivation(web, lead):
