@@ -9,6 +9,21 @@
     if (link) { event.preventDefault(); }
   });
 
+  // "More" (a <details> menu of the action bar): Escape closes it and gives the focus back to
+  // its button; a click or a tap elsewhere closes it.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    document.querySelectorAll("details.lead-more[open]").forEach(function (menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    });
+  });
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.lead-more[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) { menu.open = false; }
+    });
+  });
+
   // A dialog the server rendered open (asked for by URL, or a refused form with its errors)
   // shows in the page without JavaScript; with it, it becomes a proper modal.
   document.addEventListener("DOMContentLoaded", function () {

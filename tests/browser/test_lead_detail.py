@@ -119,6 +119,7 @@ def test_advisor_moves_fails_and_reactivates_a_lead_and_reads_it_in_history(
     expect(page.locator(".message--success")).to_be_visible()
     expect(page.locator("#lead-failed")).to_have_count(0)
     expect(lead_action(page, "#lead-fail-open")).to_be_visible()
+    page.keyboard.press("Escape")  # closes "More" again
     assert not Lead.objects.get(pk=lead.pk).is_failed
 
     page.locator("#lead-tab-history").click()
@@ -126,6 +127,17 @@ def test_advisor_moves_fails_and_reactivates_a_lead_and_reads_it_in_history(
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "lead-detail.png"), full_page=True)
+
+
+def test_more_opens_and_closes_with_the_keyboard(page, live_server, log_in, advisor, lead):
+    log_in("doradca")
+    page.goto(f"{live_server.url}/leads/{lead.pk}/")
+    page.locator("#lead-more-toggle").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#lead-edit")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#lead-edit")).to_be_hidden()
+    expect(page.locator("#lead-more-toggle")).to_be_focused()
 
 
 def test_tabs_work_without_javascript(browser, live_server, advisor, lead):
