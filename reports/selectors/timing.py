@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from leads.models import Lead
+from leads.person import named_by_default
 
 from .aggregates import (
     Minutes,
@@ -97,6 +98,21 @@ def leads_over_sla(leads: QuerySet[Lead], *, minutes: int) -> QuerySet[Lead]:
             | Q(first_contact_at__isnull=True, created_at__lt=timezone.now() - limit)
         )
         .select_related("status", "source")
-        .only("pk", "name", "created_at", "first_contact_at", "status__name", "source__name")
+        .only(
+            "pk",
+            "name",
+            "created_at",
+            "first_contact_at",
+            "status__name",
+            "source__name",
+            "contact_first_name",
+            "contact_last_name",
+            "contact_phone",
+            "contact_email",
+        )  # fmt: skip
+        # The client first (issue 19): the page's clients in one query, the default name told
+        # by the lead's own query.
+        .prefetch_related("clients")
+        .annotate(name_is_default=named_by_default())
         .order_by("-created_at", "-pk")
     )

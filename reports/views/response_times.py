@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.excel import Column
+from leads.person import lead_title
 from settings_app.selectors import crm_settings
 
 from ..charts import bar_chart
@@ -76,7 +77,7 @@ def _build(form: ReportFilterForm, *, page_number) -> dict:
         waited = ((lead.first_contact_at or now) - lead.created_at).total_seconds() // 60
         over.rows.append(
             [
-                Cell(lead.name, lead.get_absolute_url()),
+                Cell(lead_title(lead, lead.clients.all()), lead.get_absolute_url()),
                 Cell(lead.source.name),
                 Cell(lead.status.name),
                 Cell(lead.created_at),

@@ -9,6 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from settings_app.selectors import crm_settings
+from tests.factories import ClientFactory
 
 from .conftest import PERIOD, export_xlsx
 
@@ -45,6 +46,14 @@ def test_leads_over_the_sla_are_listed(client, manager, report_data):
         report_data[key].get_absolute_url() for key in ("L6", "L5", "L4", "L1")
     ]
     assert over.rows[-1][5].value == 90
+
+
+def test_the_sla_list_names_each_leads_client_first(client, manager, report_data):
+    report_data["L1"].clients.add(
+        ClientFactory(first_name="Jan", last_name="Sławny", branch=report_data["L1"].branch)
+    )
+    _response, (_times, over) = _tables(client, manager)
+    assert str(over.rows[-1][0].value).startswith("Jan Sławny")
 
 
 def test_the_sla_threshold_is_a_setting(client, manager, report_data):
@@ -103,8 +112,8 @@ def test_query_count_does_not_grow_with_leads(
     client.force_login(manager)
     client.get(URL, PERIOD)
     # Session, user, form choices (4), the report's work_mem, the percentiles, the
-    # settings row, the SLA count and page.
-    with django_assert_num_queries(11):
+    # settings row, the SLA count and page, and the page's clients (the client first).
+    with django_assert_num_queries(12):
         client.get(URL, PERIOD)
 
 
