@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from investments.models import UnitStatus
 from leads.models import (
@@ -42,6 +42,14 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The services' refusals read in English here, whatever an earlier test in this
+    process left active (the test settings' language is Polish)."""
+    with translation.override("en"):
+        yield
 
 WHO_MAY_NOT_SEE = ["outsider", "teammate", "other_manager"]
 
