@@ -147,7 +147,7 @@ def test_the_mailbox_and_a_lead_ad_bring_leads_by_themselves(
     katarzyna = Lead.objects.get(contact_email="katarzyna.nowak@example.pl")
     page.locator(f"table tbody a[href='{katarzyna.get_absolute_url()}']").first.click()
     inquiry = page.locator("#lead-inquiry")
-    expect(inquiry).to_contain_text("+48600123456")
+    expect(inquiry).to_contain_text("+48 600 123 456")
     expect(page.locator("#inquiry-attribution")).to_contain_text("Otodom")
     expect(page.locator("#inquiry-attribution")).to_contain_text("Otodom: 3 pokoje, Jeżyce")
     expect(page.locator("body")).to_contain_text("Osiedle Zielone")

@@ -134,7 +134,8 @@ def test_advisor_moves_a_card_with_the_keyboard(page, live_server, log_in, advis
     expect(card.locator("[data-kanban-menu]")).to_be_focused()
 
     page.keyboard.press("Enter")
-    expect(menu).to_contain_text("Kawalerka na Akacjowej")
+    # The menu names the card's person (the client first).
+    expect(menu).to_contain_text("Elżbieta Turza")
     expect(menu.locator(f'button[value="{status("nowy").pk}"]')).to_be_disabled()
     expect(menu.locator(f'button[value="{status("oferta").pk}"]')).to_be_focused()
     page.keyboard.press("Tab")  # Oczekujący

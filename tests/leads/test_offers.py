@@ -51,6 +51,7 @@ def in_english():
     with translation.override("en"):
         yield
 
+
 WHO_MAY_NOT_SEE = ["outsider", "teammate", "other_manager"]
 
 

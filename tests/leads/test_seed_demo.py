@@ -502,7 +502,10 @@ def test_my_day_page_shows_the_advisors_overdue_conversations(seeded, db, client
     assert response.status_code == 200
     advisor = User.objects.get(username="doradca1")
     oldest = my_day(user=advisor).overdue.items[0]
-    assert oldest.lead.name in response.content.decode()
+    assert f'id="my-day-conversation-{oldest.pk}"' in response.content.decode()
+    assert f'href="{oldest.lead.get_absolute_url()}?tab=conversations"' in (
+        response.content.decode()
+    )
 
 
 def test_first_conversation_events_are_the_earliest_of_each_kind(seeded, db):
