@@ -9,7 +9,6 @@ import re
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -22,7 +21,6 @@ from .channels.email import parser_try
 from .channels.portals import rules_parse
 from .models import (
     ChannelAccount,
-    ChannelKind,
     JunkSender,
     Listing,
     MailboxFolder,
@@ -31,7 +29,8 @@ from .models import (
     RawMessage,
 )
 from .secrets import secret_encrypt
-from .services.raw import raw_replay
+from .services.mailbox import mailboxes_fetch_now
+from .services.raw import raws_replay
 
 
 def secret_field(label, help_text) -> forms.CharField:
@@ -133,11 +132,7 @@ class ChannelAccountAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Fetch now (mailboxes)"))
     def fetch_now(self, request, queryset):
-        from .tasks import poll_mailbox
-
-        mailboxes = list(queryset.filter(kind=ChannelKind.MAILBOX, active=True))
-        for account in mailboxes:
-            transaction.on_commit(lambda pk=account.pk: poll_mailbox.delay(pk))
+        mailboxes = mailboxes_fetch_now(queryset)
         self.message_user(
             request,
             ngettext(
@@ -311,10 +306,7 @@ class RawMessageAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Replay the selected entries"))
     def replay(self, request, queryset):
-        counts = {}
-        for raw in queryset.order_by("received_at")[:500]:
-            outcome = raw_replay(raw).outcome
-            counts[outcome] = counts.get(outcome, 0) + 1
+        counts = raws_replay(queryset)
         summary = ", ".join(f"{Outcome(key).label}: {value}" for key, value in counts.items())
         self.message_user(
             request,

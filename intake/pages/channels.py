@@ -4,16 +4,12 @@ mailbox and "replay" of an account's errors of the last day."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -21,12 +17,10 @@ from django.views.decorators.http import require_POST, require_safe
 
 from reports.charts import line_chart
 
-from ..models import ChannelAccount, ChannelKind, Outcome, RawMessage
+from ..models import ChannelAccount, ChannelKind, Outcome
 from ..selectors import channel_accounts, leads_per_day
-from ..services.raw import raw_replay
-
-# Replaying more at once belongs in the admin's raw log, a page at a time.
-REPLAY_LIMIT = 200
+from ..services.mailbox import mailboxes_fetch_now
+from ..services.raw import REPLAY_LIMIT, account_errors_replay
 
 
 def _require_administrator(request: HttpRequest) -> None:
@@ -64,9 +58,7 @@ def channels_view(request: HttpRequest) -> HttpResponse:
 def fetch_now_view(request: HttpRequest, account_id: int) -> HttpResponse:
     _require_administrator(request)
     account = get_object_or_404(ChannelAccount, pk=account_id, kind=ChannelKind.MAILBOX)
-    from ..tasks import poll_mailbox
-
-    transaction.on_commit(lambda: poll_mailbox.delay(account.pk))
+    mailboxes_fetch_now(ChannelAccount.objects.filter(pk=account.pk))
     messages.success(
         request, _("%(account)s will be read in a moment.") % {"account": account.name}
     )
@@ -80,22 +72,19 @@ def replay_errors_view(request: HttpRequest, account_id: int) -> HttpResponse:
     if not request.user.has_perm("intake.replay_rawmessage"):
         raise PermissionDenied
     account = get_object_or_404(ChannelAccount, pk=account_id)
-    day_ago = timezone.now() - timedelta(days=1)
-    entries = RawMessage.objects.filter(
-        account=account, outcome=Outcome.ERROR, received_at__gte=day_ago
-    ).order_by("received_at")[:REPLAY_LIMIT]
-    outcomes = [raw_replay(raw).outcome for raw in entries]
-    fixed = sum(outcome != Outcome.ERROR for outcome in outcomes)
+    counts = account_errors_replay(account)
+    replayed = sum(counts.values())
+    fixed = replayed - counts.get(Outcome.ERROR, 0)
     messages.success(
         request,
         ngettext(
             "Replayed %(count)d entry: %(fixed)d no longer an error.",
             "Replayed %(count)d entries: %(fixed)d no longer errors.",
-            len(outcomes),
+            replayed,
         )
-        % {"count": len(outcomes), "fixed": fixed},
+        % {"count": replayed, "fixed": fixed},
     )
-    if len(outcomes) == REPLAY_LIMIT:
+    if replayed == REPLAY_LIMIT:
         messages.warning(
             request,
             _("Only the first %(limit)d were replayed: replay again for the rest.")

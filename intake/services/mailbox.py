@@ -29,6 +29,7 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
@@ -36,7 +37,7 @@ from django.utils.translation import gettext as _
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
-from ..models import AfterRead, ChannelAccount, MailboxFolder, Outcome, RawMessage
+from ..models import AfterRead, ChannelAccount, ChannelKind, MailboxFolder, Outcome, RawMessage
 from .raw import raw_process, raw_store
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,17 @@ class PollResult:
     errors: int = 0
     skipped: bool = False
     failure: str = ""
+
+
+def mailboxes_fetch_now(accounts) -> list[ChannelAccount]:
+    """Poll these accounts' active mailboxes at once, on a worker, after the commit ("Fetch
+    now" in the admin and on the channels page); the mailboxes it will read."""
+    from ..tasks import poll_mailbox
+
+    mailboxes = list(accounts.filter(kind=ChannelKind.MAILBOX, active=True))
+    for account in mailboxes:
+        transaction.on_commit(lambda pk=account.pk: poll_mailbox.delay(pk))
+    return mailboxes
 
 
 def mailbox_poll(account: ChannelAccount) -> PollResult:

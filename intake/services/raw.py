@@ -143,6 +143,28 @@ def raw_replay(raw: RawMessage) -> RawMessage:
     return processed
 
 
+# Entries replayed at once (the admin's action, the channels page's "replay errors"):
+# more belong in the raw log's next page.
+REPLAY_LIMIT = 500
+
+
+def raws_replay(entries) -> dict[str, int]:
+    """Replay entries, oldest first, at most REPLAY_LIMIT; how many ended in each outcome."""
+    counts: dict[str, int] = {}
+    for raw in entries.order_by("received_at")[:REPLAY_LIMIT]:
+        outcome = raw_replay(raw).outcome
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def account_errors_replay(account: ChannelAccount) -> dict[str, int]:
+    """Replay the account's errors of the last day (the channels page's button)."""
+    day_ago = timezone.now() - timedelta(days=1)
+    return raws_replay(
+        RawMessage.objects.filter(account=account, outcome=Outcome.ERROR, received_at__gte=day_ago)
+    )
+
+
 def _reader(channel: str):
     from ..channels import registry
 
