@@ -86,7 +86,7 @@ def _advisor_table(form: ReportFilterForm, counted: CountedLeads) -> Table:
             Column(_("Won")),
             Column(_("Failed")),
             Column(_("Conversion %")),
-            Column(_("Median minutes to first contact"), 18),
+            Column(_("Median time to first contact"), 18),
         ],
         empty=_("No leads for these filters."),
     )
@@ -98,7 +98,7 @@ def _advisor_table(form: ReportFilterForm, counted: CountedLeads) -> Table:
                 Cell(row["won"], drilldown_url(form, metric="won", advisor=row["user_id"])),
                 Cell(row["failed"], drilldown_url(form, metric="failed", advisor=row["user_id"])),
                 Cell(row["conversion"]),
-                Cell(_rounded(row["median_first_contact"])),
+                Cell(_rounded(row["median_first_contact"]), minutes=True),
             ]
         )
     return table

@@ -85,5 +85,9 @@ def _build(form: ReportFilterForm, *, page_number) -> dict:
                 Cell(int(waited), minutes=True),
             ]
         )
-    chart = bar_chart(_("Median minutes"), [(row[0].value, row[2].value) for row in times.rows])
+    chart = bar_chart(
+        _("Median response time"),
+        [(row[0].value, row[2].value) for row in times.rows],
+        minutes=True,
+    )
     return {"tables": [times, over], "charts": [chart], "page": page, "sla": sla}

@@ -108,3 +108,20 @@ def test_export_matches_the_tables(client, manager, report_data):
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     for sheet, table in zip(workbook.worksheets, tables, strict=True):
         assert [list(row) for row in sheet.iter_rows(values_only=True)][1:] == table.values()
+
+
+def test_advisors_median_reads_as_a_span_and_the_export_keeps_minutes(client, manager, report_data):
+    import io
+
+    from openpyxl import load_workbook
+
+    response, tables = _tables(client, manager)
+    advisors = response.content.decode().split("<h2>Advisors</h2>")[1]
+    # Anna's median first contact, 55 minutes: read as a span like the response times.
+    assert '<th scope="col">Median time to first contact</th>' in advisors
+    assert "55 min" in advisors and "55.0" not in advisors
+    response = export_xlsx(client, URL, PERIOD)
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    rows = list(workbook.worksheets[3].iter_rows(values_only=True))
+    assert rows[0][5] == "Median time to first contact (min)"
+    assert rows[1][5] == 55.0  # a number a spreadsheet can sum

@@ -128,3 +128,12 @@ def test_the_page_reads_minutes_as_hours_and_the_export_keeps_the_number(
     assert "55 min" in page
     assert ">90<" not in page
     assert times.values()[4][2] == 55.0  # what the export writes: minutes, a number
+
+
+def test_the_chart_reads_the_medians_as_spans(client, manager, report_data):
+    response, (times, _over) = _tables(client, manager)
+    (chart,) = response.context["charts"]
+    assert [bar["value"] for bar in chart["bars"]] == [row[2].value for row in times.rows]
+    html = response.content.decode()
+    assert "<title>Lead created → first conversation: 55 min</title>" in html
+    assert 'text-anchor="end">55 min</text>' in html
