@@ -1,5 +1,6 @@
-"""Display helpers shared by every app: one way to show an amount, a phone number and a
-duration, in the active language (the template filters of `lejek` call these)."""
+"""Display helpers shared by every app: one way to show an amount, a phone number, a
+duration and a file size, in the active language (the template filters of `lejek` call
+these)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,26 @@ def format_amount(value: Decimal | float | int | str) -> str:
         return str(value)
     text = formats.number_format(number, decimal_pos=2, use_l10n=True, force_grouping=True)
     return text + CURRENCY
+
+
+# Binary multiples, as operating systems and our limits count them: "10 MB" is 10 × 1024².
+FILE_SIZE_UNITS = ["kB", "MB", "GB", "TB"]
+
+
+def format_file_size(value: int | float) -> str:
+    """A size in bytes as people read it, in the active language: '512 B', '12,3 kB',
+    '2,5 MB' in Polish ('2.5 MB' in English); a no-break space before the unit."""
+    size = max(float(value), 0)
+    if size < 1024:
+        return f"{int(size)}\xa0B"
+    size /= 1024
+    unit = 0
+    # Up to the unit in which the rounded size is below 1024 (the largest if none is).
+    while round(size, 1) >= 1024 and unit < len(FILE_SIZE_UNITS) - 1:
+        size /= 1024
+        unit += 1
+    text = formats.number_format(round(size, 1), decimal_pos=1, use_l10n=True)
+    return f"{text}\xa0{FILE_SIZE_UNITS[unit]}"
 
 
 def format_phone(value: str) -> str:

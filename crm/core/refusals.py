@@ -12,8 +12,9 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from crm.core.formatting import format_file_size
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def _refusal(exception: Exception | None) -> Refusal:
     if isinstance(exception, RequestDataTooBig):
         return Refusal(
             _("The form holds more than Lejek takes at once: at most %(size)s of text.")
-            % {"size": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)},
+            % {"size": format_file_size(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)},
             _("Go back, shorten the text or send it in parts, and try again."),
             nothing_saved=True,
         )

@@ -31,11 +31,12 @@ from email.policy import compat32
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
+
+from crm.core.formatting import format_file_size
 
 from ..models import AfterRead, ChannelAccount, ChannelKind, MailboxFolder, Outcome, RawMessage
 from .raw import raw_process, raw_store
@@ -184,7 +185,7 @@ def _batch_read(client, account, folder, uids: list[int], result: PollResult) ->
         raw = _message_store(account, folder, uid, body, data.get(b"INTERNALDATE"))
         if too_large:
             reason = _("The email is larger than %(size)s: it was not read.") % {
-                "size": filesizeformat(limit)
+                "size": format_file_size(limit)
             }
             RawMessage.objects.filter(pk=raw.pk, outcome=Outcome.PENDING).update(
                 outcome=Outcome.ERROR, reason=reason, processed_at=timezone.now()

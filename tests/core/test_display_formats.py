@@ -10,7 +10,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from crm.core.formatting import format_amount, format_minutes, format_phone
+from crm.core.formatting import format_amount, format_file_size, format_minutes, format_phone
 
 NBSP = "\xa0"
 
@@ -75,3 +75,24 @@ def test_a_span_in_minutes_reads_in_hours_and_days_once_it_is_long(minutes, show
 
 def test_a_duration_still_reads_in_days_and_hours():
     assert render("{{ value|duration }}", value=timedelta(days=2, hours=3)) == "2d 3h"
+
+
+@pytest.mark.parametrize(
+    ("size", "polish", "english"),
+    [
+        (0, "0 B", "0 B"),
+        (512, "512 B", "512 B"),
+        (1024, "1,0 kB", "1.0 kB"),
+        (12_600, "12,3 kB", "12.3 kB"),
+        (1_048_575, "1,0 MB", "1.0 MB"),  # not "1024,0 kB"
+        (2_621_440, "2,5 MB", "2.5 MB"),
+        (10 * 1024 * 1024, "10,0 MB", "10.0 MB"),
+        (3_543_348_019, "3,3 GB", "3.3 GB"),
+    ],
+)
+def test_a_file_size_reads_in_kilobytes_and_megabytes_in_the_language(size, polish, english):
+    with translation.override("pl"):
+        assert render("{{ value|file_size }}", value=size) == polish.replace(" ", NBSP)
+    with translation.override("en"):
+        assert format_file_size(size) == english.replace(" ", NBSP)
+    assert render("{{ value|file_size|default:'—' }}", value=None) == "—"

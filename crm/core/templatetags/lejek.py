@@ -5,7 +5,13 @@ from decimal import Decimal
 
 from django import template
 
-from crm.core.formatting import format_amount, format_duration, format_minutes, format_phone
+from crm.core.formatting import (
+    format_amount,
+    format_duration,
+    format_file_size,
+    format_minutes,
+    format_phone,
+)
 
 register = template.Library()
 
@@ -26,6 +32,12 @@ def minutes(value: float | int | None) -> str:
 def money(value: Decimal | float | int | None) -> str:
     """{{ offer.total|money }} -> '1 038 500,00 zł' (Polish) or '1,038,500.00 zł'."""
     return format_amount(value) if value is not None and value != "" else ""
+
+
+@register.filter
+def file_size(value: int | None) -> str:
+    """{{ document.size|file_size }} -> '2,5 MB' (Polish) or '2.5 MB'."""
+    return format_file_size(value) if value is not None and value != "" else ""
 
 
 @register.filter
