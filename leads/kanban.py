@@ -116,7 +116,7 @@ def _column_leads(leads: QuerySet[Lead], key: int) -> QuerySet[Lead]:
 
 
 def _column_entries(employee: User, key: int) -> QuerySet[BoardEntry]:
-    entries = BoardEntry.objects.filter(employee=employee, deleted=False)
+    entries = BoardEntry.objects.filter(employee=employee, deleted=False, archived=False)
     if key == FAILED_COLUMN:
         return entries.filter(failed=True)
     return entries.filter(status_id=key, failed=False)
@@ -133,7 +133,7 @@ def _employee_column_counts(employee: User) -> dict[int, int]:
     thousands at most, are counted from one index in a few milliseconds."""
     counts: dict[int, int] = {}
     rows = (
-        BoardEntry.objects.filter(employee=employee, deleted=False)
+        BoardEntry.objects.filter(employee=employee, deleted=False, archived=False)
         .values_list("status_id", "failed")
         .annotate(n=Count("*"))  # COUNT(*): read from the index alone
         .order_by()

@@ -11,7 +11,7 @@ from .pipeline import LeadStatus
 
 class BoardEntry(models.Model):
     """A lead's place on one employee's board: one row per lead and employee, carrying a
-    copy of the lead's status, failure and deletion.
+    copy of the lead's status, failure, deletion and archiving.
 
     Why a copy: an advisor can hold tens of thousands of leads spread over the whole lead
     table, and counting them per status means visiting every one of them (a second per
@@ -26,6 +26,8 @@ class BoardEntry(models.Model):
     status = models.ForeignKey(LeadStatus, on_delete=models.PROTECT, related_name="+")
     failed = models.BooleanField(default=False)
     deleted = models.BooleanField(default=False)
+    # Archived leads leave the board; a database default for rows loaded by plain SQL.
+    archived = models.BooleanField(default=False, db_default=False)
     # The lead's, which never changes: the newest cards come from the same index.
     created_at = models.DateTimeField()
 
@@ -35,7 +37,7 @@ class BoardEntry(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["employee", "status", "failed", "deleted", "-created_at"],
+                fields=["employee", "status", "failed", "deleted", "archived", "-created_at"],
                 name="board_entry_column_idx",
             ),
         ]

@@ -36,6 +36,9 @@ class LeadQuerySet(models.QuerySet):
     def not_deleted(self):
         return self.exclude(intake_outcome=IntakeOutcome.DELETED)
 
+    def not_archived(self):
+        return self.filter(archived_at__isnull=True)
+
 
 class Lead(models.Model):
     """One sales case (sprawa): from the first inquiry to a contract or a failure."""
@@ -204,6 +207,17 @@ class Lead(models.Model):
     )
     # Set by the anonymisation of the inquiry's contact or of its client (RODO art. 17).
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
+    # A closed lead put out of the everyday lists, kanban and My day (still counted by the
+    # reports); set and cleared by leads/services/archive.py only.
+    archived_at = models.DateTimeField(_("archive date"), null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("archived by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     # The history is read per lead (its id) and by date; an index on each copied foreign
     # key would only slow down every write of a lead.
@@ -216,7 +230,7 @@ class Lead(models.Model):
         ],
         no_db_index=[
             "status", "branch", "source", "deletion_reason", "failure_reason", "created_by",
-            "updated_by", "created_at", "import_batch",
+            "updated_by", "created_at", "import_batch", "archived_by",
         ],
     )  # fmt: skip
     objects = LeadQuerySet.as_manager()
@@ -255,15 +269,16 @@ class Lead(models.Model):
                     "first_email_at",
                     "first_meeting_at",
                     "client_created_at",
+                    "archived_at",
                 ],  # fmt: skip
                 name="lead_report_idx",
             ),
             models.Index(fields=["status", "-created_at"], name="lead_status_created_idx"),
             # A manager's kanban column: its capped count and newest cards read this index
-            # alone (the included columns answer "not failed, not deleted").
+            # alone (the included columns answer "not failed, not deleted, not archived").
             models.Index(
                 fields=["branch", "status", "-created_at"],
-                include=["failed_at", "intake_outcome"],
+                include=["failed_at", "intake_outcome", "archived_at"],
                 name="lead_branch_status_idx",
             ),
             models.Index(fields=["-updated_at"], name="lead_updated_idx"),
@@ -300,6 +315,12 @@ class Lead(models.Model):
                 condition=models.Q(intake_outcome__in=IntakeOutcome.values),
                 name="lead_intake_outcome_valid",
             ),
+            # Who archived is known only of an archived lead (the user may be gone since).
+            models.CheckConstraint(
+                condition=models.Q(archived_by__isnull=True) | models.Q(archived_at__isnull=False),
+                name="lead_archived_by_only_when_archived",
+                violation_error_message=_("Only an archived lead names who archived it."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -315,6 +336,10 @@ class Lead(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.intake_outcome == IntakeOutcome.DELETED
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     @property
     def handling_time(self) -> timedelta:

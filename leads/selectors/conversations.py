@@ -23,10 +23,11 @@ TAB_PAGE_SIZE = 20
 MY_DAY_PAGE_SIZE = 20
 # Each list of conversations shows this many (the soonest first), then says there are more.
 SHOWN = 30
-# A lead still being worked, as seen from its conversations.
-OPEN_LEAD = Q(lead__failed_at__isnull=True, lead__status__is_won=False) & ~Q(
-    lead__intake_outcome=IntakeOutcome.DELETED
-)
+# A lead still being worked, as seen from its conversations (an archived lead is closed,
+# and stays out of My day even if it were not).
+OPEN_LEAD = Q(
+    lead__failed_at__isnull=True, lead__status__is_won=False, lead__archived_at__isnull=True
+) & ~Q(lead__intake_outcome=IntakeOutcome.DELETED)
 
 
 def lead_conversations_page(*, lead: Lead, page_number: str | int | None) -> Page:
@@ -80,7 +81,7 @@ def leads_without_next_step_ids(*, user: User) -> QuerySet:
     from the user's board entries (one index) against the next-step index."""
     planned = Activity.objects.filter(lead=OuterRef("lead_id"), done_at__isnull=True)
     return (
-        BoardEntry.objects.filter(employee=user, failed=False, deleted=False)
+        BoardEntry.objects.filter(employee=user, failed=False, deleted=False, archived=False)
         .exclude(status__is_won=True)
         .exclude(Exists(planned))
         .order_by("-created_at", "-lead_id")

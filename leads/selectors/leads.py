@@ -69,8 +69,8 @@ def with_list_columns(leads: QuerySet[Lead]) -> QuerySet[Lead]:
 
 
 def lead_list(*, user: User) -> QuerySet[Lead]:
-    """The user's visible leads, not deleted, ready for a list."""
-    return with_list_columns(leads_visible_to(user).not_deleted())
+    """The user's visible leads, neither deleted nor archived, ready for a list."""
+    return with_list_columns(leads_visible_to(user).not_deleted().not_archived())
 
 
 def lead_get_for_user(*, user: User, pk: int) -> Lead:
@@ -85,6 +85,7 @@ def lead_get_for_user(*, user: User, pk: int) -> Lead:
             "updated_by",
             "failure_reason",
             "deletion_reason",
+            "archived_by",
         )
         .prefetch_related("clients__caretaker", "employees", "investments", "contractors")
     )

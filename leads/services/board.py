@@ -1,4 +1,4 @@
-"""The board entries: each lead's status, failure and deletion copied onto one row per
+"""The board entries: each lead's status, failure, deletion and archiving copied onto one row per
 employee (see `leads.models.BoardEntry` for why). Every write that changes those fields or
 a lead's employees ends with one of these calls."""
 
@@ -14,12 +14,14 @@ def _column_values(lead: Lead) -> dict:
         "status_id": lead.status_id,
         "failed": lead.failed_at is not None,
         "deleted": lead.intake_outcome == IntakeOutcome.DELETED,
+        "archived": lead.archived_at is not None,
         "created_at": lead.created_at,
     }
 
 
 def board_entries_update(*, lead: Lead) -> None:
-    """Copy the lead's status, failure and deletion onto its entries (after a save)."""
+    """Copy the lead's status, failure, deletion and archiving onto its entries (after a
+    save)."""
     BoardEntry.objects.filter(lead=lead).update(**_column_values(lead))
 
 
@@ -46,16 +48,17 @@ def board_entries_refresh(*, lead: Lead) -> None:
         [BoardEntry(lead=lead, employee_id=pk, **values) for pk in employee_ids],
         update_conflicts=True,
         unique_fields=["lead", "employee"],
-        update_fields=["status", "failed", "deleted", "created_at"],
+        update_fields=["status", "failed", "deleted", "archived", "created_at"],
     )
 
 
 # The same copy for every lead at once, for data loaded in bulk (the demo seeder, the
 # benchmark's COPY), which bypasses the services. Plain SQL that PostgreSQL and SQLite share.
 REBUILD_SQL = """
-    INSERT INTO leads_boardentry (lead_id, employee_id, status_id, failed, deleted, created_at)
+    INSERT INTO leads_boardentry
+        (lead_id, employee_id, status_id, failed, deleted, archived, created_at)
     SELECT link.lead_id, link.user_id, lead.status_id, lead.failed_at IS NOT NULL,
-           lead.intake_outcome = 'deleted', lead.created_at
+           lead.intake_outcome = 'deleted', lead.archived_at IS NOT NULL, lead.created_at
     FROM leads_lead_employees link JOIN leads_lead lead ON lead.id = link.lead_id
 """
 

@@ -104,13 +104,24 @@ def lead_advance_by_event(*, lead: Lead, slug: str, user: User) -> LeadStatus | 
     return None
 
 
+def lead_archived_refusal(lead: Lead) -> str | None:
+    """Why an archived lead takes no change of its state or new work, or None: it is
+    unarchived first (leads/services/archive.py), so that nothing reopens out of sight."""
+    if lead.is_archived:
+        return _("This lead is archived; unarchive it first.")
+    return None
+
+
 def lead_closed_refusal(
     *, lead: Lead, won_closes: bool = True, failed_closes: bool = True
 ) -> str | None:
     """Why the lead takes no new work now (a conversation, survey, offer, reservation,
-    contract, note), or None. A deleted inquiry is restored first and a failed lead
-    reactivated first (unless `failed_closes` is off: notes and files still go on it); a
-    won lead is closed to the work before a contract (`won_closes`)."""
+    contract, note), or None. An archived lead is unarchived first, a deleted inquiry
+    restored first and a failed lead reactivated first (unless `failed_closes` is off:
+    notes and files still go on it); a won lead is closed to the work before a contract
+    (`won_closes`)."""
+    if refusal := lead_archived_refusal(lead):
+        return refusal
     if lead.is_deleted:
         return _("This inquiry is deleted; restore it first.")
     if failed_closes and lead.is_failed:
@@ -156,6 +167,8 @@ def lead_reactivate(*, lead: Lead, user: User) -> Lead:
     """Reopen a failed lead; its history keeps the failure that was."""
     if not lead.is_failed:
         raise ValidationError(_("Only a lead marked as a failure can be reactivated."))
+    if refusal := lead_archived_refusal(lead):
+        raise ValidationError(refusal)
     lead.failed_at = None
     lead.closed_at = None
     lead.failure_reason = None

@@ -34,7 +34,12 @@ from notifications.services import notification_queue
 from settings_app.selectors import crm_settings
 
 from .figures import lead_figures_sales
-from .pipeline import lead_advance_by_event, lead_closed_refusal, lead_move_by_event
+from .pipeline import (
+    lead_advance_by_event,
+    lead_archived_refusal,
+    lead_closed_refusal,
+    lead_move_by_event,
+)
 
 # The pipeline stage a lead reaches with its first preliminary reservation.
 RESERVATION_STATUS_SLUG = "rezerwacja-wstepna"
@@ -319,6 +324,9 @@ def contract_cancel(*, contract: Contract, reason: str, user: User) -> Contract:
     )
     if contract.is_cancelled:
         raise ValidationError(_("This contract is already cancelled."))
+    # Cancelling reopens the lead: an archived one is unarchived first.
+    if refusal := lead_archived_refusal(contract.lead):
+        raise ValidationError(refusal)
     contract.cancelled_at = timezone.now()
     contract.cancelled_by = user
     contract.cancellation_reason = reason

@@ -39,6 +39,7 @@ from .board import board_entries_refresh
 from .common import save_lead
 from .events import lead_event_record
 from .figures import lead_figures_returning
+from .pipeline import lead_archived_refusal
 
 
 def _locked(lead: Lead) -> Lead:
@@ -105,6 +106,8 @@ def lead_restore(*, lead: Lead, user: User) -> Lead:
     lead = _locked(lead)
     if lead.intake_outcome != IntakeOutcome.DELETED:
         raise ValidationError(_("This inquiry is not deleted."))
+    if refusal := lead_archived_refusal(lead):
+        raise ValidationError(refusal)
     lead.intake_outcome = IntakeOutcome.NEW
     lead.deletion_reason = None
     return save_lead(lead, user=user)
