@@ -296,6 +296,8 @@ class BulkAction:
     ADD_EMPLOYEE = "add_employee"
     CHANGE_STATUS = "change_status"
     EXPORT = "export"
+    ARCHIVE = "archive"
+    UNARCHIVE = "unarchive"
 
 
 class LeadBulkForm(forms.Form):
@@ -306,6 +308,8 @@ class LeadBulkForm(forms.Form):
             (BulkAction.CHANGE_STATUS, _("Change status")),
             (BulkAction.ADD_EMPLOYEE, _("Assign an employee")),
             (BulkAction.EXPORT, _("Export to Excel")),
+            (BulkAction.ARCHIVE, _("Archive")),
+            (BulkAction.UNARCHIVE, _("Unarchive")),
         ],
     )
     status = forms.ModelChoiceField(

@@ -28,6 +28,7 @@ from leads.history import lead_history_page
 from leads.models import IntakeOutcome, Lead, LeadStatus
 from leads.panels import lead_page_panels
 from leads.selectors import lead_get_for_user
+from leads.services.archive import lead_archive, lead_archive_refusal, lead_unarchive
 from leads.services.pipeline import lead_change_status, lead_mark_failed, lead_reactivate
 from settings_app.selectors import crm_settings
 
@@ -127,6 +128,32 @@ def lead_reactivate_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(lead)
 
 
+@require_POST
+@login_required
+def lead_archive_view(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = lead_get_light_for_user(user=request.user, pk=pk)
+    try:
+        lead_archive(lead=lead, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The lead is archived."))
+    return redirect(lead)
+
+
+@require_POST
+@login_required
+def lead_unarchive_view(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = lead_get_light_for_user(user=request.user, pk=pk)
+    try:
+        lead_unarchive(lead=lead, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The lead is back among the others."))
+    return redirect(lead)
+
+
 def _render_page(
     request: HttpRequest,
     lead: Lead,
@@ -180,6 +207,12 @@ def _action_bar(
     request: HttpRequest, lead: Lead, *, is_open: bool, can_change_status: bool
 ) -> ActionBar:
     inquiry = lead.intake_outcome == IntakeOutcome.NEW
+    if lead.is_archived:
+        # Nothing reopens or goes on an archived lead until it is unarchived.
+        return ActionBar(
+            main=[(_action_template("unarchive"), "primary")],
+            more=[(_action_template("edit"), "secondary")],
+        )
     offered = {
         "edit": True,
         "conversation": not lead.is_deleted and not lead.is_failed,
@@ -196,6 +229,8 @@ def _action_bar(
         "fail": is_open,
         # An inquiry still to verify; the service checks contracts too.
         "delete": inquiry and not lead.has_offer and not lead.has_reservation,
+        # A closed lead (won, failed or deleted) may leave the everyday lists.
+        "archive": lead_archive_refusal(lead) is None,
     }
     if lead.is_deleted:
         main = ["restore", "note"]

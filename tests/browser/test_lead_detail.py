@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from leads.models import Activity, ActivityKind, Lead
+from leads.models import Activity, ActivityKind, Lead, LeadStatus
 from tests.browser.lead_actions import lead_action
 from tests.factories import ClientFactory, ContractorFactory, InvestmentFactory, LeadFactory
 
@@ -164,3 +164,25 @@ def test_another_advisor_gets_not_found(page, live_server, log_in, teammate, lea
     response = page.goto(f"{live_server.url}/leads/{lead.pk}/?tab=history")
     assert response.status == 404
     expect(page.locator("body")).not_to_contain_text("Kawalerka na Akacjowej")
+
+
+def test_advisor_archives_a_won_lead_from_more_and_brings_it_back(
+    page, live_server, log_in, advisor, lead
+):
+    Lead.objects.filter(pk=lead.pk).update(status=LeadStatus.objects.get(slug="umowa"))
+    log_in("doradca")
+    page.goto(f"{live_server.url}/leads/{lead.pk}/")
+
+    # Archive sits in "More" and asks first.
+    page.once("dialog", lambda question: question.accept())
+    lead_action(page, "#lead-archive-form button").click()
+
+    expect(page.locator("#lead-archive-notice")).to_contain_text("Anna Wiśniewska")
+    expect(page.locator("#lead-archived")).to_be_visible()
+    assert Lead.objects.get(pk=lead.pk).archived_by == advisor
+
+    # Unarchive is the page's main button now.
+    page.locator("#lead-unarchive-form button").click()
+    expect(page.locator(".message--success")).to_be_visible()
+    expect(page.locator("#lead-archive-notice")).to_have_count(0)
+    assert not Lead.objects.get(pk=lead.pk).is_archived
