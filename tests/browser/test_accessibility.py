@@ -7,11 +7,11 @@ violation."""
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from leads.models import LeadStatus
+from tests.browser.axe import serious
 from tests.factories import ClientFactory, InvestmentFactory, LeadFactory, UnitFactory, status, win
 
 pytestmark = [
@@ -19,15 +19,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("reference_data"),
 ]
-
-
-def serious(page) -> list[tuple[str, list]]:
-    result = Axe().run(page)
-    return [
-        (violation["id"], [node["target"] for node in violation["nodes"]])
-        for violation in result.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import re
 import zipfile
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +22,7 @@ from clients.models import LeadSource
 from consents.models import Kind
 from consents.selectors import clauses_offered, controller_default, kinds_offered
 from leads.models import AssignmentRule, Lead
+from tests.browser.axe import serious
 
 pytestmark = [
     pytest.mark.browser,
@@ -43,12 +43,7 @@ def serious_violations(page) -> dict[int, list]:
         # The page settles to the new width first (a table that now scrolls inside itself
         # takes the focus: static/js/lejek.js, after the resize).
         page.wait_for_timeout(400)
-        result = Axe().run(page)
-        found[width] = [
-            (violation["id"], [node["target"] for node in violation["nodes"]])
-            for violation in result.response["violations"]
-            if violation["impact"] in ("serious", "critical")
-        ]
+        found[width] = serious(page)
     page.set_viewport_size({"width": 1440, "height": 900})
     return found
 

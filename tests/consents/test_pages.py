@@ -111,8 +111,8 @@ def test_withdrawal_takes_two_clicks_and_shows_withdrawn(web, lead, ela, clauses
     page = web.get(lead.get_absolute_url()).text
     # Click 1 opens the confirmation (a <details>), click 2 posts it.
     form = re.search(
-        r'<summary class="button button--small">Withdraw</summary>\s*<form method="post" '
-        r'action="([^"]+)">',
+        r'<summary class="button button--danger button--small">Withdraw</summary>\s*'
+        r'<form method="post" action="([^"]+)">',
         page,
     )
     assert form and form.group(1) == reverse("privacy:consent_withdraw", args=["client", ela.pk])
