@@ -22,6 +22,7 @@ from reports.charts import (
     line_chart,
     wrap,
 )
+from tests.factories import LeadFactory, status
 
 LONG = "Weryfikacja zdolności kredytowej przed rezerwacją"
 
@@ -157,3 +158,14 @@ def test_index_links_every_report(client, advisor):
     html = client.get(reverse("reports:index")).content.decode()
     for name in ("sources", "funnel", "response_times", "repeat"):
         assert reverse(f"reports:{name}") in html
+
+
+@pytest.mark.django_db
+def test_index_draws_the_open_leads_by_status_as_a_chart(client, advisor, outsider):
+    LeadFactory(branch=advisor.branch, employees=[advisor], status=status("oferta"))
+    LeadFactory(branch=outsider.branch, employees=[outsider], status=status("oferta"))
+    client.force_login(advisor)
+    response = client.get(reverse("reports:index"))
+    counts = {bar["label"]: bar["value"] for bar in response.context["chart"]["bars"]}
+    assert counts["Oferta"] == 1  # not the outsider's lead
+    assert "<title>Oferta: 1</title>" in response.content.decode()
