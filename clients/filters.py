@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consents.selectors import consent_filter_choices, granted_exists
 from crm.core.filters import NamedControlsMixin
+from crm.core.widgets import ChoicePicker
 from crm.core.models import Branch, User
 from crm.core.normalization import fold_name, normalize_email, phone_search_key
 
@@ -84,9 +85,16 @@ class ClientFilter(NamedControlsMixin, django_filters.FilterSet):
         method="filter_search",
         widget=forms.SearchInput(attrs={"placeholder": _("Name, email, phone, PESEL…")}),
     )
-    caretaker = django_filters.ModelChoiceFilter(label=_("Caretaker"), queryset=User.objects.none())
-    source = django_filters.ModelChoiceFilter(label=_("Source"), queryset=LeadSource.objects.all())
-    branch = django_filters.ModelChoiceFilter(label=_("Branch"), queryset=Branch.objects.all())
+    # distinct=False: a client has one caretaker and one source, no row can repeat.
+    caretaker = django_filters.ModelMultipleChoiceFilter(
+        label=_("Caretaker"), queryset=User.objects.none(), distinct=False, widget=ChoicePicker
+    )
+    source = django_filters.ModelMultipleChoiceFilter(
+        label=_("Source"), queryset=LeadSource.objects.all(), distinct=False, widget=ChoicePicker
+    )
+    branch = django_filters.ModelChoiceFilter(
+        label=_("Branch"), queryset=Branch.objects.all(), empty_label=_("all")
+    )
     failed = django_filters.BooleanFilter(label=_("Failure"), widget=forms.Select(choices=YES_NO))
     returning = django_filters.BooleanFilter(
         label=_("Returning customer"),
@@ -94,7 +102,10 @@ class ClientFilter(NamedControlsMixin, django_filters.FilterSet):
         widget=forms.Select(choices=YES_NO),
     )
     consent = django_filters.ChoiceFilter(
-        label=_("Consent"), choices=consent_filter_choices, method="filter_consent"
+        label=_("Consent"),
+        choices=consent_filter_choices,
+        method="filter_consent",
+        empty_label=_("all"),
     )
     added = django_filters.DateFromToRangeFilter(
         field_name="created_at",
@@ -137,8 +148,13 @@ class ClientFilter(NamedControlsMixin, django_filters.FilterSet):
         return sum(
             1
             for name, value in cleaned.items()
-            if name != "q" and value not in (None, "", [], slice(None))
+            if name != "q" and value not in (None, "", slice(None)) and not _empty(value)
         ) + sum(1 for name in self.form.errors if name != "q")
+
+
+def _empty(value) -> bool:
+    """An empty choice of several (a list, or a model choice's empty queryset)."""
+    return isinstance(value, (list, tuple, QuerySet)) and not value
 
 
 def client_filterset_for(request) -> ClientFilter:

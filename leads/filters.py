@@ -8,17 +8,21 @@ from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.models import LeadSource
 from consents.selectors import consent_filter_choices, lead_granted_q
 from crm.core.filters import IdFilter, IdListFilter, NamedControlsMixin
 from crm.core.models import Branch, User
+from crm.core.widgets import ChoicePicker
 from investments.models import Investment
 from leads.models import Activity, BoardEntry, IntakeOutcome, Lead, LeadStatus
 from leads.search import search_leads
 from leads.selectors import leads_visible_to
 
-YES_NO = [("", _("any")), ("true", _("yes")), ("false", _("no"))]
+ARCHIVED_ONLY = "only"
+ARCHIVED_ALL = "all"
+YES_NO = [("", _("all")), ("true", _("yes")), ("false", _("no"))]
 
 
 def _yes_no_filter(label, **kwargs) -> django_filters.BooleanFilter:
@@ -61,34 +65,56 @@ class LeadFilter(NamedControlsMixin, django_filters.FilterSet):
         label=_("Status"),
         distinct=False,
         queryset=LeadStatus.objects.filter(active=True),
-        widget=forms.CheckboxSelectMultiple,
+        widget=ChoicePicker,
     )
     source = django_filters.ModelMultipleChoiceFilter(
         label=_("Source"),
         distinct=False,
         queryset=LeadSource.objects.all(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=ChoicePicker,
     )
-    employee = django_filters.ModelChoiceFilter(
-        label=_("Employee"), queryset=User.objects.none(), method="filter_employee"
+    employee = django_filters.ModelMultipleChoiceFilter(
+        label=_("Employee"),
+        queryset=User.objects.none(),
+        method="filter_employee",
+        widget=ChoicePicker,
     )
-    investment = django_filters.ModelChoiceFilter(
-        label=_("Investment"), queryset=Investment.objects.all(), method="filter_investment"
+    investment = django_filters.ModelMultipleChoiceFilter(
+        label=_("Investment"),
+        queryset=Investment.objects.all(),
+        method="filter_investment",
+        widget=ChoicePicker,
     )
-    branch = django_filters.ModelChoiceFilter(label=_("Branch"), queryset=Branch.objects.all())
+    branch = django_filters.ModelChoiceFilter(
+        label=_("Branch"), queryset=Branch.objects.all(), empty_label=_("all")
+    )
     created = _date_range_filter("created_at", _("Created"))
     updated = _date_range_filter("updated_at", _("Updated"))
     failed = _yes_no_filter(_("Failure"), method="filter_failed")
     repeat = _yes_no_filter(_("Repeat lead"), field_name="is_repeat")
     returning = _yes_no_filter(_("Returning customer"), method="filter_returning")
     outcome = django_filters.ChoiceFilter(
-        label=_("Intake outcome"), field_name="intake_outcome", choices=IntakeOutcome.choices
+        label=_("Intake outcome"),
+        field_name="intake_outcome",
+        choices=IntakeOutcome.choices,
+        empty_label=_("all"),
     )
     consent = django_filters.ChoiceFilter(
-        label=_("Consent"), choices=consent_filter_choices, method="filter_consent"
+        label=_("Consent"),
+        choices=consent_filter_choices,
+        method="filter_consent",
+        empty_label=_("all"),
     )
     no_next_step = _yes_no_filter(_("No next step"), method="filter_no_next_step")
     overdue = _yes_no_filter(_("Overdue"), method="filter_overdue")
+    # Archived leads are out of sight by default (the empty choice); "only" shows just them
+    # and "all" both. The reports count them whatever this says.
+    archived = django_filters.ChoiceFilter(
+        label=pgettext_lazy("lead filter", "Archive"),
+        choices=[(ARCHIVED_ONLY, _("only archived")), (ARCHIVED_ALL, _("all"))],
+        empty_label=_("not archived"),
+        method="filter_archived",
+    )
     # The leads of one import (?import_batch=<id>), linked from the import's page; a hidden
     # field: a select of every import would cost the panel a query. The leads stay those
     # the user may see.
@@ -122,22 +148,29 @@ class LeadFilter(NamedControlsMixin, django_filters.FilterSet):
         # Deleted inquiries stay out of sight unless asked for by their outcome.
         if self.form.cleaned_data.get("outcome") != IntakeOutcome.DELETED:
             queryset = queryset.not_deleted()
+        # So do archived leads, unless the archive filter asks for them.
+        if not self.form.cleaned_data.get("archived"):
+            queryset = queryset.not_archived()
         return super().filter_queryset(queryset)
 
     def filter_search(self, queryset, name, value):
         return search_leads(queryset, value)
 
     def filter_employee(self, queryset, name, value):
-        # From the employee's board entries, narrowed to the chosen statuses: one index
-        # yields just the matching leads instead of all of the employee's.
-        entries = BoardEntry.objects.filter(employee=value)
+        # From the employees' board entries, narrowed to the chosen statuses: one index
+        # yields just the matching leads instead of all of the employees'.
+        if not value:
+            return queryset
+        entries = BoardEntry.objects.filter(employee__in=value)
         if statuses := self.form.cleaned_data.get("status"):
             entries = entries.filter(status__in=statuses)
         return queryset.filter(pk__in=entries.values("lead_id"))
 
     def filter_investment(self, queryset, name, value):
+        if not value:
+            return queryset
         return queryset.filter(
-            pk__in=Lead.investments.through.objects.filter(investment=value).values("lead_id")
+            pk__in=Lead.investments.through.objects.filter(investment__in=value).values("lead_id")
         )
 
     def filter_client(self, queryset, name, value):
@@ -165,6 +198,12 @@ class LeadFilter(NamedControlsMixin, django_filters.FilterSet):
         if value:
             return queryset.open().filter(overdue_activity_exists())
         return queryset.exclude(overdue_activity_exists())
+
+    def filter_archived(self, queryset, name, value):
+        # The default (not archived) is applied in filter_queryset, which sees no value.
+        if value == ARCHIVED_ONLY:
+            return queryset.filter(archived_at__isnull=False)
+        return queryset
 
     @property
     def board_employee(self) -> User | None:

@@ -22,12 +22,11 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import models
-from django.template.defaultfilters import filesizeformat
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from crm.core.formatting import format_amount, format_phone
+from crm.core.formatting import format_amount, format_file_size, format_phone
 from investments.models import Unit
 
 from .models import Activity, Contract, Document, Lead, Note, Offer, Reservation, SurveyResponse
@@ -63,7 +62,7 @@ class HistoryEntry:
 
     when: datetime
     who: str
-    kind: str  # "created", "changed", "reactivated" or "deleted"
+    kind: str  # "created", "changed", "reactivated", "archived", "unarchived" or "deleted"
     changes: list[FieldChange] = field(default_factory=list)
     relations: list[RelationChange] = field(default_factory=list)
     subject_kind: str = ""
@@ -152,7 +151,7 @@ def _display(record: Any, model_field: models.Field) -> str:
     if model_field.name.endswith("phone"):
         return format_phone(value)
     if model_field.name == "size":
-        return str(filesizeformat(value))
+        return format_file_size(value)
     return str(value)
 
 
@@ -320,15 +319,15 @@ def lead_history_page(*, lead: Lead, page_number: Any = None) -> Page:
 
 
 def _entry_kind(kind: str, record: Any, previous: Any | None) -> str:
-    """What happened, as the row says it: a failed lead opened again is "reactivated"."""
-    if (
-        kind == "lead"
-        and record.history_type == "~"
-        and previous is not None
-        and previous.failed_at is not None
-        and record.failed_at is None
-    ):
-        return "reactivated"
+    """What happened, as the row says it: a failed lead opened again is "reactivated", a
+    lead put into or taken out of the archive "archived" or "unarchived"."""
+    if kind == "lead" and record.history_type == "~" and previous is not None:
+        if previous.failed_at is not None and record.failed_at is None:
+            return "reactivated"
+        if previous.archived_at is None and record.archived_at is not None:
+            return "archived"
+        if previous.archived_at is not None and record.archived_at is None:
+            return "unarchived"
     return KINDS.get(record.history_type, "changed")
 
 

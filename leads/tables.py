@@ -46,6 +46,18 @@ DEFAULT_COLUMNS = [name for name in OPTIONAL_COLUMNS if name not in ("clients", 
 
 EMPTY = format_html('<span class="muted">—</span>')
 
+# The filter bar's "Sort" choices (the grid has no headers to click); the table's headers
+# set the same `sort` parameter.
+DEFAULT_SORT = "-created_at"
+SORT_CHOICES = [
+    ("-created_at", _("Newest first")),
+    ("created_at", _("Oldest first")),
+    ("-updated_at", _("Recently updated")),
+    ("next_step", _("Next step, soonest first")),
+    ("name", _("Name, A to Z")),
+    ("status", _("Status, in pipeline order")),
+]
+
 
 def _when(value) -> str:
     return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else ""
@@ -116,6 +128,22 @@ class LeadTable(tables.Table):
             for row in self.paginated_rows
         ]
 
+    def fast_cards(self) -> list[dict[str, str]]:
+        """The page's leads as the grid's cards: the same cells as the table's rows,
+        rendered once each by the same render_ methods."""
+        return [
+            {
+                "pk": row.record.pk,
+                "select": self.render_select(record=row.record),
+                "name": self.render_name(record=row.record),
+                "status": self.render_status(record=row.record),
+                "employees": self.render_employees(record=row.record),
+                "next_step": self.render_next_step(record=row.record),
+                "created_at": _when(row.record.created_at),
+            }
+            for row in self.paginated_rows
+        ]
+
     def render_source(self, record: Lead) -> str:
         return str(record.source)
 
@@ -138,6 +166,8 @@ class LeadTable(tables.Table):
             tags.append(("tag tag--danger", gettext("failure"), str(record.failure_reason)))
         if record.is_deleted:
             tags.append(("tag tag--danger", gettext("deleted"), ""))
+        if record.is_archived:
+            tags.append(("tag", gettext("archived"), ""))
         # The client first: "Zakup mieszkania" on every row would tell the rows apart by
         # nothing; the lead's own name follows only when it is not the default. Tags sit on
         # the person's line, the details on one small line below: two lines a row.
@@ -247,6 +277,18 @@ def compact_lead_table(
     )
     table.of_one_client = of_one_client
     return table
+
+
+def sort_choices(current: str) -> list[tuple[str, str]]:
+    """The sort menu, with the current sort in it even when a header set another one."""
+    choices = [(value, str(label)) for value, label in SORT_CHOICES]
+    if current and current not in dict(choices):
+        name = current.removeprefix("-")
+        column = LeadTable.base_columns.get(name)
+        if column is not None and column.orderable:
+            arrow = "↓" if current.startswith("-") else "↑"
+            choices.append((current, f"{column.verbose_name} {arrow}"))
+    return choices
 
 
 def column_labels() -> list[tuple[str, str]]:

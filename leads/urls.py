@@ -11,6 +11,7 @@ from .views import (
     lists,
     offers,
     sales,
+    saved_views,
     surveys,
     verification,
 )
@@ -21,6 +22,9 @@ urlpatterns = [
     path("", lists.lead_list_view, name="list"),
     path("bulk/", lists.lead_bulk_view, name="bulk"),
     path("columns/", lists.lead_columns_view, name="columns"),
+    path("views/save/", saved_views.saved_view_save_view, name="view_save"),
+    path("views/<int:pk>/", saved_views.saved_view_open_view, name="view_open"),
+    path("views/<int:pk>/delete/", saved_views.saved_view_delete_view, name="view_delete"),
     path("for-client/<int:client_pk>/", lists.client_leads_partial_view, name="client_leads"),
     # Kanban.
     path("kanban/", kanban.kanban_view, name="kanban"),
@@ -38,6 +42,8 @@ urlpatterns = [
     path("<int:pk>/status/", detail.lead_status_view, name="status"),
     path("<int:pk>/fail/", detail.lead_fail_view, name="fail"),
     path("<int:pk>/reactivate/", detail.lead_reactivate_view, name="reactivate"),
+    path("<int:pk>/archive/", detail.lead_archive_view, name="archive"),
+    path("<int:pk>/unarchive/", detail.lead_unarchive_view, name="unarchive"),
     # Verifying an inquiry.
     path("<int:pk>/delete/", verification.lead_delete_view, name="delete"),
     path("<int:pk>/restore/", verification.lead_restore_view, name="restore"),

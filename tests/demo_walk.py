@@ -65,6 +65,8 @@ POST_ONLY = {
     "intake_api",
     "leads:bulk",
     "leads:columns",
+    "leads:view_save",
+    "leads:view_delete",
     "leads:kanban_move",
     "leads:status",
     "leads:fail",
@@ -363,6 +365,8 @@ def pages(walk: Walk, http, role: str, s: Samples) -> None:
     get("leads:list")
     get("leads:list", query=f"?q={s.client.last_name}&status={s.rich.status_id}&sort=-name")
     get("leads:kanban")
+    get("leads:list", query=f"?view=grid&sort=name&status={s.rich.status_id}")
+    saved_views(walk, http, role, s)
     for status in LeadStatus.objects.filter(active=True):
         get("leads:kanban_column", status.pk, HTTP_HX_REQUEST="true")
     get("leads:create")
@@ -419,6 +423,30 @@ def _any_url(name: str) -> str:
 
 
 # -- exports ---------------------------------------------------------------------------------
+
+
+def saved_views(walk: Walk, http, role: str, s: Samples) -> None:
+    """Save the grid of one status as a view, open it from the menu, delete it."""
+    from django.urls import reverse
+
+    from crm.core.models import SavedView
+
+    walk.request(
+        http, role, "leads:view_save", reverse("leads:view_save"), method="POST",
+        data={"name": f"Demo {role}", "query": f"status={s.rich.status_id}&sort=name",
+              "layout": "grid"},
+        expect=302,
+    )  # fmt: skip
+    view = SavedView.objects.get(owner__username=role, name=f"Demo {role}")
+    walk.request(
+        http, role, "leads:view_open", reverse("leads:view_open", args=[view.pk]), expect=302
+    )
+    walk.request(http, role, "leads:list", f"{reverse('leads:list')}?view=grid&saved={view.pk}")
+    walk.request(http, role, "leads:kanban", f"{reverse('leads:kanban')}?saved={view.pk}")
+    walk.request(
+        http, role, "leads:view_delete", reverse("leads:view_delete", args=[view.pk]),
+        method="POST", expect=302,
+    )  # fmt: skip
 
 
 def exports(walk: Walk, http, role: str, user, s: Samples) -> None:

@@ -36,6 +36,7 @@ from consents.models import Action, Kind, Source
 from consents.selectors import Person, clauses_offered, controller_default
 from consents.services import consent_record, objection_record
 from crm.core.models import BackgroundJob
+from crm.core.services import saved_view_save
 from intake.models import (
     ChannelAccount,
     ChannelKind,
@@ -102,7 +103,9 @@ PARAMETER_NAMES = [
     # the lead filter panel
     "status", "source", "employee", "investment", "branch", "created_after",
     "created_before", "updated_after", "updated_before", "failed", "repeat", "returning",
-    "outcome", "no_next_step", "overdue", "import_batch", "client",
+    "outcome", "no_next_step", "overdue", "import_batch", "client", "archived",
+    # the list's layout (table or grid) and the saved view it shows
+    "view", "saved",
     # the client filter panel
     "caretaker", "added_after", "added_before",
     # both lists: who may be contacted for marketing (the consent register)
@@ -139,6 +142,7 @@ class World:
     intake_source: object
     consent_event: object
     channel_account: object
+    saved_view: object
 
 
 def build_world(advisor, manager, administrator) -> World:
@@ -259,6 +263,16 @@ def build_world(advisor, manager, administrator) -> World:
         intake_source=intake_source,
         consent_event=consent_event,
         channel_account=mailbox,
+        # The manager's view, shared with the branch: every role's menu holds it.
+        saved_view=saved_view_save(
+            user=manager,
+            list_name="leads",
+            name="Gorące",
+            query="status=1",
+            columns=[],
+            layout="grid",
+            shared=True,
+        ),  # fmt: skip
     )
 
 
@@ -366,6 +380,8 @@ def route_values(route: Route, world: World, user) -> list[dict[str, object]] | 
         "privacy:client_anonymise": world.client.pk,
         "privacy:lead_export": world.lead.pk,
         "privacy:lead_anonymise": world.lead.pk,
+        "leads:view_open": world.saved_view.pk,
+        "leads:view_delete": world.saved_view.pk,
     }
     own_lead = route.name.startswith(("leads:", "telegram:")) and route.name not in pk_of
     known = {

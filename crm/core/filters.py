@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .params import MAX_ID
+from .widgets import ChoicePicker
 
 RANGE_FROM = _("%(label)s, from")
 RANGE_TO = _("%(label)s, to")
@@ -53,5 +54,7 @@ def _name_controls(field: forms.Field) -> None:
         parts = (RANGE_FROM, RANGE_TO)
         for part, subwidget in zip(parts, widget.widgets, strict=False):
             subwidget.attrs["aria-label"] = part % {"label": field.label}
+    elif isinstance(widget, ChoicePicker):  # names its search field and its summary
+        widget.attrs.setdefault("aria-label", field.label)
     elif not widget.is_hidden and not isinstance(widget, forms.CheckboxSelectMultiple):
         widget.attrs.setdefault("aria-label", field.label)

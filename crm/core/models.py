@@ -142,3 +142,53 @@ class BackgroundJob(models.Model):
         if not self.total:
             return 100 if self.status == self.Status.DONE else 0
         return min(100, self.progress * 100 // self.total)
+
+
+class SavedView(models.Model):
+    """A list's filters, search, sort, columns and layout under a name (widok zapisany).
+
+    The owner's own, or shared: with the owner's branch (a manager's) or with everyone (an
+    administrator's without a branch). The filters are kept as the list's query string and
+    checked again by the list's filter form each time the view opens."""
+
+    class Layout(models.TextChoices):
+        TABLE = "table", _("Table")
+        GRID = "grid", _("Grid")
+        KANBAN = "kanban", _("Kanban")
+
+    owner = models.ForeignKey(
+        User, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="saved_views"
+    )
+    list_name = models.CharField(_("list"), max_length=40)
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    layout = models.CharField(_("view"), max_length=10, choices=Layout, default=Layout.TABLE)
+    shared = models.BooleanField(_("shared"), default=False)
+    # Whom a shared view is for: the owner's branch when it was shared (none: everyone).
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.CASCADE, null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                "owner", "list_name", models.functions.Lower("name"), name="saved_view_name_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(layout__in=["table", "grid", "kanban"]),
+                name="saved_view_layout_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(shared=True) | models.Q(branch__isnull=True),
+                name="saved_view_branch_only_when_shared",
+            ),
+        ]
+        indexes = [models.Index(fields=["list_name", "shared", "branch"])]
+
+    def __str__(self) -> str:
+        return self.name

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from .models import Branch, Role, User
+from .models import Branch, Role, SavedView, User
 
 # The permission groups created by the data migration, one per role.
 ROLE_GROUPS = {
@@ -60,3 +62,71 @@ def user_save_list_preferences(
     user.ui_preferences = preferences
     user.save(update_fields=["ui_preferences"])
     return user
+
+
+# A user's saved views per list: enough for every way they slice it, few enough for a menu.
+SAVED_VIEWS_PER_LIST = 30
+
+
+@transaction.atomic
+def saved_view_save(
+    *,
+    user: User,
+    list_name: str,
+    name: str,
+    query: str,
+    columns: list[str],
+    layout: str,
+    shared: bool = False,
+) -> SavedView:
+    """Save the list as the user sees it under `name`. Saving under a name the user
+    already has replaces that view (after asking, on the page). Sharing is for managers
+    (with their branch) and administrators (with their branch, or everyone without one)."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": _("Give the view a name.")})
+    if shared and not (user.is_manager or user.is_administrator):
+        raise ValidationError({"shared": _("Only managers and administrators share views.")})
+    if layout not in SavedView.Layout.values:
+        raise ValidationError({"layout": _("Choose the table, the grid or the kanban.")})
+    # Locks the user's row: two saves at once cannot both pass the count below.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    existing = SavedView.objects.filter(owner=user, list_name=list_name, name__iexact=name).first()
+    if existing is None:
+        if (
+            SavedView.objects.filter(owner=user, list_name=list_name).count()
+            >= SAVED_VIEWS_PER_LIST
+        ):
+            raise ValidationError(
+                {
+                    "name": _(
+                        "You have %(count)d saved views here, the most there can be. "
+                        "Delete one you no longer use."
+                    )
+                    % {"count": SAVED_VIEWS_PER_LIST}
+                }
+            )
+        existing = SavedView(owner=user, list_name=list_name)
+    existing.name = name
+    existing.query = query[: SavedView._meta.get_field("query").max_length]
+    existing.columns = list(columns)
+    existing.layout = layout
+    existing.shared = shared
+    existing.branch = user.branch if shared else None
+    existing.full_clean(exclude=["owner"], validate_constraints=False)
+    existing.save()
+    return existing
+
+
+def saved_view_set_columns(*, view: SavedView, columns: list[str]) -> SavedView:
+    view.columns = list(columns)
+    view.save(update_fields=["columns"])
+    return view
+
+
+def saved_view_delete(*, user: User, view: SavedView) -> None:
+    """Delete a saved view: its owner's to delete, or an administrator's (a shared view
+    whose owner has left)."""
+    if view.owner_id != user.pk and not user.is_administrator:
+        raise PermissionDenied(_("Only the view's owner can delete it."))
+    view.delete()

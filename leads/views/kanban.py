@@ -24,10 +24,8 @@ from leads.kanban import (
 from leads.models import LeadStatus
 from leads.selectors import leads_visible_to
 from leads.services.pipeline import lead_change_status
-
-# The filters the board's compact form shows; any other list filter in the URL is carried.
-BOARD_FILTER_FIELDS = {"q", "employee", "source", "investment"}
-BOARD_OWN_PARAMETERS = {"show_failed", "offset"}
+from leads.view_switch import KANBAN, shared_query, view_links
+from leads.views.saved_views import saved_views_context
 
 
 @login_required
@@ -35,12 +33,6 @@ BOARD_OWN_PARAMETERS = {"show_failed", "offset"}
 def kanban_view(request: HttpRequest) -> HttpResponse:
     filterset = lead_filterset_for(request)
     show_failed = request.GET.get("show_failed") == "1"
-    carried = [
-        (name, value)
-        for name, values in request.GET.lists()
-        if name not in BOARD_FILTER_FIELDS | BOARD_OWN_PARAMETERS
-        for value in values
-    ]
     board = kanban_board(
         leads=filterset.qs, show_failed=show_failed, employee=filterset.board_employee
     )
@@ -50,7 +42,13 @@ def kanban_view(request: HttpRequest) -> HttpResponse:
         "board_url": _board_url_of_query(request),
         "filterset": filterset,
         "show_failed": show_failed,
-        "carried_parameters": carried,
+        # The list's filter bar, here without the sort (columns order the board).
+        "filter_action": reverse("leads:kanban"),
+        "clear_url": reverse("leads:kanban") + ("?show_failed=1" if show_failed else ""),
+        "kept_parameters": [("show_failed", "1")] if show_failed else [],
+        "view_links": view_links(request, KANBAN),
+        "export_query": None,
+        **saved_views_context(request, KANBAN, shared_query(request)),
     }
     return render(request, "leads/kanban/board.html", context)
 

@@ -18,35 +18,59 @@ from django_tables2 import RequestConfig
 from clients.selectors import client_get_for_user
 from crm.core.listing import PAGE_SIZES, page_size_refusal, requested_page_size
 from crm.core.pagination import paginate_table
-from crm.core.services import user_save_list_preferences
-from leads.filters import lead_filterset_for
+from crm.core.services import saved_view_set_columns, user_save_list_preferences
+from leads.filters import ARCHIVED_ALL, lead_filterset_for
 from leads.forms import BulkAction, LeadBulkForm, LeadColumnsForm
 from leads.selectors import capped_count, leads_visible_to, with_list_columns
+from leads.services.archive import leads_archive, leads_unarchive
 from leads.services.bulk import leads_add_employee, leads_change_status
-from leads.tables import DEFAULT_COLUMNS, OPTIONAL_COLUMNS, LeadTable, compact_lead_table
+from leads.tables import (
+    DEFAULT_SORT,
+    OPTIONAL_COLUMNS,
+    LeadTable,
+    compact_lead_table,
+    sort_choices,
+)
+from leads.view_switch import GRID, list_view_of, shared_query, view_links, view_url
 from leads.views.exports import lead_export_response
+from leads.views.saved_views import list_columns, open_view_of, saved_views_context
 
 LIST_NAME = "leads"
 COUNT_CAP = 1_000
 
 
-def _list_preferences(request: HttpRequest) -> tuple[list[str], int]:
+def _per_page(request: HttpRequest) -> int:
     saved = (request.user.ui_preferences or {}).get(LIST_NAME, {})
-    columns = [name for name in saved.get("columns", DEFAULT_COLUMNS) if name in OPTIONAL_COLUMNS]
-    per_page = requested_page_size(request) or saved.get("per_page", PAGE_SIZES[0])
-    return columns, per_page
+    return requested_page_size(request) or saved.get("per_page", PAGE_SIZES[0])
 
 
 @login_required
 def lead_list_view(request: HttpRequest) -> HttpResponse:
     filterset = lead_filterset_for(request)
-    columns, per_page = _list_preferences(request)
+    view = list_view_of(request)
+    query = shared_query(request)
+    saved = saved_views_context(request, view, query)
+    columns, per_page = list_columns(request.user, saved["active_view"]), _per_page(request)
     hidden = [name for name in OPTIONAL_COLUMNS if name not in columns]
     table = LeadTable(with_list_columns(filterset.qs), exclude=hidden)
     RequestConfig(request, paginate=False).configure(table)  # the sort
     paginate_table(request, table, per_page=per_page)
+    sort = request.GET.get("sort", "") or DEFAULT_SORT
+    kept = [("per_page", per_page)] + ([("view", view)] if view == GRID else [])
+    if saved["active_view"]:
+        kept.append(("saved", saved["active_view"].pk))
     context = {
         "filter": filterset,
+        "filter_action": reverse("leads:list"),
+        "filter_live": True,
+        "clear_url": view_url(view),
+        "kept_parameters": kept,
+        "sort": sort,
+        "sort_choices": sort_choices(sort),
+        "view": view,
+        "view_links": view_links(request, view),
+        "export_query": query,
+        **saved,
         "table": table,
         "total": capped_count(filterset.qs, cap=COUNT_CAP),
         "count_cap": COUNT_CAP,
@@ -55,7 +79,6 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
         "page_size_refusal": page_size_refusal(request),
         "bulk_form": LeadBulkForm(user=request.user),
         "columns_form": LeadColumnsForm(initial={"columns": columns, "per_page": per_page}),
-        "query": request.GET.urlencode(),
     }
     template = "leads/list/results.html" if request.htmx else "leads/list/page.html"
     return render(request, template, context)
@@ -79,6 +102,11 @@ def lead_columns_view(request: HttpRequest) -> HttpResponse:
             columns=form.cleaned_data["columns"],
             per_page=form.cleaned_data["per_page"],
         )
+        # Looking at a view of one's own, the columns chosen are that view's too: it shows
+        # its own columns, so a choice left to the user's list alone would change nothing.
+        shown = open_view_of(request, request.POST.get("next", ""))
+        if shown is not None and shown.owner_id == request.user.pk:
+            saved_view_set_columns(view=shown, columns=form.cleaned_data["columns"])
         messages.success(request, _("The list's columns are saved."))
     else:
         messages.error(request, _("Choose at least one column."))
@@ -102,9 +130,13 @@ def lead_bulk_view(request: HttpRequest) -> HttpResponse:
     action = form.cleaned_data["action"]
     if action == BulkAction.EXPORT:
         # This POST is the export's (CSRF-protected) start: the selected rows, at once.
-        query = urlencode({"id": ",".join(str(pk) for pk in sorted(ids))})
+        # The rows as selected: archived ones too (the list shows them when asked).
+        ids_text = ",".join(str(pk) for pk in sorted(ids))
+        query = urlencode({"id": ids_text, "archived": ARCHIVED_ALL})
         return lead_export_response(request, query=query)
-    if action == BulkAction.CHANGE_STATUS:
+    if action in ARCHIVE_ACTIONS:
+        result = ARCHIVE_ACTIONS[action](leads=leads, user=request.user)
+    elif action == BulkAction.CHANGE_STATUS:
         result = leads_change_status(
             leads=leads, status=form.cleaned_data["status"], user=request.user
         )
@@ -114,6 +146,9 @@ def lead_bulk_view(request: HttpRequest) -> HttpResponse:
         )
     _report(request, result)
     return _back_to_list(request)
+
+
+ARCHIVE_ACTIONS = {BulkAction.ARCHIVE: leads_archive, BulkAction.UNARCHIVE: leads_unarchive}
 
 
 def _report(request: HttpRequest, result) -> None:

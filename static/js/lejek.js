@@ -151,4 +151,48 @@
     link.textContent = document.body.getAttribute("data-log-call-label") + " · " + phone.textContent;
     offer.hidden = false;
   });
+
+  // <details data-choice-picker> (crm/core/widgets.py ChoicePicker): typing in its search
+  // field hides the choices that do not match (diacritics ignored: "lodz" finds "Łódź"),
+  // and the summary names what is ticked, or "all".
+  function folded(text) {
+    return text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/ł/g, "l");
+  }
+  document.addEventListener("input", function (event) {
+    if (!event.target.matches || !event.target.matches("[data-choice-search]")) { return; }
+    var wanted = folded(event.target.value.trim());
+    var picker = event.target.closest("[data-choice-picker]");
+    picker.querySelectorAll("li").forEach(function (item) {
+      item.hidden = wanted !== "" && folded(item.textContent).indexOf(wanted) === -1;
+    });
+  });
+  document.addEventListener("change", function (event) {
+    var picker = event.target.closest && event.target.closest("[data-choice-picker]");
+    if (!picker || event.target.type !== "checkbox") { return; }
+    var chosen = [];
+    picker.querySelectorAll("input[type=checkbox]:checked").forEach(function (box) {
+      chosen.push(box.parentNode.textContent.trim());
+    });
+    picker.querySelector("[data-choice-summary]").textContent =
+      chosen.length ? chosen.join(", ") : picker.getAttribute("data-all-label");
+  });
+  // The search field only narrows the list: its change is no filter's change (the lead
+  // list's filters reload on change).
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("[data-choice-search]")) {
+      event.stopPropagation();
+    }
+  }, true);
+  // Enter in a picker's search field narrows the list; it must not submit the filters.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.matches && event.target.matches("[data-choice-search]")) {
+      event.preventDefault();
+    }
+  });
+  // A picker closes when the focus or a click leaves it, as a select's list does.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("[data-choice-picker][open]").forEach(function (picker) {
+      if (!picker.contains(event.target)) { picker.open = false; }
+    });
+  });
 })();

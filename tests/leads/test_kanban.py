@@ -3,6 +3,7 @@ moving a card — refused when the user may not see the lead or may not change i
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -230,7 +231,7 @@ def test_list_link_keeps_the_filters(client, advisor):
     assert f'href="{reverse("leads:list")}?q=Turza"' in response.text
 
 
-def test_list_filters_without_a_field_on_the_board_are_kept_by_its_form(client, advisor):
+def test_the_board_has_the_lists_filter_bar_with_every_filter_kept(client, advisor):
     LeadFactory(name="Nowa", branch=advisor.branch, employees=[advisor])
     LeadFactory(
         name="Z ofertą", status=status("oferta"), branch=advisor.branch, employees=[advisor]
@@ -240,8 +241,10 @@ def test_list_filters_without_a_field_on_the_board_are_kept_by_its_form(client, 
     response = board(client, status=oferta, q="Z ")
     assert sum(counts(response).values()) == 1
     assert card_names(response, oferta) == ["Z ofertą"]
-    assert f'<input type="hidden" name="status" value="{oferta}">' in response.text
-    assert '<input type="hidden" name="q"' not in response.text  # the form has its own field
+    # The same bar as the list's: the status filter is a ticked choice, not a hidden copy.
+    assert f'name="status" value="{oferta}" id="id_status_' in response.text
+    assert re.search(rf'name="status" value="{oferta}" id="id_status_\d+" checked', response.text)
+    assert '<input type="hidden" name="q"' not in response.text
 
 
 def test_malformed_parameters_are_ignored(client, advisor, own_lead):
@@ -484,8 +487,8 @@ def _fill_branch(manager, advisor, total: int) -> None:
 
 # session, user, statuses, per column (9 statuses) a capped count and its cards, one
 # prefetch each for clients, employees, investments, one for the cards' next steps; the
-# filter form's employee, investment and source choices.
-BOARD_QUERIES = 2 + 1 + 9 * 2 + 3 + 1 + 3
+# filter bar's status, source, employee and investment choices (the list's bar).
+BOARD_QUERIES = 2 + 1 + 9 * 2 + 3 + 1 + 4
 
 
 @pytest.mark.parametrize("total", [5, 50])

@@ -232,8 +232,9 @@ def test_list_query_count_is_the_same_for_any_page_size(
     client.force_login(manager)
     # session, user, the page, its clients, employees and investments, the capped count,
     # the user's permissions (2), and the choices of the filter panel (statuses, sources,
-    # employees, investments) and of the bulk bar (statuses, employees) — none per row.
-    with django_assert_num_queries(15):
+    # employees, investments) and of the bulk bar (statuses, employees), the saved views'
+    # menu — none per row.
+    with django_assert_num_queries(16):
         response = client.get(LIST, {"per_page": per_page})
     assert len(response.context["table"].paginated_rows) == min(per_page, 30)
 
