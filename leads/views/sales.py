@@ -19,9 +19,11 @@ from leads.detail_selectors import lead_get_light_for_user
 from leads.forms.sales import ContractCancelForm, ContractForm, ReservationForm
 from leads.models import Lead
 from leads.selectors.sales import (
+    contract_defaults,
     contract_get_for_user,
     lead_contracts,
     lead_reservations,
+    reservation_defaults,
     reservation_get_for_user,
 )
 from leads.services.pipeline import lead_closed_refusal, lead_status_after_event
@@ -56,7 +58,9 @@ def reservation_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     lead = lead_get_light_for_user(user=request.user, pk=pk)
     if refused := _refused(request, lead, won_too=True):
         return refused
-    form = ReservationForm(_posted(request), lead=lead, initial=_reservation_initial(lead))
+    posted = _posted(request)
+    initial = None if posted is not None else _reservation_initial(lead)
+    form = ReservationForm(posted, lead=lead, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             reservation_create(lead=lead, user=request.user, **form.cleaned_data)
@@ -89,7 +93,9 @@ def contract_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     lead = lead_get_light_for_user(user=request.user, pk=pk)
     if refused := _refused(request, lead, won_too=False):
         return refused
-    form = ContractForm(_posted(request), lead=lead, initial=_contract_initial(lead))
+    posted = _posted(request)
+    initial = None if posted is not None else _contract_initial(lead)
+    form = ContractForm(posted, lead=lead, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             contract_create(lead=lead, user=request.user, **form.cleaned_data)
@@ -131,13 +137,19 @@ def contract_cancel_view(request: HttpRequest, pk: int, contract_pk: int) -> Htt
 
 
 def _reservation_initial(lead: Lead) -> dict:
+    """The offer's unit and client, and the settings' reservation days from today."""
     days = crm_settings().reservation_days
-    client = lead.clients.order_by("last_name", "first_name").first()
-    return {"reserved_until": timezone.localdate() + timedelta(days=days), "client": client}
+    until = timezone.localdate() + timedelta(days=days)
+    return {**reservation_defaults(lead=lead), "reserved_until": until}
 
 
 def _contract_initial(lead: Lead) -> dict:
-    return {"signed_at": timezone.localdate(), "clients": list(lead.clients.all())}
+    """The reserved units at the accepted offer's price, every client of the lead, today."""
+    return {
+        **contract_defaults(lead=lead),
+        "signed_at": timezone.localdate(),
+        "clients": list(lead.clients.all()),
+    }
 
 
 def _refused(request: HttpRequest, lead: Lead, *, won_too: bool) -> HttpResponse | None:

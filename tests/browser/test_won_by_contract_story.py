@@ -72,7 +72,8 @@ def test_a_lead_is_won_by_its_contract_and_reopened_by_its_cancellation(
     page.goto(f"{live_server.url}{negotiated.get_absolute_url()}")
     lead_action(page, "#lead-contract").click()
     page.get_by_label("Numer").fill("UD/12/2026")
-    page.get_by_label("Lokale").select_option(str(Unit.objects.get(number="A1").pk))
+    page.get_by_role("searchbox", name="Lokale").fill("A1")
+    page.get_by_role("searchbox", name="Lokale").press("Enter")  # the first match
     page.get_by_label("Klienci").select_option(str(negotiated.clients.get().pk))
     page.get_by_label("Data podpisania").fill(timezone.localdate().isoformat())
     page.get_by_label("Cena (PLN)").fill("505000")

@@ -113,11 +113,12 @@ def test_an_advisor_works_a_lead_from_the_first_call_to_the_contract(
     rival_page.keyboard.press("Enter")
     rival_page.wait_for_url(f"{live_server.url}/")
     rival_page.goto(f"{live_server.url}/leads/{other.pk}/reservations/new/")
-    rival_page.locator("#id_unit").select_option(str(a1.pk))
+    rival_page.locator(f"#id_unit-option-{a1.pk}").click()
 
     # ...while the advisor reserves it first: the unit shows reserved.
     lead_action(page, "#lead-reserve").click()
-    page.locator("#id_unit").select_option(str(a1.pk))
+    # The offer's first unit is already chosen.
+    expect(page.locator(f"#id_unit-option-{a1.pk}")).to_have_attribute("aria-selected", "true")
     page.locator("#reservation-form button[type=submit]").click()
     expect(page.locator("#lead-tab-panel")).to_contain_text("A1")
     page.goto(f"{live_server.url}/investments/{a1.investment_id}/")
@@ -137,7 +138,8 @@ def test_an_advisor_works_a_lead_from_the_first_call_to_the_contract(
     lead_action(page, "#lead-contract").click()
     page.locator("#id_kind").select_option("developer")
     page.locator("#id_number").fill("UD/2026/17")
-    page.locator("#id_units").select_option([str(a1.pk)])
+    # The unit the lead has reserved is already chosen.
+    expect(page.locator(f"#id_units-option-{a1.pk}")).to_have_attribute("aria-selected", "true")
     page.locator("#id_price").fill("415000")
     page.locator("#contract-form button[type=submit]").click()
     expect(page.locator(".lead-header__title")).to_contain_text("Umowa")

@@ -285,14 +285,20 @@ def test_advisor_records_a_contract_from_the_page(web, advisor, lead, buyer, uni
     assert lead.status.is_won
 
 
-def test_the_form_lists_neither_sold_units_nor_ones_reserved_by_others(
+def test_the_form_offers_neither_sold_units_nor_ones_reserved_by_others(
     web, advisor, teammate, lead, rival_lead, unit, other_unit
 ):
     reservation_create(lead=rival_lead, unit=unit, user=teammate)
     sold = UnitFactory(investment=unit.investment, number="S1")
     sign(lead, [sold], advisor)
     page = web.get(create_url(lead))
-    assert list(page.context["form"].fields["units"].queryset) == [other_unit]
+    # Listed, so that the advisor sees why, but disabled: only A2 may be chosen.
+    choosable = [
+        option.data["label"].split(" · ")[0]
+        for option in page.context["form"]["units"].subwidgets
+        if not option.data["attrs"].get("disabled")
+    ]
+    assert choosable == ["Akacjowa — A2"]
 
 
 def test_page_shows_who_holds_a_unit_next_to_the_units_field(web, teammate, lead, rival_lead, unit):
