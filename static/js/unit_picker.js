@@ -181,6 +181,16 @@
     });
 
     wrap.appendChild(search);
+    // The field's errors move up under the box, where the focus lands, not past the list.
+    var errors = select.parentNode.querySelectorAll(".field__error");
+    Array.prototype.forEach.call(errors, function (error, index) {
+      error.id = error.id || id + "-error-" + index;
+      wrap.appendChild(error);
+    });
+    if (errors.length) {
+      search.setAttribute("aria-invalid", "true");
+      search.setAttribute("aria-describedby", Array.prototype.map.call(errors, function (error) { return error.id; }).join(" "));
+    }
     wrap.appendChild(chosen);
     wrap.appendChild(list);
     wrap.appendChild(nothing);

@@ -153,8 +153,14 @@ def test_on_a_phone_she_finds_and_reserves_a_unit_by_thumb_and_keyboard(
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/leads/{lead.pk}/reservations/new/")
 
+    # Sent without a unit: the reason stands under the box, which has the focus.
+    page.get_by_role("button", name="Zarezerwuj").click()
     search = page.get_by_role("searchbox", name="Lokal")
-    expect(search).to_be_focused()  # the form's first field
+    expect(search).to_be_focused()
+    expect(page.locator("#id_unit-search + .field__error")).to_have_text(
+        "Wybierz lokal do zarezerwowania."
+    )
+    expect(search).to_have_attribute("aria-invalid", "true")
     page.keyboard.type("Akacjowa P0")
     expect(page.locator("#id_unit-list [role='option']:visible")).to_have_count(1)
     page.keyboard.press("ArrowDown")
