@@ -87,8 +87,9 @@ def test_an_advisors_board_counts_their_own_leads_only(client, advisor, teammate
 
 
 # session, user, statuses, one grouped count, the cards of 9 columns, three prefetches, the
-# cards' next steps, the filter form's employee, investment and source choices.
-ADVISOR_BOARD_QUERIES = 2 + 1 + 1 + 9 + 3 + 1 + 3
+# cards' next steps, the filter bar's status, source, employee and investment choices, the
+# saved views' menu.
+ADVISOR_BOARD_QUERIES = 2 + 1 + 1 + 9 + 3 + 1 + 4 + 1
 
 
 @pytest.mark.parametrize("total", [3, 30])

@@ -487,8 +487,9 @@ def _fill_branch(manager, advisor, total: int) -> None:
 
 # session, user, statuses, per column (9 statuses) a capped count and its cards, one
 # prefetch each for clients, employees, investments, one for the cards' next steps; the
-# filter bar's status, source, employee and investment choices (the list's bar).
-BOARD_QUERIES = 2 + 1 + 9 * 2 + 3 + 1 + 4
+# filter bar's status, source, employee and investment choices (the list's bar), the saved
+# views' menu.
+BOARD_QUERIES = 2 + 1 + 9 * 2 + 3 + 1 + 4 + 1
 
 
 @pytest.mark.parametrize("total", [5, 50])
