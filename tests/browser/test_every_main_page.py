@@ -82,6 +82,7 @@ def pages_of(role: str, user, world) -> list[str]:
         reverse("home"),
         reverse("leads:my_day"),
         reverse("leads:list"),
+        f"{reverse('leads:list')}?view=grid",
         reverse("leads:kanban"),
         reverse("clients:list"),
         reverse("clients:contractor_list"),
