@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from tests.browser.axe import serious
 from tests.factories import ClientFactory, InvestmentFactory, LeadFactory, status
 
 pytestmark = [
@@ -25,7 +25,13 @@ pytestmark = [
 WIDTHS = [390, 768, 1440]
 # The advisor's main screens at each width, for docs/screenshots/ (named in the README).
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-SHOT_NAMES = {"my_day": "my-day", "list": "lead-list", "kanban": "kanban", "lead": "lead-page"}
+SHOT_NAMES = {
+    "my_day": "my-day",
+    "list": "lead-list",
+    "grid": "lead-grid",
+    "kanban": "kanban",
+    "lead": "lead-page",
+}
 
 
 @pytest.fixture
@@ -66,20 +72,12 @@ def pages_of(role, client, lead, inquiry) -> list[str]:
     return pages
 
 
-def serious(page) -> list[tuple[str, list]]:
-    """axe-core's serious and critical findings on the page."""
-    return [
-        (violation["id"], [node["target"] for node in violation["nodes"]])
-        for violation in Axe().run(page).response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
-
-
 def shots(lead) -> dict[str, str]:
     """The pages photographed, by their screenshot's name."""
     return {
         SHOT_NAMES["my_day"]: reverse("leads:my_day"),
         SHOT_NAMES["list"]: reverse("leads:list"),
+        SHOT_NAMES["grid"]: f"{reverse('leads:list')}?view=grid",
         SHOT_NAMES["kanban"]: reverse("leads:kanban"),
         SHOT_NAMES["lead"]: lead.get_absolute_url(),
     }
