@@ -50,6 +50,7 @@ from . import data
 from .consents import DemoConsents
 from .history import record_history
 from .identities import Identities, format_phone
+from .views import seed_saved_views
 from .work import LeadWork, response_minutes
 
 
@@ -787,6 +788,7 @@ def seed_demo_data() -> dict[str, int]:
     consents = DemoConsents(seeder)
     consents.save()
     counts = seeder.summary() | work.summary() | consents.summary()
+    counts |= seed_saved_views(seeder.users)
     # The upper apps' part of the demo (the intake's channels and what they brought),
     # named in the settings: leads does not import them.
     for name in settings.LEJEK_DEMO_SEEDERS:
