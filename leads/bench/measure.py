@@ -178,6 +178,9 @@ def build_pages(subjects: Subjects, *, sizes: list[int]) -> list[Page]:
             for size in sizes
         ),
         Page("filtered", "list: status + employee", s.manager, f"{lead_list}?{filtered}"),
+        # The grid: the list's page of leads as cards (issue 19), within the list's budget.
+        Page("grid", "grid, page 1", s.manager, f"{lead_list}?view=grid", PAGE_TARGET_MS),
+        Page("grid_advisor", "grid, page 1 (advisor)", s.advisor, f"{lead_list}?view=grid"),
         Page(
             "search_phone",
             f"search phone {s.phone_typed}",

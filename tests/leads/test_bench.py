@@ -225,6 +225,8 @@ FIGURE_LINES = (
     "list, page 1 (advisor)",
     "list, 100 rows",
     "list: status + employee",
+    "grid, page 1 ",
+    "grid, page 1 (advisor)",
     "search phone ",
     "kanban ",
     "detail ",

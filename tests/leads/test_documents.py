@@ -184,6 +184,17 @@ def test_a_file_uploaded_on_its_own_is_listed_and_stored_under_a_random_name(
     assert "rzut.png" in tab(web, lead).text
 
 
+def test_the_tab_reads_a_files_size_in_kilobytes_in_the_readers_language(web, lead, media):
+    scan = PDF + b"%" * (12_600 - len(PDF))
+    web.post(
+        reverse("leads:document_upload", args=[lead.pk]),
+        {"document-file": upload("skan.pdf", scan)},
+    )
+    assert '<td class="documents__size">12.3\xa0kB</td>' in tab(web, lead).text
+    web.defaults["HTTP_ACCEPT_LANGUAGE"] = "pl"  # the same page for a Polish reader
+    assert '<td class="documents__size">12,3\xa0kB</td>' in tab(web, lead).text
+
+
 def test_the_tab_shows_empty_states_and_both_forms(web, lead, media):
     page = tab(web, lead).text
 
