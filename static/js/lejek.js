@@ -195,4 +195,21 @@
       if (!picker.contains(event.target)) { picker.open = false; }
     });
   });
+
+  // <div data-bulk-bar> in a form of rows with <input name="selected">: its controls show
+  // once a row is ticked; until then a one-line hint stands in for them.
+  function syncBulkBars() {
+    document.querySelectorAll("[data-bulk-bar]").forEach(function (bar) {
+      var form = bar.closest("form");
+      var ticked = form && form.querySelector('input[name="selected"]:checked');
+      bar.classList.toggle("bulk-bar--idle", !ticked);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", syncBulkBars);
+  document.addEventListener("htmx:afterSettle", syncBulkBars);
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "selected" || event.target.hasAttribute("data-select-all")) {
+      syncBulkBars();
+    }
+  });
 })();

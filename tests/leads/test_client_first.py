@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from leads.models import IntakeOutcome
 from tests.factories import ClientFactory, InvestmentFactory, LeadFactory
@@ -116,7 +117,7 @@ def test_an_unverified_inquirys_card_shows_the_inquirer_and_contact(client, advi
 
 def test_a_report_drilldown_lists_the_lead_by_its_client(client, manager, default_named):
     client.force_login(manager)
-    today = default_named.created_at.date().isoformat()
+    today = timezone.localdate(default_named.created_at).isoformat()
     response = client.get(
         reverse("reports:leads"), {"date_from": today, "date_to": today, "metric": "leads"}
     )
