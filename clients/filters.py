@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from consents.selectors import consent_filter_choices, granted_exists
 from crm.core.filters import NamedControlsMixin
-from crm.core.widgets import ChoicePicker
 from crm.core.models import Branch, User
 from crm.core.normalization import fold_name, normalize_email, phone_search_key
+from crm.core.widgets import ChoicePicker
 
 from .models import Client, Contractor, LeadSource
 from .selectors import clients_visible_to, is_returning_customer

@@ -46,6 +46,14 @@ def test_a_manager_filters_switches_views_and_shares_the_view(
     logged_in_page(manager)
     page.goto(f"{live_server.url}{reverse('leads:list')}")
     expect(page.locator("#lead-table tbody tr")).to_have_count(7)
+    # The bulk actions wait for a ticked row (a hint stands in for them until then).
+    expect(page.locator("#bulk-action")).to_be_hidden()
+    expect(page.locator(".bulk-bar__hint")).to_be_visible()
+    page.locator('#lead-table input[name="selected"]').first.check()
+    expect(page.locator("#bulk-action")).to_be_visible()
+    expect(page.locator(".bulk-bar__hint")).to_be_hidden()
+    page.locator('#lead-table input[name="selected"]').first.uncheck()
+    expect(page.locator("#bulk-action")).to_be_hidden()
 
     # The employee picker: typing "sliw" (the diacritics need not be typed) leaves Beata.
     page.locator(".filters__panel > summary").click()
