@@ -118,39 +118,31 @@ def lead_fail_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def lead_reactivate_view(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = lead_get_light_for_user(user=request.user, pk=pk)
-    try:
-        lead_reactivate(lead=lead, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The lead is open again."))
-    return redirect(lead)
+    return _lead_state_action(request, pk, lead_reactivate, _("The lead is open again."))
 
 
 @require_POST
 @login_required
 def lead_archive_view(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = lead_get_light_for_user(user=request.user, pk=pk)
-    try:
-        lead_archive(lead=lead, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The lead is archived."))
-    return redirect(lead)
+    return _lead_state_action(request, pk, lead_archive, _("The lead is archived."))
 
 
 @require_POST
 @login_required
 def lead_unarchive_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _lead_state_action(request, pk, lead_unarchive, _("The lead is back among the others."))
+
+
+def _lead_state_action(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
+    """A button of the lead page that runs one service on the lead: its refusal or `done`
+    flashed on the page."""
     lead = lead_get_light_for_user(user=request.user, pk=pk)
     try:
-        lead_unarchive(lead=lead, user=request.user)
+        service(lead=lead, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("The lead is back among the others."))
+        messages.success(request, done)
     return redirect(lead)
 
 
