@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from crm.core.models import User
 from leads.models import Lead
 
-from .bulk import BulkResult
+from .bulk import BulkResult, leads_each
 from .common import save_lead
 
 # Whoever may edit a lead may archive it (the views have already checked that they see it).
@@ -68,24 +68,14 @@ def lead_unarchive(*, lead: Lead, user: User) -> Lead:
 def leads_archive(*, leads: list[Lead], user: User) -> BulkResult:
     """Archive each lead by the same rules as one by one; a lead the rules refuse (an open
     one, one already archived) is reported with the reason, the others are archived."""
-    return _each(leads, lead_archive, user=user)
+    return _each_with_permission(leads, lead_archive, user=user)
 
 
 def leads_unarchive(*, leads: list[Lead], user: User) -> BulkResult:
     """Unarchive each lead; one that is not archived is reported, the others come back."""
-    return _each(leads, lead_unarchive, user=user)
+    return _each_with_permission(leads, lead_unarchive, user=user)
 
 
-def _each(leads: list[Lead], action, *, user: User) -> BulkResult:
-    _check_permission(user)
-    result = BulkResult()
-    for lead in leads:
-        try:
-            # Each lead in its own savepoint: a refused one leaves nothing half-done.
-            with transaction.atomic():
-                action(lead=lead, user=user)
-        except ValidationError as exc:
-            result.refused.append((lead, " ".join(exc.messages)))
-        else:
-            result.changed += 1
-    return result
+def _each_with_permission(leads: list[Lead], action, *, user: User) -> BulkResult:
+    _check_permission(user)  # refused once for all, before any lead is touched
+    return leads_each(leads, action, user=user)

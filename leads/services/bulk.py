@@ -43,6 +43,22 @@ def _employee_branch_message(employee: User) -> str:
     return _("%(employee)s works in another branch.") % {"employee": employee}
 
 
+def leads_each(leads: list[Lead], action, *, user: User) -> BulkResult:
+    """Run a one-lead service (`action(lead=, user=)`) on each lead, each in a savepoint of
+    its own: a lead the service refuses is reported with the reason and leaves nothing
+    half-done, the others change."""
+    result = BulkResult()
+    for lead in leads:
+        try:
+            with transaction.atomic():
+                action(lead=lead, user=user)
+        except ValidationError as exc:
+            result.refused.append((lead, " ".join(exc.messages)))
+        else:
+            result.changed += 1
+    return result
+
+
 def leads_change_status(*, leads: list[Lead], status: LeadStatus, user: User) -> BulkResult:
     """Move each lead to a status by the same rules as one by one; a lead the rules refuse
     (a failure, manual changes off) is reported, the others change."""

@@ -24,8 +24,8 @@ from leads.kanban import (
 from leads.models import LeadStatus
 from leads.selectors import leads_visible_to
 from leads.services.pipeline import lead_change_status
-from leads.view_switch import KANBAN, shared_query, view_links
-from leads.views.saved_views import saved_views_context
+from leads.view_switch import KANBAN
+from leads.views.saved_views import lead_views_context
 
 
 @login_required
@@ -43,12 +43,12 @@ def kanban_view(request: HttpRequest) -> HttpResponse:
         "filterset": filterset,
         "show_failed": show_failed,
         # The list's filter bar, here without the sort (columns order the board).
-        "filter_action": reverse("leads:kanban"),
-        "clear_url": reverse("leads:kanban") + ("?show_failed=1" if show_failed else ""),
-        "kept_parameters": [("show_failed", "1")] if show_failed else [],
-        "view_links": view_links(request, KANBAN),
-        "export_query": None,
-        **saved_views_context(request, KANBAN, shared_query(request)),
+        **lead_views_context(
+            request,
+            KANBAN,
+            kept=[("show_failed", "1")] if show_failed else [],
+            clear_url=reverse("leads:kanban") + ("?show_failed=1" if show_failed else ""),
+        ),
     }
     return render(request, "leads/kanban/board.html", context)
 

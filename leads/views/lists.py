@@ -31,9 +31,9 @@ from leads.tables import (
     compact_lead_table,
     sort_choices,
 )
-from leads.view_switch import GRID, list_view_of, shared_query, view_links, view_url
+from leads.view_switch import GRID, list_view_of, view_url
 from leads.views.exports import lead_export_response
-from leads.views.saved_views import list_columns, open_view_of, saved_views_context
+from leads.views.saved_views import lead_views_context, list_columns, open_view_of
 
 LIST_NAME = "leads"
 COUNT_CAP = 1_000
@@ -48,29 +48,26 @@ def _per_page(request: HttpRequest) -> int:
 def lead_list_view(request: HttpRequest) -> HttpResponse:
     filterset = lead_filterset_for(request)
     view = list_view_of(request)
-    query = shared_query(request)
-    saved = saved_views_context(request, view, query)
-    columns, per_page = list_columns(request.user, saved["active_view"]), _per_page(request)
+    per_page = _per_page(request)
+    views = lead_views_context(
+        request,
+        view,
+        kept=[("per_page", per_page)] + ([("view", view)] if view == GRID else []),
+        clear_url=view_url(view),
+    )
+    columns = list_columns(request.user, views["active_view"])
     hidden = [name for name in OPTIONAL_COLUMNS if name not in columns]
     table = LeadTable(with_list_columns(filterset.qs), exclude=hidden)
     RequestConfig(request, paginate=False).configure(table)  # the sort
     paginate_table(request, table, per_page=per_page)
     sort = request.GET.get("sort", "") or DEFAULT_SORT
-    kept = [("per_page", per_page)] + ([("view", view)] if view == GRID else [])
-    if saved["active_view"]:
-        kept.append(("saved", saved["active_view"].pk))
     context = {
+        **views,
         "filter": filterset,
-        "filter_action": reverse("leads:list"),
         "filter_live": True,
-        "clear_url": view_url(view),
-        "kept_parameters": kept,
         "sort": sort,
         "sort_choices": sort_choices(sort),
         "view": view,
-        "view_links": view_links(request, view),
-        "export_query": query,
-        **saved,
         "table": table,
         "total": capped_count(filterset.qs, cap=COUNT_CAP),
         "count_cap": COUNT_CAP,

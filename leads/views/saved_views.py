@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -19,7 +20,14 @@ from crm.core.selectors import saved_views_for
 from crm.core.services import saved_view_delete, saved_view_save
 from leads.forms.saved_views import SavedViewForm
 from leads.tables import DEFAULT_COLUMNS, OPTIONAL_COLUMNS
-from leads.view_switch import OWN_PARAMETERS, view_url, without
+from leads.view_switch import (
+    KANBAN,
+    OWN_PARAMETERS,
+    shared_query,
+    view_links,
+    view_url,
+    without,
+)
 
 LIST_NAME = "leads"
 SAVED_PARAMETER = "saved"
@@ -43,6 +51,26 @@ def saved_views_context(request: HttpRequest, layout: str, query: str) -> dict:
         "active_view": active,
         "saved_view_form": form,
         "can_share_views": request.user.is_manager or request.user.is_administrator,
+    }
+
+
+def lead_views_context(
+    request: HttpRequest, view: str, *, kept: list[tuple[str, object]], clear_url: str
+) -> dict:
+    """What the table, the grid and the kanban draw alike above their leads: the filter
+    bar's address and the parameters it keeps (the open saved view's among them), the
+    links to the other views, the export (not the kanban's) and the saved views' menu."""
+    query = shared_query(request)
+    saved = saved_views_context(request, view, query)
+    if saved["active_view"]:
+        kept = [*kept, (SAVED_PARAMETER, saved["active_view"].pk)]
+    return {
+        "filter_action": reverse("leads:kanban" if view == KANBAN else "leads:list"),
+        "clear_url": clear_url,
+        "kept_parameters": kept,
+        "view_links": view_links(request, view),
+        "export_query": None if view == KANBAN else query,
+        **saved,
     }
 
 
