@@ -54,16 +54,19 @@ class ReportFilterForm(forms.Form):
     date_from = forms.DateField(label=_("Created from"), required=False, widget=DATE_WIDGET)
     date_to = forms.DateField(label=_("Created to"), required=False, widget=DATE_WIDGET)
     branch = forms.ModelChoiceField(
-        label=_("Branch"), queryset=Branch.objects.none(), required=False
+        label=_("Branch"), queryset=Branch.objects.none(), required=False, empty_label=_("all")
     )
     investment = forms.ModelChoiceField(
-        label=_("Investment"), queryset=Investment.objects.order_by("name"), required=False
+        label=_("Investment"),
+        queryset=Investment.objects.order_by("name"),
+        required=False,
+        empty_label=_("all"),
     )
     source = forms.ModelChoiceField(
-        label=_("Source"), queryset=LeadSource.objects.all(), required=False
+        label=_("Source"), queryset=LeadSource.objects.all(), required=False, empty_label=_("all")
     )
     advisor = forms.ModelChoiceField(
-        label=_("Advisor"), queryset=User.objects.none(), required=False
+        label=_("Advisor"), queryset=User.objects.none(), required=False, empty_label=_("all")
     )
 
     def __init__(self, data=None, *, user: User, **kwargs):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from tests.factories import LeadFactory
 
@@ -125,3 +127,12 @@ def test_advisors_median_reads_as_a_span_and_the_export_keeps_minutes(client, ma
     rows = list(workbook.worksheets[3].iter_rows(values_only=True))
     assert rows[0][5] == "Median time to first contact (min)"
     assert rows[1][5] == 55.0  # a number a spreadsheet can sum
+
+
+def test_the_filters_empty_choices_read_all(client, administrator):
+    with translation.override("en"):
+        client.force_login(administrator)
+        html = client.get(reverse("reports:funnel"), HTTP_ACCEPT_LANGUAGE="en").text
+    assert "---------" not in html
+    for name in ("branch", "investment", "source", "advisor"):
+        assert re.search(rf'name="{name}"[^>]*>\s*<option value="" selected>all</option>', html)
